@@ -1,0 +1,448 @@
+//! The validated MUD model. Nothing outside [`crate::validate`] can build a
+//! [`ValidatedMud`]: its fields are public to read, but the struct carries a
+//! private marker so that the compiler only ever sees checked data.
+
+use serde::Serialize;
+use std::net::IpAddr;
+
+/// A MUD file that passed validation in one dialect.
+#[derive(Debug, Clone, Serialize)]
+pub struct ValidatedMud {
+    pub meta: MudMeta,
+    /// ACL names referenced by `from-device-policy`, in file order.
+    pub from_device: Vec<String>,
+    /// ACL names referenced by `to-device-policy`, in file order.
+    pub to_device: Vec<String>,
+    /// Every ACL in the file, referenced or not, in file order.
+    pub acls: Vec<Acl>,
+    #[serde(skip)]
+    pub(crate) _sealed: Sealed,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Sealed;
+
+/// The `ietf-mud:mud` container, less the policies.
+#[derive(Debug, Clone, Serialize)]
+pub struct MudMeta {
+    pub mud_version: u8,
+    pub mud_url: String,
+    /// RFC 3339 text as written in the file (already checked to parse).
+    pub last_update: String,
+    pub mud_signature: Option<String>,
+    /// Hours, 1..=168; 48 when the file omits it (RFC 8520 default).
+    pub cache_validity: u8,
+    pub is_supported: bool,
+    pub systeminfo: Option<String>,
+    pub mfg_name: Option<String>,
+    pub model_name: Option<String>,
+    pub firmware_rev: Option<String>,
+    pub software_rev: Option<String>,
+    pub documentation: Option<String>,
+    pub extensions: Vec<String>,
+    /// RFC 9472 transparency locations, when present.
+    pub transparency: Option<Transparency>,
+    /// Module-qualified members of the mud container that warden does not
+    /// understand (for example `nist-mud:quarantined-device-policy`). They are
+    /// reported, never enforced.
+    pub unknown_extensions: Vec<String>,
+}
+
+/// RFC 9472 (`ietf-mud-transparency`): where to find the SBOM and
+/// vulnerability information for the device.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Transparency {
+    /// `sbom-url` (cloud retrieval).
+    pub sbom_url: Option<String>,
+    /// `contact-info` (a URI to ask for the SBOM).
+    pub sbom_contact: Option<String>,
+    /// `sbom-local-well-known`: `http` or `coap`, served by the device itself.
+    pub sbom_local_well_known: Option<String>,
+    /// `vuln-url` entries.
+    pub vuln_urls: Vec<String>,
+    /// `vuln-local-well-known`.
+    pub vuln_local_well_known: Option<String>,
+}
+
+/// The YANG identity that types an ACL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AclType {
+    Ipv4,
+    Ipv6,
+    Eth,
+    MixedEthIpv4,
+    MixedEthIpv6,
+    MixedEthIpv4Ipv6,
+}
+
+impl AclType {
+    pub fn from_identity(s: &str) -> Option<AclType> {
+        let s = s.strip_prefix("ietf-access-control-list:").unwrap_or(s);
+        Some(match s {
+            "ipv4-acl-type" => AclType::Ipv4,
+            "ipv6-acl-type" => AclType::Ipv6,
+            "eth-acl-type" => AclType::Eth,
+            "mixed-eth-ipv4-acl-type" => AclType::MixedEthIpv4,
+            "mixed-eth-ipv6-acl-type" => AclType::MixedEthIpv6,
+            "mixed-eth-ipv4-ipv6-acl-type" => AclType::MixedEthIpv4Ipv6,
+            _ => return None,
+        })
+    }
+    pub fn allows_ipv4(self) -> bool {
+        matches!(
+            self,
+            AclType::Ipv4 | AclType::MixedEthIpv4 | AclType::MixedEthIpv4Ipv6
+        )
+    }
+    pub fn allows_ipv6(self) -> bool {
+        matches!(
+            self,
+            AclType::Ipv6 | AclType::MixedEthIpv6 | AclType::MixedEthIpv4Ipv6
+        )
+    }
+    pub fn allows_eth(self) -> bool {
+        !matches!(self, AclType::Ipv4 | AclType::Ipv6)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Acl {
+    pub name: String,
+    pub acl_type: AclType,
+    pub aces: Vec<Ace>,
+    /// JSON pointer of this ACL in the source document.
+    pub pointer: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Ace {
+    pub name: String,
+    pub matches: Matches,
+    pub action: Forwarding,
+    /// JSON pointer of this ACE in the source document.
+    pub pointer: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Forwarding {
+    Accept,
+    Drop,
+    Reject,
+}
+
+/// All match conditions of one ACE. Every condition present must hold.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Matches {
+    pub eth: Option<EthMatch>,
+    pub ip: Option<IpMatch>,
+    pub l4: Option<L4Match>,
+    pub mud: MudMatch,
+    /// RFC 8519 leaves that warden parses but cannot enforce (ttl, dscp,
+    /// length, flags, ...), with their JSON pointers. An accept rule carrying
+    /// one of them is dropped at resolution rather than widened.
+    pub unenforced: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IpVersion {
+    V4,
+    V6,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IpMatch {
+    pub version: IpVersion,
+    pub protocol: Option<u8>,
+    pub src_network: Option<IpPrefix>,
+    pub dst_network: Option<IpPrefix>,
+    pub src_dnsname: Option<String>,
+    pub dst_dnsname: Option<String>,
+}
+
+/// An IP prefix in canonical form (host bits are checked to be zero).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct IpPrefix {
+    pub addr: IpAddr,
+    pub len: u8,
+}
+
+impl IpPrefix {
+    pub fn host(addr: IpAddr) -> IpPrefix {
+        let len = if addr.is_ipv4() { 32 } else { 128 };
+        IpPrefix { addr, len }
+    }
+    pub fn is_host(&self) -> bool {
+        self.len == if self.addr.is_ipv4() { 32 } else { 128 }
+    }
+    pub fn version(&self) -> IpVersion {
+        if self.addr.is_ipv4() {
+            IpVersion::V4
+        } else {
+            IpVersion::V6
+        }
+    }
+    /// Parses `a.b.c.d/n` or `x::y/n` (a bare address is a host prefix).
+    /// Rejects host bits set past the prefix length, as YANG's
+    /// `ipv4-prefix`/`ipv6-prefix` canonical form requires.
+    pub fn parse(s: &str) -> Result<IpPrefix, String> {
+        let (a, l) = match s.split_once('/') {
+            Some((a, l)) => (a, Some(l)),
+            None => (s, None),
+        };
+        let addr: IpAddr = a
+            .parse()
+            .map_err(|_| format!("`{a}` is not an IP address"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let len = match l {
+            None => max,
+            Some(l) => {
+                if l.is_empty() || l.len() > 3 || !l.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(format!("`{l}` is not a prefix length"));
+                }
+                let n: u16 = l
+                    .parse()
+                    .map_err(|_| format!("`{l}` is not a prefix length"))?;
+                if n > max as u16 {
+                    return Err(format!("prefix length {n} is longer than {max}"));
+                }
+                n as u8
+            }
+        };
+        let p = IpPrefix { addr, len };
+        if p.masked() != addr {
+            return Err(format!(
+                "`{s}` has bits set after the first {len}; did you mean {}/{len}?",
+                p.masked()
+            ));
+        }
+        Ok(p)
+    }
+    fn masked(&self) -> IpAddr {
+        match self.addr {
+            IpAddr::V4(a) => {
+                let m = if self.len == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - self.len as u32)
+                };
+                IpAddr::V4((u32::from(a) & m).into())
+            }
+            IpAddr::V6(a) => {
+                let m = if self.len == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - self.len as u32)
+                };
+                IpAddr::V6((u128::from(a) & m).into())
+            }
+        }
+    }
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        if ip.is_ipv4() != self.addr.is_ipv4() {
+            return false;
+        }
+        IpPrefix {
+            addr: ip,
+            len: self.len,
+        }
+        .masked()
+            == self.addr
+    }
+}
+
+impl std::fmt::Display for IpPrefix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.is_host() {
+            write!(f, "{}", self.addr)
+        } else {
+            write!(f, "{}/{}", self.addr, self.len)
+        }
+    }
+}
+
+/// A 48-bit MAC address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MacAddr(pub [u8; 6]);
+
+impl MacAddr {
+    pub fn parse(s: &str) -> Option<MacAddr> {
+        let mut out = [0u8; 6];
+        let mut parts = s.split([':', '-']);
+        for b in out.iter_mut() {
+            let p = parts.next()?;
+            if p.len() != 2 {
+                return None;
+            }
+            *b = u8::from_str_radix(p, 16).ok()?;
+        }
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(MacAddr(out))
+    }
+}
+
+impl std::fmt::Display for MacAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let [a, b, c, d, e, g] = self.0;
+        write!(f, "{a:02x}:{b:02x}:{c:02x}:{d:02x}:{e:02x}:{g:02x}")
+    }
+}
+
+impl Serialize for MacAddr {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EthMatch {
+    pub src_mac: Option<MacAddr>,
+    pub src_mac_mask: Option<MacAddr>,
+    pub dst_mac: Option<MacAddr>,
+    pub dst_mac_mask: Option<MacAddr>,
+    pub ethertype: Option<u16>,
+}
+
+/// RFC 8519 `port-range-or-operator`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum PortMatch {
+    Eq { port: u16 },
+    Neq { port: u16 },
+    Lte { port: u16 },
+    Gte { port: u16 },
+    Range { lower: u16, upper: u16 },
+}
+
+impl PortMatch {
+    pub fn matches(&self, p: u16) -> bool {
+        match *self {
+            PortMatch::Eq { port } => p == port,
+            PortMatch::Neq { port } => p != port,
+            PortMatch::Lte { port } => p <= port,
+            PortMatch::Gte { port } => p >= port,
+            PortMatch::Range { lower, upper } => (lower..=upper).contains(&p),
+        }
+    }
+}
+
+impl std::fmt::Display for PortMatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            PortMatch::Eq { port } => write!(f, "{port}"),
+            PortMatch::Neq { port } => write!(f, "any port except {port}"),
+            PortMatch::Lte { port } => write!(f, "ports up to {port}"),
+            PortMatch::Gte { port } => write!(f, "ports {port} and above"),
+            PortMatch::Range { lower, upper } => write!(f, "ports {lower}-{upper}"),
+        }
+    }
+}
+
+/// Which side opens a TCP connection (`ietf-mud:direction-initiated`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DirectionInitiated {
+    FromDevice,
+    ToDevice,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "protocol", rename_all = "kebab-case")]
+pub enum L4Match {
+    Tcp {
+        src_port: Option<PortMatch>,
+        dst_port: Option<PortMatch>,
+        direction_initiated: Option<DirectionInitiated>,
+    },
+    Udp {
+        src_port: Option<PortMatch>,
+        dst_port: Option<PortMatch>,
+    },
+    Icmp {
+        icmp_type: Option<u8>,
+        code: Option<u8>,
+    },
+}
+
+/// The `ietf-mud:mud` match augmentation: the abstractions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MudMatch {
+    /// An authority (host name) of a manufacturer.
+    pub manufacturer: Option<String>,
+    pub same_manufacturer: bool,
+    /// A MUD URL naming a model.
+    pub model: Option<String>,
+    pub local_networks: bool,
+    /// A controller class URI.
+    pub controller: Option<String>,
+    pub my_controller: bool,
+}
+
+impl MudMatch {
+    pub fn is_empty(&self) -> bool {
+        *self == MudMatch::default()
+    }
+}
+
+impl ValidatedMud {
+    pub fn acl(&self, name: &str) -> Option<&Acl> {
+        self.acls.iter().find(|a| a.name == name)
+    }
+    /// Total number of ACEs in the ACLs that the policies reference.
+    pub fn ace_count(&self) -> usize {
+        self.acls.iter().map(|a| a.aces.len()).sum()
+    }
+    /// The authority (host) of the MUD URL, used for `same-manufacturer`.
+    pub fn authority(&self) -> Option<String> {
+        url::Url::parse(&self.meta.mud_url)
+            .ok()
+            .and_then(|u| u.host_str().map(|h| h.to_ascii_lowercase()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_rejects_host_bits_and_long_lengths() {
+        assert!(IpPrefix::parse("10.0.0.0/8").is_ok());
+        assert!(IpPrefix::parse("10.0.0.1/8")
+            .unwrap_err()
+            .contains("10.0.0.0/8"));
+        assert!(IpPrefix::parse("10.0.0.0/33").is_err());
+        assert!(IpPrefix::parse("10.0.0.0/").is_err());
+        assert!(IpPrefix::parse("10.0.0.0/+8").is_err());
+        assert!(IpPrefix::parse("fe80::/10").is_ok());
+        assert_eq!(IpPrefix::parse("::/0").unwrap().len, 0);
+        assert!(IpPrefix::parse("0.0.0.0/0")
+            .unwrap()
+            .contains("8.8.8.8".parse().unwrap()));
+        assert!(!IpPrefix::parse("10.0.0.0/8")
+            .unwrap()
+            .contains("11.0.0.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn mac_parses_colons_and_dashes_only_six_octets() {
+        assert_eq!(
+            MacAddr::parse("00-11-22-aa-BB-cc").unwrap().to_string(),
+            "00:11:22:aa:bb:cc"
+        );
+        assert!(MacAddr::parse("00:11:22:aa:bb").is_none());
+        assert!(MacAddr::parse("00:11:22:aa:bb:cc:dd").is_none());
+        assert!(MacAddr::parse("0:11:22:aa:bb:cc").is_none());
+    }
+
+    #[test]
+    fn port_operators_match_as_rfc8519_says() {
+        assert!(PortMatch::Lte { port: 10 }.matches(10));
+        assert!(!PortMatch::Gte { port: 10 }.matches(9));
+        assert!(!PortMatch::Neq { port: 10 }.matches(10));
+        assert!(PortMatch::Range { lower: 1, upper: 3 }.matches(3));
+    }
+}

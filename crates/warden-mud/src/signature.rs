@@ -1,0 +1,153 @@
+//! MUD signatures (RFC 8520 §13): a detached DER CMS SignedData over the exact
+//! bytes of the MUD file, checked against a trust store at a given time.
+//!
+//! The cryptography is OpenSSL's (`PKCS7_verify`: content digest, signed
+//! attributes, signature, and chain building with validity at the injected
+//! time). Nothing here implements a primitive.
+
+use crate::error::SignatureError;
+use openssl::pkcs7::{Pkcs7, Pkcs7Flags};
+use openssl::stack::Stack;
+use openssl::x509::store::X509StoreBuilder;
+use openssl::x509::verify::X509VerifyFlags;
+use openssl::x509::{X509Ref, X509};
+use serde::Serialize;
+
+/// Who signed, as reported after a successful verification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Signer {
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub not_before: String,
+    pub not_after: String,
+}
+
+/// A set of trusted root certificates.
+pub struct TrustStore {
+    roots: Vec<X509>,
+}
+
+impl TrustStore {
+    /// Reads one or more PEM certificates.
+    pub fn from_pem(pem: &[u8]) -> Result<TrustStore, SignatureError> {
+        let roots =
+            X509::stack_from_pem(pem).map_err(|e| SignatureError::TrustStore(e.to_string()))?;
+        if roots.is_empty() {
+            return Err(SignatureError::TrustStore(
+                "no PEM certificate found".into(),
+            ));
+        }
+        Ok(TrustStore { roots })
+    }
+
+    pub fn len(&self) -> usize {
+        self.roots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.roots.is_empty()
+    }
+}
+
+/// Verifies `signature` (DER) over `content` at `at` (Unix seconds).
+pub fn verify(
+    content: &[u8],
+    signature: &[u8],
+    trust: &TrustStore,
+    at: i64,
+) -> Result<Signer, SignatureError> {
+    // A detached MUD signature is a few KiB; refuse anything absurd before
+    // handing it to the ASN.1 parser.
+    if signature.len() > 256 * 1024 {
+        return Err(SignatureError::Malformed(format!(
+            "{} bytes is too large for a signature",
+            signature.len()
+        )));
+    }
+    let p7 = Pkcs7::from_der(signature).map_err(|e| SignatureError::Malformed(first_reason(&e)))?;
+    let mut sb = X509StoreBuilder::new().map_err(|e| SignatureError::TrustStore(e.to_string()))?;
+    for r in &trust.roots {
+        sb.add_cert(r.clone())
+            .map_err(|e| SignatureError::TrustStore(e.to_string()))?;
+    }
+    // Check validity at the injected time, not the wall clock. Anchors must
+    // be self-signed roots (no partial chains), so a leaf placed in the
+    // trust store does not become a root.
+    let mut param = openssl::x509::verify::X509VerifyParam::new()
+        .map_err(|e| SignatureError::TrustStore(e.to_string()))?;
+    param.set_time(at as _);
+    param
+        .set_flags(X509VerifyFlags::X509_STRICT)
+        .map_err(|e| SignatureError::TrustStore(e.to_string()))?;
+    // MUD signer certificates are not S/MIME certificates: accept any
+    // purpose, as `openssl cms -verify -purpose any` does.
+    param
+        .set_purpose(openssl::x509::X509PurposeId::ANY)
+        .map_err(|e| SignatureError::TrustStore(e.to_string()))?;
+    sb.set_param(&param)
+        .map_err(|e| SignatureError::TrustStore(e.to_string()))?;
+    let store = sb.build();
+
+    let no_certs = Stack::<X509>::new().map_err(|e| SignatureError::TrustStore(e.to_string()))?;
+    p7.verify(&no_certs, &store, Some(content), None, Pkcs7Flags::BINARY)
+        .map_err(|e| SignatureError::Verification(first_reason(&e)))?;
+
+    let signers = p7
+        .signers(&no_certs, Pkcs7Flags::empty())
+        .map_err(|e| SignatureError::Verification(first_reason(&e)))?;
+    let cert = signers
+        .iter()
+        .next()
+        .ok_or_else(|| SignatureError::Verification("no signer certificate".into()))?;
+    Ok(describe(cert))
+}
+
+fn describe(c: &X509Ref) -> Signer {
+    Signer {
+        subject: name(c.subject_name()),
+        issuer: name(c.issuer_name()),
+        serial: c
+            .serial_number()
+            .to_bn()
+            .and_then(|b| b.to_hex_str().map(|s| s.to_string()))
+            .unwrap_or_default(),
+        not_before: c.not_before().to_string(),
+        not_after: c.not_after().to_string(),
+    }
+}
+
+#[allow(deprecated)] // as_utf8 is the conversion openssl 0.10 offers for X509 name entries
+fn name(n: &openssl::x509::X509NameRef) -> String {
+    n.entries()
+        .map(|e| {
+            let key = e.object().nid().short_name().unwrap_or("?");
+            let val = e
+                .data()
+                .as_utf8()
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            format!("{key}={val}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn first_reason(e: &openssl::error::ErrorStack) -> String {
+    let reasons: Vec<String> = e
+        .errors()
+        .iter()
+        .map(|x| {
+            let r = x.reason().unwrap_or("unknown reason");
+            match x.data() {
+                Some(d) if !d.is_empty() => format!("{r} ({d})"),
+                _ => r.to_string(),
+            }
+        })
+        .collect();
+    if reasons.is_empty() {
+        "unknown OpenSSL error".into()
+    } else {
+        reasons.join("; ")
+    }
+}
