@@ -298,18 +298,29 @@ fn resolve_ace(
             names: vec![],
         },
         1 => remote_sources.pop().unwrap_or(Remote::Any),
-        _ => {
-            let reason = format!(
-                "combines {} for the remote side; warden does not intersect them",
-                what.join(" and ")
-            );
-            if widening {
-                note(true, format!("{reason}; the accept rule is left out"));
+        _ => match intersect_all(&remote_sources) {
+            Some(Remote::Endpoints { nets, names }) if nets.is_empty() && names.is_empty() => {
+                let what = what.join(" and ");
+                note(
+                    true,
+                    format!("combines {what} whose addresses do not overlap, so it can never match; left out"),
+                );
                 return;
             }
-            note(false, format!("{reason}; the drop applies to any remote"));
-            Remote::Any
-        }
+            Some(r) => r,
+            None => {
+                let reason = format!(
+                    "combines {} for the remote side, and DNS names cannot be intersected before they are bound",
+                    what.join(" and ")
+                );
+                if widening {
+                    note(true, format!("{reason}; the accept rule is left out"));
+                    return;
+                }
+                note(false, format!("{reason}; the drop applies to any remote"));
+                Remote::Any
+            }
+        },
     };
     if !unresolved.is_empty() {
         let list = unresolved.join("; ");
@@ -409,6 +420,43 @@ fn resolve_ace(
         initiated_by,
         origin,
     });
+}
+
+/// The intersection of several remote constraints, all of them address
+/// sets; None when a DNS name is involved (names are bound at run time).
+fn intersect_all(sources: &[Remote]) -> Option<Remote> {
+    let mut acc: Option<Vec<IpPrefix>> = None;
+    for r in sources {
+        let Remote::Endpoints { nets, names } = r else {
+            continue;
+        };
+        if !names.is_empty() {
+            return None;
+        }
+        acc = Some(match acc {
+            None => nets.clone(),
+            Some(prev) => {
+                let mut out = Vec::new();
+                for a in &prev {
+                    for b in nets {
+                        if a.len <= b.len && a.contains(b.addr) {
+                            out.push(*b);
+                        } else if b.len <= a.len && b.contains(a.addr) {
+                            out.push(*a);
+                        }
+                    }
+                }
+                out
+            }
+        });
+    }
+    Some(match acc {
+        None => Remote::Any,
+        Some(nets) => Remote::Endpoints {
+            nets,
+            names: vec![],
+        },
+    })
 }
 
 /// (remote port, device port) from (source port, destination port).
@@ -537,6 +585,29 @@ addresses = ["10.0.0.3"]
         assert!(p.rules.is_empty() && p.notes[0].dropped);
         let p = resolve(&mud(r#"{"ipv4": {"ttl": 3}}"#, "drop"), &Context::default());
         assert_eq!(p.rules.len(), 1);
+    }
+
+    #[test]
+    fn network_and_local_networks_are_intersected() {
+        let ctx = Context::from_toml("local-networks = [\"192.168.1.0/24\"]").unwrap();
+        let m = mud(
+            r#"{"ietf-mud:mud": {"local-networks": [null]}, "ipv4": {"destination-ipv4-network": "192.168.1.7/32"}}"#,
+            "accept",
+        );
+        let p = resolve(&m, &ctx);
+        assert_eq!(
+            p.rules[0].remote,
+            Remote::Endpoints {
+                nets: vec![IpPrefix::parse("192.168.1.7").unwrap()],
+                names: vec![]
+            }
+        );
+        let m = mud(
+            r#"{"ietf-mud:mud": {"local-networks": [null]}, "ipv4": {"destination-ipv4-network": "224.0.0.22/32"}}"#,
+            "accept",
+        );
+        let p = resolve(&m, &ctx);
+        assert!(p.rules.is_empty() && p.notes[0].reason.contains("never match"));
     }
 
     #[test]

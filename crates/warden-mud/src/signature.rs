@@ -72,13 +72,14 @@ pub fn verify(
             .map_err(|e| SignatureError::TrustStore(e.to_string()))?;
     }
     // Check validity at the injected time, not the wall clock. Anchors must
-    // be self-signed roots (no partial chains), so a leaf placed in the
-    // trust store does not become a root.
+    // be self-signed roots, so a leaf placed in the trust store does not
+    // become a root.
     let mut param = openssl::x509::verify::X509VerifyParam::new()
         .map_err(|e| SignatureError::TrustStore(e.to_string()))?;
     param.set_time(at as _);
+    // No X509_V_FLAG_PARTIAL_CHAIN: the chain must end in a self-signed root.
     param
-        .set_flags(X509VerifyFlags::X509_STRICT)
+        .clear_flags(X509VerifyFlags::PARTIAL_CHAIN)
         .map_err(|e| SignatureError::TrustStore(e.to_string()))?;
     // MUD signer certificates are not S/MIME certificates: accept any
     // purpose, as `openssl cms -verify -purpose any` does.

@@ -835,6 +835,13 @@ impl<'o> Walker<'o> {
             Some((v, tp)) => match self.string(v, &tp) {
                 Some(s) => match AclType::from_identity(s) {
                     Some(t) => Some(t),
+                    None if s == "ethernet-acl-type" => self
+                        .lenient(
+                            &tp,
+                            Check::AclType,
+                            "`ethernet-acl-type` is a pre-RFC name for `eth-acl-type`",
+                        )
+                        .then_some(AclType::Eth),
                     None => {
                         self.error(&tp, Check::AclType, format!("`{s}` is not an ACL type (ipv4-acl-type, ipv6-acl-type, eth-acl-type, mixed-...)"));
                         None
@@ -1223,11 +1230,19 @@ impl<'o> Walker<'o> {
                                 m.dst_network = Some(pfx);
                             }
                         }
-                        Ok(_) => self.error(
-                            &np,
-                            Check::IpPrefix,
-                            format!("`{s}` is not an {version:?} prefix"),
-                        ),
+                        Ok(_) => {
+                            // Published UNSW files put the gateway's IPv4
+                            // address in IPv6 ACLs. Such an ACE can never
+                            // match; legacy mode keeps the file and marks
+                            // the ACE unenforceable, which never widens access.
+                            let m = format!(
+                                "`{s}` is not an IP{} prefix, so this ACE can never match",
+                                if version == IpVersion::V4 { "v4" } else { "v6" }
+                            );
+                            if self.lenient(&np, Check::IpPrefix, m) {
+                                unenforced.push(np.clone());
+                            }
+                        }
                         Err(e) => self.error(&np, Check::IpPrefix, e),
                     }
                 }
@@ -1395,7 +1410,10 @@ impl<'o> Walker<'o> {
         let op = o.take("operator");
         let port = o.take("port");
         let out = if lower.is_some() || upper.is_some() {
-            if op.is_some() || port.is_some() {
+            let stray_eq = port.is_none()
+                && matches!(op, Some((Value::String(o), _)) if o == "eq" || o == "range")
+                && self.lenient(p, Check::Port, "a port range also carries an `operator`; RFC 8519 has none for ranges, and the range is used");
+            if (op.is_some() && !stray_eq) || port.is_some() {
                 self.error(p, Check::Port, "a port match is either a range (lower-port/upper-port) or an operator with a port, not both");
                 None
             } else {
@@ -1589,7 +1607,27 @@ impl<'o> Walker<'o> {
             m.model = self.uri(v, &mp);
         }
         if let Some((v, cp)) = o.take("controller") {
-            if let Some(u) = self.uri(v, &cp) {
+            let u = match self.string(v, &cp) {
+                Some(s) if url::Url::parse(s).is_ok() => Some(s.to_string()),
+                Some(s)
+                    if !s.is_empty()
+                        && s.len() <= 255
+                        && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) =>
+                {
+                    self.lenient(
+                        &cp,
+                        Check::Controller,
+                        format!("the controller class `{s}` is a bare name, not a URI (RFC 8520 wants a URI)"),
+                    )
+                    .then(|| s.to_string())
+                }
+                Some(s) => {
+                    self.error(&cp, Check::Uri, format!("the controller `{s}` is not a URI"));
+                    None
+                }
+                None => None,
+            };
+            if let Some(u) = u {
                 if let Some(rest) = u.strip_prefix("urn:ietf:params:mud:") {
                     if !REGISTERED_URNS.contains(&u.as_str())
                         && !self.lenient(

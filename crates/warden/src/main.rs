@@ -1,1 +1,429 @@
-fn main() {}
+//! `warden`: the one binary. It parses arguments and wires the library crates
+//! together; all logic lives in the crates (`warden-mud`, `warden-nft`).
+
+use anyhow::{Context as _, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde_json::json;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use warden_mud::{Context, Dialect, MudError, ValidateOptions};
+
+const EXIT_HELP: &str = "\
+Exit codes:
+  0  ok
+  1  findings: a file is invalid, a signature does not verify, rules were left out
+  2  usage or input error: bad arguments, unreadable file, bad context file";
+
+#[derive(Parser)]
+#[command(name = "warden", version, about = "Keeps IoT devices from being the weak spot of their network.", after_help = EXIT_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Manufacturer Usage Description files (RFC 8520): validate, explain, compile, verify.
+    #[command(subcommand, after_help = EXIT_HELP)]
+    Mud(MudCmd),
+}
+
+#[derive(Subcommand)]
+enum MudCmd {
+    /// Validate MUD files; every problem is reported with its JSON pointer.
+    #[command(after_help = EXIT_HELP)]
+    Validate {
+        /// MUD files (JSON).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+        /// The URL the file was fetched from; mud-url must equal it.
+        #[arg(long)]
+        source_url: Option<String>,
+    },
+    /// Say in plain words what a device with this MUD file may do.
+    #[command(after_help = EXIT_HELP)]
+    Show {
+        file: PathBuf,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Compile a MUD file for one device into an nftables ruleset.
+    #[command(after_help = EXIT_HELP)]
+    Compile {
+        file: PathBuf,
+        /// The device: MAC[,IP...], e.g. 02:00:00:00:00:01,192.168.1.20
+        #[arg(long)]
+        device: String,
+        /// Deployment context (TOML): local networks, controllers, other devices.
+        #[arg(long)]
+        context: Option<PathBuf>,
+        /// Output form: nft text (for `nft -f`) or JSON (for `nft -j -f`).
+        #[arg(long, value_enum, default_value_t = Format::Nft)]
+        format: Format,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Verify a detached CMS signature (RFC 8520 §13) over a MUD file.
+    #[command(after_help = EXIT_HELP)]
+    Verify {
+        file: PathBuf,
+        /// The DER signature file (.p7s).
+        #[arg(long)]
+        signature: PathBuf,
+        /// PEM file with the trusted root certificate(s).
+        #[arg(long)]
+        trust: PathBuf,
+        /// Check validity at this time (RFC 3339) instead of now.
+        #[arg(long)]
+        at: Option<String>,
+        /// Print a JSON report.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+struct Common {
+    /// Accept pre-RFC constructs of published files, each as a warning.
+    #[arg(long)]
+    legacy: bool,
+    /// Print a JSON report instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+impl Common {
+    fn options(&self) -> ValidateOptions {
+        ValidateOptions {
+            dialect: if self.legacy {
+                Dialect::Legacy
+            } else {
+                Dialect::Strict
+            },
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Nft,
+    Json,
+}
+
+/// Exit status meaning "findings".
+struct Findings;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match run(cli) {
+        Ok(None) => ExitCode::SUCCESS,
+        Ok(Some(Findings)) => ExitCode::from(1),
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("warden: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn out(s: &str) -> Result<()> {
+    let mut o = std::io::stdout().lock();
+    o.write_all(s.as_bytes())?;
+    o.flush()?;
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<Option<Findings>> {
+    match cli.cmd {
+        Cmd::Mud(m) => match m {
+            MudCmd::Validate {
+                files,
+                common,
+                source_url,
+            } => validate(&files, &common, source_url),
+            MudCmd::Show { file, common } => show(&file, &common),
+            MudCmd::Compile {
+                file,
+                device,
+                context,
+                format,
+                common,
+            } => compile(&file, &device, context.as_deref(), format, &common),
+            MudCmd::Verify {
+                file,
+                signature,
+                trust,
+                at,
+                json,
+            } => verify(&file, &signature, &trust, at.as_deref(), json),
+        },
+    }
+}
+
+fn validate(
+    files: &[PathBuf],
+    common: &Common,
+    source_url: Option<String>,
+) -> Result<Option<Findings>> {
+    let mut opts = common.options();
+    opts.source_url = source_url;
+    let mut reports = Vec::new();
+    let mut bad = 0;
+    let mut text = String::new();
+    for f in files {
+        let bytes = read(f)?;
+        let name = f.display().to_string();
+        match warden_mud::load(&bytes, &opts) {
+            Ok(v) => {
+                text += &format!(
+                    "{name}: valid ({} ACLs, {} ACEs, {} warnings)\n",
+                    v.mud.acls.len(),
+                    v.mud.ace_count(),
+                    v.warnings.len()
+                );
+                for w in &v.warnings {
+                    text += &format!("  warning {w}\n");
+                }
+                reports.push(json!({"file": name, "valid": true, "mud_url": v.mud.meta.mud_url, "errors": [], "warnings": v.warnings}));
+            }
+            Err(MudError::Invalid { errors, warnings }) => {
+                bad += 1;
+                text += &format!("{name}: INVALID ({} errors)\n", errors.len());
+                for e in &errors {
+                    text += &format!("  error {e}\n");
+                }
+                for w in &warnings {
+                    text += &format!("  warning {w}\n");
+                }
+                reports.push(
+                    json!({"file": name, "valid": false, "errors": errors, "warnings": warnings}),
+                );
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if common.json {
+        out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&json!({"files": reports}))?
+        ))?;
+    } else {
+        out(&text)?;
+    }
+    Ok(if bad > 0 { Some(Findings) } else { None })
+}
+
+fn load_one(
+    file: &Path,
+    common: &Common,
+) -> Result<std::result::Result<warden_mud::Validated, MudError>> {
+    let bytes = read(file)?;
+    Ok(warden_mud::load(&bytes, &common.options()))
+}
+
+fn report_invalid(file: &Path, e: &MudError, json_out: bool) -> Result<Option<Findings>> {
+    let MudError::Invalid { errors, warnings } = e else {
+        return Err(anyhow::anyhow!("{e}"));
+    };
+    if json_out {
+        out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(
+                &json!({"file": file.display().to_string(), "valid": false, "errors": errors, "warnings": warnings})
+            )?
+        ))?;
+    } else {
+        let mut t = format!("{}: INVALID ({} errors)\n", file.display(), errors.len());
+        for e in errors {
+            t += &format!("  error {e}\n");
+        }
+        out(&t)?;
+    }
+    Ok(Some(Findings))
+}
+
+fn show(file: &Path, common: &Common) -> Result<Option<Findings>> {
+    let v = match load_one(file, common)? {
+        Ok(v) => v,
+        Err(e) => return report_invalid(file, &e, common.json),
+    };
+    let m = &v.mud.meta;
+    let sentences = warden_mud::explain(&v.mud);
+    if common.json {
+        out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&json!({
+                "file": file.display().to_string(), "mud_url": m.mud_url, "systeminfo": m.systeminfo,
+                "manufacturer": m.mfg_name, "model": m.model_name, "is_supported": m.is_supported,
+                "documentation": m.documentation, "transparency": m.transparency,
+                "explanation": sentences, "warnings": v.warnings,
+            }))?
+        ))?;
+        return Ok(None);
+    }
+    let who = m
+        .systeminfo
+        .clone()
+        .or_else(|| m.model_name.clone())
+        .unwrap_or_else(|| m.mud_url.clone());
+    let mut t = format!("{who}\n  MUD file: {}\n", m.mud_url);
+    if let Some(mfg) = &m.mfg_name {
+        t += &format!("  made by: {mfg}\n");
+    }
+    t += &format!(
+        "  supported by its maker: {}\n",
+        if m.is_supported {
+            "yes"
+        } else {
+            "no (no more updates are expected)"
+        }
+    );
+    if let Some(tr) = &m.transparency {
+        if let Some(u) = &tr.sbom_url {
+            t += &format!("  software bill of materials: {u}\n");
+        }
+        for u in &tr.vuln_urls {
+            t += &format!("  vulnerability information: {u}\n");
+        }
+    }
+    t += "This device\n";
+    for s in &sentences {
+        t += &format!("  - {s}\n");
+    }
+    if !v.warnings.is_empty() {
+        t += &format!(
+            "({} warnings; run `warden mud validate --legacy` to see them)\n",
+            v.warnings.len()
+        );
+    }
+    out(&t)?;
+    Ok(None)
+}
+
+fn compile(
+    file: &Path,
+    device: &str,
+    context: Option<&Path>,
+    format: Format,
+    common: &Common,
+) -> Result<Option<Findings>> {
+    let dev = warden_nft::Device::parse(device)?;
+    let ctx = match context {
+        Some(p) => {
+            let s = String::from_utf8(read(p)?)
+                .with_context(|| format!("{} is not UTF-8", p.display()))?;
+            Context::from_toml(&s)?
+        }
+        None => Context::default(),
+    };
+    let v = match load_one(file, common)? {
+        Ok(v) => v,
+        Err(e) => return report_invalid(file, &e, common.json),
+    };
+    let policy = warden_mud::resolve(&v.mud, &ctx);
+    let rs = warden_nft::compile(
+        &[warden_nft::DevicePolicy {
+            device: dev,
+            policy: &policy,
+        }],
+        &warden_nft::Options::default(),
+    )?;
+    for n in &policy.notes {
+        eprintln!(
+            "warden: {} {}/{}: {}",
+            if n.dropped { "left out" } else { "narrowed" },
+            n.origin.acl,
+            n.origin.ace,
+            n.reason
+        );
+    }
+    match format {
+        Format::Nft => out(&rs.text)?,
+        Format::Json => out(&format!("{}\n", serde_json::to_string_pretty(&rs.json)?))?,
+    }
+    Ok(if policy.notes.iter().any(|n| n.dropped) {
+        Some(Findings)
+    } else {
+        None
+    })
+}
+
+fn verify(
+    file: &Path,
+    sig: &Path,
+    trust: &Path,
+    at: Option<&str>,
+    json_out: bool,
+) -> Result<Option<Findings>> {
+    let content = read(file)?;
+    let signature = read(sig)?;
+    let store = warden_mud::signature::TrustStore::from_pem(&read(trust)?)?;
+    let at = match at {
+        Some(s) => time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+            .with_context(|| format!("--at `{s}` is not an RFC 3339 time"))?
+            .unix_timestamp(),
+        None => time::OffsetDateTime::now_utc().unix_timestamp(),
+    };
+    match warden_mud::signature::verify(&content, &signature, &store, at) {
+        Ok(signer) => {
+            if json_out {
+                out(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(
+                        &json!({"verified": true, "signer": signer, "at": at})
+                    )?
+                ))?;
+            } else {
+                out(&format!(
+                    "{}: signature OK\n  signer: {}\n  issuer: {}\n",
+                    file.display(),
+                    signer.subject,
+                    signer.issuer
+                ))?;
+            }
+            Ok(None)
+        }
+        Err(e @ warden_mud::error::SignatureError::Malformed(_))
+        | Err(e @ warden_mud::error::SignatureError::Verification(_)) => {
+            if json_out {
+                out(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(
+                        &json!({"verified": false, "reason": e.to_string(), "at": at})
+                    )?
+                ))?;
+            } else {
+                out(&format!("{}: signature NOT valid: {e}\n", file.display()))?;
+            }
+            Ok(Some(Findings))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
