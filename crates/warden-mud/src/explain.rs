@@ -88,8 +88,17 @@ fn sentence(mud: &ValidatedMud, dir: Direction, acl: &Acl, ace: &Ace) -> Option<
             }
         }
         Direction::ToDevice => {
-            let port = device_port.map(|p| format!(" on {p}")).unwrap_or_default();
-            format!("{verb} be reached by {remote}{}{port}", service)
+            let port = device_port
+                .as_ref()
+                .map(|p| format!(" on {p}"))
+                .unwrap_or_default();
+            // "over TCP on TCP port 9999" says TCP twice.
+            let service = if device_port.is_some() && service.starts_with(" over ") {
+                String::new()
+            } else {
+                service
+            };
+            format!("{verb} be reached by {remote}{service}{port}")
         }
     };
     Some(s.trim_end().to_string() + ";")
@@ -140,10 +149,13 @@ fn remote_words(mud: &ValidatedMud, dir: Direction, m: &Matches) -> String {
     if let Some(model) = &mm.model {
         parts.push(format!("devices of the model {model}"));
     }
-    if parts.is_empty() {
-        "anything".into()
-    } else {
-        parts.join(" that is also ")
+    match parts.len() {
+        0 => "anything".into(),
+        1 => parts.remove(0),
+        _ => {
+            let first = parts.remove(0);
+            format!("{first} (only if it is also {})", parts.join(" and "))
+        }
     }
 }
 

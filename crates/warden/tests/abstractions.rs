@@ -18,7 +18,9 @@ fn nets(p: &Policy, dir: Direction) -> Vec<String> {
         .iter()
         .filter(|r| r.direction == dir)
         .flat_map(|r| match &r.remote {
-            Remote::Endpoints { nets, .. } => nets.iter().map(IpPrefix::to_string).collect::<Vec<_>>(),
+            Remote::Endpoints { nets, .. } => {
+                nets.iter().map(IpPrefix::to_string).collect::<Vec<_>>()
+            }
             Remote::Any => vec!["any".into()],
         })
         .collect();
@@ -47,21 +49,40 @@ addresses = ["10.0.0.25"]
 
 #[test]
 fn manufacturer_binds_every_device_of_that_authority() {
-    let p = policy("nist-mud/test/unittest/mud-mfg-test/mudfile-mfg-test.json", PEERS);
-    assert_eq!(nets(&p, Direction::FromDevice), ["10.0.0.21", "10.0.0.22", "10.0.0.23"]);
-    let p = policy("mud-visualizer/sample_mud_files/tester_manufacturer.json", PEERS);
+    let p = policy(
+        "nist-mud/test/unittest/mud-mfg-test/mudfile-mfg-test.json",
+        PEERS,
+    );
+    assert_eq!(
+        nets(&p, Direction::FromDevice),
+        ["10.0.0.21", "10.0.0.22", "10.0.0.23"]
+    );
+    let p = policy(
+        "mud-visualizer/sample_mud_files/tester_manufacturer.json",
+        PEERS,
+    );
     assert_eq!(nets(&p, Direction::FromDevice), ["10.0.0.25"]);
 }
 
 #[test]
 fn model_binds_only_devices_with_that_exact_mud_url() {
-    let p = policy("nist-mud/test/unittest/mud-model-test/mudfile-model-test.json", PEERS);
-    assert_eq!(nets(&p, Direction::FromDevice), ["10.0.0.21", "10.0.0.22"], "the other toothbrush model must not bind");
+    let p = policy(
+        "nist-mud/test/unittest/mud-model-test/mudfile-model-test.json",
+        PEERS,
+    );
+    assert_eq!(
+        nets(&p, Direction::FromDevice),
+        ["10.0.0.21", "10.0.0.22"],
+        "the other toothbrush model must not bind"
+    );
 }
 
 #[test]
 fn same_manufacturer_binds_the_authority_of_the_devices_own_url() {
-    let p = policy("nist-mud/test/unittest/mud-same-manufacturer-test/mudfile-same-manufacturer-test.json", PEERS);
+    let p = policy(
+        "nist-mud/test/unittest/mud-same-manufacturer-test/mudfile-same-manufacturer-test.json",
+        PEERS,
+    );
     assert_eq!(nets(&p, Direction::FromDevice), ["10.0.0.24"]);
     assert_eq!(nets(&p, Direction::ToDevice), ["10.0.0.24"]);
 }
@@ -73,7 +94,10 @@ fn local_networks_binds_the_context_networks() {
         r#"local-networks = ["10.0.0.0/24"]"#,
     );
     assert_eq!(nets(&p, Direction::FromDevice), ["10.0.0.0/24"]);
-    let p = policy("mud-visualizer/sample_mud_files/tester_local_network.json", r#"local-networks = ["10.0.0.0/24"]"#);
+    let p = policy(
+        "mud-visualizer/sample_mud_files/tester_local_network.json",
+        r#"local-networks = ["10.0.0.0/24"]"#,
+    );
     assert!(!p.rules.is_empty());
 }
 
@@ -81,10 +105,16 @@ fn local_networks_binds_the_context_networks() {
 fn controller_binds_by_class_uri() {
     let ctx = r#"[controllers]
 "https://controller.nist.local" = ["10.0.0.5"]"#;
-    let p = policy("nist-mud/test/unittest/mud-controllerclass-test/mudfile-controllerclass-test.json", ctx);
+    let p = policy(
+        "nist-mud/test/unittest/mud-controllerclass-test/mudfile-controllerclass-test.json",
+        ctx,
+    );
     assert_eq!(nets(&p, Direction::FromDevice), ["10.0.0.5"]);
-    let p = policy("mud-visualizer/sample_mud_files/tester_controller.json", r#"[controllers]
-"http://amazon.com/dashserver" = ["dash.example.net"]"#);
+    let p = policy(
+        "mud-visualizer/sample_mud_files/tester_controller.json",
+        r#"[controllers]
+"http://amazon.com/dashserver" = ["dash.example.net"]"#,
+    );
     assert!(p.dns_names().contains("dash.example.net"));
 }
 
@@ -92,21 +122,37 @@ fn controller_binds_by_class_uri() {
 fn my_controller_binds_by_the_full_mud_url() {
     let right = r#"[my-controllers]
 "https://wemo.com/crockpot" = ["10.0.0.7"]"#;
-    let p = policy("mud-visualizer/sample_mud_files/tester_mycontroller.json", right);
+    let p = policy(
+        "mud-visualizer/sample_mud_files/tester_mycontroller.json",
+        right,
+    );
     assert_eq!(nets(&p, Direction::FromDevice), ["10.0.0.7"]);
     // Same authority, other path: the lesson of Cisco MUD-Manager's tracker.
     let wrong = r#"[my-controllers]
 "https://wemo.com/kettle" = ["10.0.0.8"]"#;
-    let p = policy("mud-visualizer/sample_mud_files/tester_mycontroller.json", wrong);
+    let p = policy(
+        "mud-visualizer/sample_mud_files/tester_mycontroller.json",
+        wrong,
+    );
     assert!(p.rules.is_empty());
-    assert!(p.notes.iter().all(|n| n.dropped && n.reason.contains("my-controller")));
+    assert!(p
+        .notes
+        .iter()
+        .all(|n| n.dropped && n.reason.contains("my-controller")));
 }
 
 #[test]
 fn dns_names_stay_symbolic() {
     let p = policy("mud-visualizer/sample_mud_files/tester_domain2.json", "");
     let names: Vec<&str> = p.dns_names().into_iter().collect();
-    assert_eq!(names, ["www.vase-db.com", "www.vase-fileserver.com", "www.vase-updater.com"]);
+    assert_eq!(
+        names,
+        [
+            "www.vase-db.com",
+            "www.vase-fileserver.com",
+            "www.vase-updater.com"
+        ]
+    );
 }
 
 #[test]
@@ -121,7 +167,10 @@ fn nothing_binds_in_an_empty_context_and_every_dropped_rule_is_reported() {
     ] {
         let p = policy(rel, "");
         assert!(p.rules.is_empty(), "{rel}: {:?}", p.rules);
-        assert!(!p.notes.is_empty() && p.notes.iter().all(|n| n.dropped), "{rel}");
+        assert!(
+            !p.notes.is_empty() && p.notes.iter().all(|n| n.dropped),
+            "{rel}"
+        );
     }
 }
 

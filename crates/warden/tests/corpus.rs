@@ -32,7 +32,9 @@ struct Reason {
 }
 
 fn table() -> Table {
-    let s = std::fs::read_to_string(common::repo().join("crates/warden/tests/corpus_verdicts.toml")).unwrap();
+    let s =
+        std::fs::read_to_string(common::repo().join("crates/warden/tests/corpus_verdicts.toml"))
+            .unwrap();
     toml::from_str(&s).unwrap()
 }
 
@@ -46,7 +48,11 @@ fn mud_files() -> BTreeSet<String> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                let rel = p.strip_prefix(&base).unwrap().to_string_lossy().into_owned();
+                let rel = p
+                    .strip_prefix(&base)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
                 if !(rel == "SOURCES.md" || rel.ends_with(".p7s") || rel.ends_with(".pem")) {
                     out.insert(rel);
                 }
@@ -60,8 +66,15 @@ fn mud_files() -> BTreeSet<String> {
 fn verdict_table_covers_every_corpus_mud_document() {
     let listed: BTreeSet<String> = table().file.into_iter().map(|e| e.path).collect();
     let present = mud_files();
-    assert_eq!(listed, present, "corpus_verdicts.toml and the corpus disagree");
-    assert_eq!(present.len(), 102, "the corpus has 102 MUD documents beside the signature and its CA");
+    assert_eq!(
+        listed, present,
+        "corpus_verdicts.toml and the corpus disagree"
+    );
+    assert_eq!(
+        present.len(),
+        102,
+        "the corpus has 102 MUD documents beside the signature and its CA"
+    );
 }
 
 #[test]
@@ -74,16 +87,27 @@ fn every_corpus_file_gets_its_expected_verdict_and_reason() {
             (Dialect::Strict, &e.strict, &e.strict_reason),
             (Dialect::Legacy, &e.legacy, &e.legacy_reason),
         ] {
-            let opts = ValidateOptions { dialect, ..Default::default() };
+            let opts = ValidateOptions {
+                dialect,
+                ..Default::default()
+            };
             match (warden_mud::load(&bytes, &opts), want.as_str()) {
                 (Ok(v), "valid") => {
                     if dialect == Dialect::Legacy && e.warnings && v.warnings.is_empty() {
-                        failures.push(format!("{} ({dialect:?}): expected warnings, got none", e.path));
+                        failures.push(format!(
+                            "{} ({dialect:?}): expected warnings, got none",
+                            e.path
+                        ));
                     }
                     if dialect == Dialect::Strict
-                        && v.warnings.iter().any(|w| w.check == warden_mud::Check::LegacyDialect)
+                        && v.warnings
+                            .iter()
+                            .any(|w| w.check == warden_mud::Check::LegacyDialect)
                     {
-                        failures.push(format!("{}: strict mode produced a legacy-dialect warning", e.path));
+                        failures.push(format!(
+                            "{}: strict mode produced a legacy-dialect warning",
+                            e.path
+                        ));
                     }
                 }
                 (Err(MudError::Invalid { errors, .. }), "invalid") => {
@@ -91,21 +115,35 @@ fn every_corpus_file_gets_its_expected_verdict_and_reason() {
                     let hit = errors.iter().any(|d| {
                         d.check.to_string() == r.check
                             && d.pointer == r.pointer
-                            && r.contains.as_ref().is_none_or(|c| d.message.contains(c.as_str()))
+                            && r.contains
+                                .as_ref()
+                                .is_none_or(|c| d.message.contains(c.as_str()))
                     });
                     if !hit {
-                        failures.push(format!("{} ({dialect:?}): expected [{}] at {}, got {:?}", e.path, r.check, r.pointer, errors));
+                        failures.push(format!(
+                            "{} ({dialect:?}): expected [{}] at {}, got {:?}",
+                            e.path, r.check, r.pointer, errors
+                        ));
                     }
                     for d in &errors {
                         assert!(!d.message.is_empty(), "every error has a sentence");
                     }
                 }
-                (Ok(_), w) => failures.push(format!("{} ({dialect:?}): valid, expected {w}", e.path)),
-                (Err(err), w) => failures.push(format!("{} ({dialect:?}): {err}, expected {w}", e.path)),
+                (Ok(_), w) => {
+                    failures.push(format!("{} ({dialect:?}): valid, expected {w}", e.path))
+                }
+                (Err(err), w) => {
+                    failures.push(format!("{} ({dialect:?}): {err}, expected {w}", e.path))
+                }
             }
         }
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -116,7 +154,10 @@ fn strict_valid_implies_legacy_valid_with_the_same_policy() {
         let s = warden_mud::load(&bytes, &ValidateOptions::default()).unwrap();
         let l = warden_mud::load(&bytes, &ValidateOptions::legacy()).unwrap();
         let ctx = Context::default();
-        let (ps, pl) = (warden_mud::resolve(&s.mud, &ctx), warden_mud::resolve(&l.mud, &ctx));
+        let (ps, pl) = (
+            warden_mud::resolve(&s.mud, &ctx),
+            warden_mud::resolve(&l.mud, &ctx),
+        );
         assert_eq!(ps.rules, pl.rules, "{}", e.path);
     }
 }
@@ -140,7 +181,10 @@ fn every_valid_corpus_file_compiles_to_a_ruleset_nft_accepts() {
     }
     for (path, policy) in &policies {
         let rs = warden_nft::compile(
-            &[warden_nft::DevicePolicy { device: device.clone(), policy }],
+            &[warden_nft::DevicePolicy {
+                device: device.clone(),
+                policy,
+            }],
             &warden_nft::Options::default(),
         )
         .unwrap();
@@ -152,19 +196,30 @@ fn every_valid_corpus_file_compiles_to_a_ruleset_nft_accepts() {
             panic!("nft -c -j rejected the ruleset of {path}: {e}");
         }
         if let Err(e) = ns.nft_check(&tf, false) {
-            panic!("nft -c rejected the text ruleset of {path}: {e}\n{}", rs.text);
+            panic!(
+                "nft -c rejected the text ruleset of {path}: {e}\n{}",
+                rs.text
+            );
         }
         checked += 1;
         all.push(policy);
     }
-    assert_eq!(checked, policies.len(), "every legacy-valid file is checked");
-    assert!(checked >= 88, "88 corpus files validate in legacy mode, {checked} were compiled");
+    assert_eq!(
+        checked,
+        policies.len(),
+        "every legacy-valid file is checked"
+    );
+    assert!(
+        checked >= 88,
+        "88 corpus files validate in legacy mode, {checked} were compiled"
+    );
     // All of them at once, one device each: the gateway's real shape.
     let devs: Vec<_> = all
         .iter()
         .enumerate()
         .map(|(i, p)| warden_nft::DevicePolicy {
-            device: warden_nft::Device::parse(&format!("02:00:00:00:01:{i:02x},10.9.0.{}", i + 1)).unwrap(),
+            device: warden_nft::Device::parse(&format!("02:00:00:00:01:{i:02x},10.9.0.{}", i + 1))
+                .unwrap(),
             policy: p,
         })
         .collect();

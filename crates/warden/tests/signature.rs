@@ -33,8 +33,16 @@ fn luminaire() -> (Vec<u8>, Vec<u8>, TrustStore) {
 fn cisco_vector_verifies_at_2019_and_names_its_signer() {
     let (json, sig, trust) = luminaire();
     let s = verify(&json, &sig, &trust, T_2019).unwrap();
-    assert!(s.subject.contains("CN=luminaire.example.com"), "{}", s.subject);
-    assert!(s.issuer.contains("Demo Luminaire Manufacturer"), "{}", s.issuer);
+    assert!(
+        s.subject.contains("CN=luminaire.example.com"),
+        "{}",
+        s.subject
+    );
+    assert!(
+        s.issuer.contains("Demo Luminaire Manufacturer"),
+        "{}",
+        s.issuer
+    );
 }
 
 #[test]
@@ -51,10 +59,16 @@ fn cisco_vector_fails_when_one_byte_of_the_file_changes() {
     let (mut json, sig, trust) = luminaire();
     let i = json.iter().position(|b| *b == b'1').unwrap();
     json[i] = b'2';
-    assert!(matches!(verify(&json, &sig, &trust, T_2019), Err(SignatureError::Verification(_))));
+    assert!(matches!(
+        verify(&json, &sig, &trust, T_2019),
+        Err(SignatureError::Verification(_))
+    ));
     let (mut json, ..) = luminaire();
     json.push(b' ');
-    assert!(matches!(verify(&json, &sig, &trust, T_2019), Err(SignatureError::Verification(_))));
+    assert!(matches!(
+        verify(&json, &sig, &trust, T_2019),
+        Err(SignatureError::Verification(_))
+    ));
 }
 
 #[test]
@@ -63,7 +77,10 @@ fn garbage_signature_is_malformed_not_a_panic() {
     for cut in [0, 1, 10, sig.len() / 2, sig.len() - 1] {
         assert!(verify(&json, &sig[..cut], &trust, T_2019).is_err());
     }
-    assert!(matches!(verify(&json, b"not der at all", &trust, T_2019), Err(SignatureError::Malformed(_))));
+    assert!(matches!(
+        verify(&json, b"not der at all", &trust, T_2019),
+        Err(SignatureError::Malformed(_))
+    ));
 }
 
 enum Alg {
@@ -83,26 +100,54 @@ fn key(alg: &Alg) -> PKey<Private> {
 
 /// Makes a certificate for `cn`, signed by `issuer` (or self-signed), valid
 /// from 2024-01-01 for ten years.
-fn cert(cn: &str, k: &PKey<Private>, issuer: Option<(&X509, &PKey<Private>)>, ca: bool, serial: u32) -> X509 {
+fn cert(
+    cn: &str,
+    k: &PKey<Private>,
+    issuer: Option<(&X509, &PKey<Private>)>,
+    ca: bool,
+    serial: u32,
+) -> X509 {
     let mut name = X509Name::builder().unwrap();
     name.append_entry_by_nid(Nid::COMMONNAME, cn).unwrap();
     let name = name.build();
     let mut b = X509::builder().unwrap();
     b.set_version(2).unwrap();
-    b.set_serial_number(&BigNum::from_u32(serial).unwrap().to_asn1_integer().unwrap()).unwrap();
+    b.set_serial_number(&BigNum::from_u32(serial).unwrap().to_asn1_integer().unwrap())
+        .unwrap();
     b.set_subject_name(&name).unwrap();
-    b.set_issuer_name(issuer.map(|(c, _)| c.subject_name()).unwrap_or(&name)).unwrap();
+    b.set_issuer_name(issuer.map(|(c, _)| c.subject_name()).unwrap_or(&name))
+        .unwrap();
     b.set_pubkey(k).unwrap();
-    b.set_not_before(&Asn1Time::from_unix(1_704_067_200).unwrap()).unwrap();
-    b.set_not_after(&Asn1Time::from_unix(1_704_067_200 + 10 * 365 * 86_400).unwrap()).unwrap();
+    b.set_not_before(&Asn1Time::from_unix(1_704_067_200).unwrap())
+        .unwrap();
+    b.set_not_after(&Asn1Time::from_unix(1_704_067_200 + 10 * 365 * 86_400).unwrap())
+        .unwrap();
     if ca {
-        b.append_extension(BasicConstraints::new().critical().ca().build().unwrap()).unwrap();
-        b.append_extension(KeyUsage::new().critical().key_cert_sign().crl_sign().build().unwrap()).unwrap();
+        b.append_extension(BasicConstraints::new().critical().ca().build().unwrap())
+            .unwrap();
+        b.append_extension(
+            KeyUsage::new()
+                .critical()
+                .key_cert_sign()
+                .crl_sign()
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
     } else {
-        b.append_extension(BasicConstraints::new().critical().build().unwrap()).unwrap();
-        b.append_extension(KeyUsage::new().critical().digital_signature().build().unwrap()).unwrap();
+        b.append_extension(BasicConstraints::new().critical().build().unwrap())
+            .unwrap();
+        b.append_extension(
+            KeyUsage::new()
+                .critical()
+                .digital_signature()
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
     }
-    b.sign(issuer.map(|(_, k)| k).unwrap_or(k), MessageDigest::sha256()).unwrap();
+    b.sign(issuer.map(|(_, k)| k).unwrap_or(k), MessageDigest::sha256())
+        .unwrap();
     b.build()
 }
 
@@ -116,16 +161,32 @@ fn pki(alg: Alg) -> Pki {
     let root_key = key(&alg);
     let root = cert("warden test root", &root_key, None, true, 1);
     let leaf_key = key(&alg);
-    let leaf = cert("mud-signer.example.com", &leaf_key, Some((&root, &root_key)), false, 2);
-    Pki { root, leaf, leaf_key }
+    let leaf = cert(
+        "mud-signer.example.com",
+        &leaf_key,
+        Some((&root, &root_key)),
+        false,
+        2,
+    );
+    Pki {
+        root,
+        leaf,
+        leaf_key,
+    }
 }
 
 fn sign(p: &Pki, content: &[u8]) -> Vec<u8> {
     let certs = Stack::new().unwrap();
-    Pkcs7::sign(&p.leaf, &p.leaf_key, &certs, content, Pkcs7Flags::DETACHED | Pkcs7Flags::BINARY)
-        .unwrap()
-        .to_der()
-        .unwrap()
+    Pkcs7::sign(
+        &p.leaf,
+        &p.leaf_key,
+        &certs,
+        content,
+        Pkcs7Flags::DETACHED | Pkcs7Flags::BINARY,
+    )
+    .unwrap()
+    .to_der()
+    .unwrap()
 }
 
 fn trust(c: &X509) -> TrustStore {
@@ -156,7 +217,10 @@ fn signature_fails_against_a_wrong_root() {
 #[test]
 fn a_leaf_in_the_trust_store_is_not_a_root() {
     let p = pki(Alg::Rsa);
-    assert!(matches!(verify(MUD, &sign(&p, MUD), &trust(&p.leaf), T_2026), Err(SignatureError::Verification(_))));
+    assert!(matches!(
+        verify(MUD, &sign(&p, MUD), &trust(&p.leaf), T_2026),
+        Err(SignatureError::Verification(_))
+    ));
 }
 
 #[test]
@@ -165,13 +229,19 @@ fn tampered_file_fails() {
     let sig = sign(&p, MUD);
     let mut bad = MUD.to_vec();
     bad[20] ^= 1;
-    assert!(matches!(verify(&bad, &sig, &trust(&p.root), T_2026), Err(SignatureError::Verification(_))));
+    assert!(matches!(
+        verify(&bad, &sig, &trust(&p.root), T_2026),
+        Err(SignatureError::Verification(_))
+    ));
 }
 
 #[test]
 fn signature_checked_before_the_certificate_is_valid_fails() {
     let p = pki(Alg::Ecdsa);
-    assert!(matches!(verify(MUD, &sign(&p, MUD), &trust(&p.root), T_2019), Err(SignatureError::Verification(_))));
+    assert!(matches!(
+        verify(MUD, &sign(&p, MUD), &trust(&p.root), T_2019),
+        Err(SignatureError::Verification(_))
+    ));
 }
 
 #[test]
@@ -185,9 +255,18 @@ fn a_leaf_signed_by_a_non_ca_is_refused() {
     let leaf = cert("signer", &leaf_key, Some((&mid, &mid_key)), false, 3);
     let mut certs = Stack::new().unwrap();
     certs.push(mid).unwrap();
-    let sig = Pkcs7::sign(&leaf, &leaf_key, &certs, MUD, Pkcs7Flags::DETACHED | Pkcs7Flags::BINARY)
-        .unwrap()
-        .to_der()
-        .unwrap();
-    assert!(matches!(verify(MUD, &sig, &trust(&root), T_2026), Err(SignatureError::Verification(_))));
+    let sig = Pkcs7::sign(
+        &leaf,
+        &leaf_key,
+        &certs,
+        MUD,
+        Pkcs7Flags::DETACHED | Pkcs7Flags::BINARY,
+    )
+    .unwrap()
+    .to_der()
+    .unwrap();
+    assert!(matches!(
+        verify(MUD, &sig, &trust(&root), T_2026),
+        Err(SignatureError::Verification(_))
+    ));
 }

@@ -8,7 +8,11 @@ use std::process::Command;
 pub fn corpus() -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let p = root.join("../shared/corpus");
-    assert!(p.is_dir(), "the shared corpus is missing at {}", p.display());
+    assert!(
+        p.is_dir(),
+        "the shared corpus is missing at {}",
+        p.display()
+    );
     p
 }
 
@@ -23,8 +27,14 @@ pub struct Netns(pub String);
 impl Netns {
     pub fn new(tag: &str) -> Netns {
         let name = format!("wdn-{tag}-{}", std::process::id());
-        let st = Command::new("ip").args(["netns", "add", &name]).status().expect("run ip");
-        assert!(st.success(), "ip netns add {name} failed: the nft tests need root and iproute2");
+        let st = Command::new("ip")
+            .args(["netns", "add", &name])
+            .status()
+            .expect("run ip");
+        assert!(
+            st.success(),
+            "ip netns add {name} failed: the nft tests need root and iproute2"
+        );
         Netns(name)
     }
 

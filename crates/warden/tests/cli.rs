@@ -1,0 +1,229 @@
+//! The `warden` binary: exit codes, JSON reports, closed pipes.
+
+mod common;
+
+use std::process::{Command, Stdio};
+
+fn warden(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(args)
+        .current_dir(common::repo())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn validate_exits_0_for_valid_1_for_invalid_2_for_unreadable() {
+    assert_eq!(
+        warden(&["mud", "validate", "samples/mud/Luminaire_150.json"])
+            .status
+            .code(),
+        Some(0)
+    );
+    // A legacy file is a finding in strict mode and valid in legacy mode.
+    assert_eq!(
+        warden(&["mud", "validate", "samples/mud/amazonEchoMud.json"])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        warden(&[
+            "mud",
+            "validate",
+            "--legacy",
+            "samples/mud/amazonEchoMud.json"
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
+    let o = warden(&["mud", "validate", "no/such/file.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read no/such/file.json"));
+    assert_eq!(
+        warden(&["mud", "validate", "--no-such-flag"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(warden(&["--help"]).status.code(), Some(0));
+}
+
+#[test]
+fn help_documents_exit_codes() {
+    let o = warden(&["mud", "validate", "--help"]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        s.contains("Exit codes") && s.contains("2  usage or input error"),
+        "{s}"
+    );
+}
+
+#[test]
+fn validate_json_lists_every_error_with_pointer() {
+    let bad =
+        common::corpus().join("mud/sidn-lua-mud/test/testdata/bad_mudfile_undefineddata1.json");
+    let o = warden(&["mud", "validate", "--json", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let e = &v["files"][0]["errors"][0];
+    assert_eq!(e["check"], "unknown-leaf");
+    assert_eq!(
+        e["pointer"],
+        "/ietf-access-control-list:acls/acl/0/aces/ace/0/matches/ipv6/extraneous-data"
+    );
+}
+
+#[test]
+fn show_speaks_plainly_and_ends_with_nothing_else() {
+    let o = warden(&["mud", "show", "samples/mud/smart-plug-transparency.json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        s.contains("may connect to api.plug.example.com for HTTPS (TCP port 443);"),
+        "{s}"
+    );
+    assert!(
+        s.contains("software bill of materials: https://plug.example.com/sbom/"),
+        "{s}"
+    );
+    assert!(s.contains("nothing else"), "{s}");
+    let o = warden(&[
+        "mud",
+        "show",
+        "--json",
+        "samples/mud/smart-plug-transparency.json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["transparency"]["vuln_urls"][0],
+        "https://plug.example.com/csaf/sp-2.json"
+    );
+}
+
+#[test]
+fn compile_reports_rules_it_left_out_and_exits_1() {
+    // No context: the controller and my-controller rules cannot be bound.
+    let o = warden(&[
+        "mud",
+        "compile",
+        "samples/mud/Luminaire_150.json",
+        "--device",
+        "02:00:00:00:00:01,192.168.1.10",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("left out") && err.contains("my-controller"),
+        "{err}"
+    );
+    let o = warden(&[
+        "mud",
+        "compile",
+        "samples/mud/smart-plug-transparency.json",
+        "--device",
+        "02:00:00:00:00:01,192.168.1.10",
+        "--context",
+        "samples/context.toml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["nftables"].as_array().unwrap().len() > 10);
+}
+
+#[test]
+fn compile_rejects_a_bad_device_and_a_bad_context() {
+    let o = warden(&[
+        "mud",
+        "compile",
+        "samples/mud/Luminaire_150.json",
+        "--device",
+        "nonsense",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let dir = std::env::temp_dir().join(format!("warden-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ctx = dir.join("bad.toml");
+    std::fs::write(&ctx, "local-networks = [\"10.0.0.1/8\"]").unwrap();
+    let o = warden(&[
+        "mud",
+        "compile",
+        "samples/mud/Luminaire_150.json",
+        "--device",
+        "02:00:00:00:00:01",
+        "--context",
+        ctx.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("local-networks[0]"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn verify_exit_codes_follow_the_signature() {
+    let args = |at: &str| {
+        vec![
+            "mud".to_string(),
+            "verify".into(),
+            "samples/mud/Luminaire_150.json".into(),
+            "--signature".into(),
+            "samples/mud/Luminaire_150.p7s".into(),
+            "--trust".into(),
+            "samples/mud/luminaire-cacert.pem".into(),
+            "--at".into(),
+            at.into(),
+            "--json".into(),
+        ]
+    };
+    let run = |a: Vec<String>| {
+        Command::new(env!("CARGO_BIN_EXE_warden"))
+            .args(a)
+            .current_dir(common::repo())
+            .output()
+            .unwrap()
+    };
+    let o = run(args("2019-01-01T00:00:00Z"));
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["signer"]["subject"]
+        .as_str()
+        .unwrap()
+        .contains("luminaire.example.com"));
+    let o = run(args("2026-11-25T00:00:00Z"));
+    assert_eq!(o.status.code(), Some(1));
+    let o = run(args("not a time"));
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn closed_pipe_exits_0() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args([
+            "mud",
+            "compile",
+            "--legacy",
+            "samples/mud/amazonEchoMud.json",
+            "--device",
+            "02:00:00:00:00:01,192.168.1.10",
+            "--context",
+            "samples/context.toml",
+            "--format",
+            "json",
+        ])
+        .current_dir(common::repo())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Close the read end. The JSON (~100 KB) is larger than a pipe buffer,
+    // so warden's write fails with EPIPE whenever the close happens.
+    drop(child.stdout.take());
+    let st = child.wait().unwrap();
+    assert_eq!(st.code(), Some(0), "a closed pipe is not an error: {st:?}");
+}
