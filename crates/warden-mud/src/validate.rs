@@ -794,10 +794,11 @@ impl<'o> Walker<'o> {
             return out;
         }
         let mut total_aces = 0usize;
+        let mut names = HashSet::new();
         for (i, a) in list.iter().enumerate() {
             let ap = idx(&list_p, i);
             if let Some(acl) = self.acl(a, &ap, &mut total_aces) {
-                if out.iter().any(|x: &Acl| x.name == acl.name) {
+                if !names.insert(acl.name.clone()) {
                     self.error(
                         &ap,
                         Check::DuplicateAcl,
@@ -867,10 +868,11 @@ impl<'o> Walker<'o> {
                         Value::Array(list) => {
                             *total += list.len();
                             if *total <= self.opts.max_aces {
+                                let mut names = HashSet::new();
                                 for (i, e) in list.iter().enumerate() {
                                     let ep = idx(&lp, i);
                                     if let Some(ace) = self.ace(e, &ep, acl_type) {
-                                        if aces.iter().any(|x: &Ace| x.name == ace.name) {
+                                        if !names.insert(ace.name.clone()) {
                                             self.error(
                                                 &ep,
                                                 Check::DuplicateAce,

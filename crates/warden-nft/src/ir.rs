@@ -2,9 +2,134 @@
 //! the libnftables JSON schema (`nft -j -f`) and the nft text syntax
 //! (`nft -f`). One model, two printers, so the two forms cannot drift.
 
-use serde_json::{json, Value};
+/// A minimal JSON writer for the fixed shapes of the libnftables schema.
+struct Json(String);
+
+impl Json {
+    fn raw(&mut self, s: &str) {
+        self.0.push_str(s);
+    }
+    /// A JSON string with RFC 8259 escaping.
+    fn str(&mut self, s: &str) {
+        self.0.push('"');
+        if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+            self.0.push_str(s);
+        } else {
+            for c in s.chars() {
+                match c {
+                    '"' => self.0.push_str("\\\""),
+                    '\\' => self.0.push_str("\\\\"),
+                    c if (c as u32) < 0x20 => {
+                        let _ = write!(self.0, "\\u{:04x}", c as u32);
+                    }
+                    c => self.0.push(c),
+                }
+            }
+        }
+        self.0.push('"');
+    }
+    fn key(&mut self, k: &str) {
+        self.str(k);
+        self.0.push(':');
+    }
+    fn left(&mut self, l: &Left) {
+        match l {
+            Left::Payload(p, f) => {
+                let _ = write!(
+                    self.0,
+                    "{{\"payload\":{{\"protocol\":\"{p}\",\"field\":\"{f}\"}}}}"
+                );
+            }
+            Left::Meta(k) => {
+                let _ = write!(self.0, "{{\"meta\":{{\"key\":\"{k}\"}}}}");
+            }
+            Left::CtState => self.raw("{\"ct\":{\"key\":\"state\"}}"),
+        }
+    }
+    fn prefix(&mut self, a: &str, len: u8, host: bool) {
+        if host {
+            self.str(a);
+        } else {
+            self.raw("{\"prefix\":{\"addr\":");
+            self.str(a);
+            let _ = write!(self.0, ",\"len\":{len}}}}}");
+        }
+    }
+    fn right(&mut self, r: &Right) {
+        match r {
+            Right::Num(n) => {
+                let _ = write!(self.0, "{n}");
+            }
+            Right::Str(s) => self.str(s),
+            Right::Range(a, b) => {
+                let _ = write!(self.0, "{{\"range\":[{a},{b}]}}");
+            }
+            Right::NumSet(v) => {
+                self.raw("{\"set\":[");
+                for (i, n) in v.iter().enumerate() {
+                    let _ = write!(self.0, "{}{n}", if i > 0 { "," } else { "" });
+                }
+                self.raw("]}");
+            }
+            Right::Prefixes(v) if v.len() == 1 => {
+                let (a, l, h) = &v[0];
+                self.prefix(a, *l, *h);
+            }
+            Right::Prefixes(v) => {
+                self.raw("{\"set\":[");
+                for (i, (a, l, h)) in v.iter().enumerate() {
+                    if i > 0 {
+                        self.raw(",");
+                    }
+                    self.prefix(a, *l, *h);
+                }
+                self.raw("]}");
+            }
+            Right::SetRef(s) => self.str(&format!("@{s}")),
+            Right::Flags(f) => {
+                self.raw("[");
+                for (i, x) in f.iter().enumerate() {
+                    if i > 0 {
+                        self.raw(",");
+                    }
+                    self.str(x);
+                }
+                self.raw("]");
+            }
+        }
+    }
+    fn expr(&mut self, e: &Expr) {
+        match e {
+            Expr::Match { left, op, right } => {
+                let _ = write!(self.0, "{{\"match\":{{\"op\":\"{}\",\"left\":", op.json());
+                self.left(left);
+                self.raw(",\"right\":");
+                self.right(right);
+                self.raw("}}");
+            }
+            Expr::Vmap { key, map } => {
+                self.raw("{\"vmap\":{\"key\":");
+                self.left(key);
+                self.raw(",\"data\":");
+                self.str(&format!("@{map}"));
+                self.raw("}}");
+            }
+            Expr::Counter => self.raw("{\"counter\":null}"),
+            Expr::Log { prefix, group } => {
+                self.raw("{\"log\":{\"prefix\":");
+                self.str(&sanitize(prefix));
+                let _ = write!(self.0, ",\"group\":{group}}}}}");
+            }
+            Expr::Accept => self.raw("{\"accept\":null}"),
+            Expr::Drop => self.raw("{\"drop\":null}"),
+            Expr::Reject => self.raw("{\"reject\":null}"),
+            Expr::Return => self.raw("{\"return\":null}"),
+        }
+    }
+}
 use std::fmt::Write;
 
+#[derive(Debug, Clone)]
 pub(crate) struct Table {
     pub name: String,
     pub maps: Vec<Map>,
@@ -13,6 +138,7 @@ pub(crate) struct Table {
     pub chains: Vec<Chain>,
 }
 
+#[derive(Debug, Clone)]
 pub(crate) struct Map {
     pub name: String,
     pub key_type: &'static str,
@@ -20,6 +146,7 @@ pub(crate) struct Map {
     pub elems: Vec<(String, String)>,
 }
 
+#[derive(Debug, Clone)]
 pub(crate) struct Chain {
     pub name: String,
     /// (hook) for base chains.
@@ -119,45 +246,11 @@ impl Expr {
     }
 }
 
-fn left_json(l: &Left) -> Value {
-    match l {
-        Left::Payload(p, f) => json!({"payload": {"protocol": p, "field": f}}),
-        Left::Meta(k) => json!({"meta": {"key": k}}),
-        Left::CtState => json!({"ct": {"key": "state"}}),
-    }
-}
-
 fn left_text(l: &Left) -> String {
     match l {
         Left::Payload(p, f) => format!("{p} {f}"),
         Left::Meta(k) => format!("meta {k}"),
         Left::CtState => "ct state".into(),
-    }
-}
-
-fn prefix_json(a: &str, len: u8, host: bool) -> Value {
-    if host {
-        json!(a)
-    } else {
-        json!({"prefix": {"addr": a, "len": len}})
-    }
-}
-
-fn right_json(r: &Right) -> Value {
-    match r {
-        Right::Num(n) => json!(n),
-        Right::Str(s) => json!(s),
-        Right::Range(a, b) => json!({"range": [a, b]}),
-        Right::NumSet(v) => json!({"set": v}),
-        Right::Prefixes(v) if v.len() == 1 => {
-            let (a, l, h) = &v[0];
-            prefix_json(a, *l, *h)
-        }
-        Right::Prefixes(v) => {
-            json!({"set": v.iter().map(|(a, l, h)| prefix_json(a, *l, *h)).collect::<Vec<_>>()})
-        }
-        Right::SetRef(s) => json!(format!("@{s}")),
-        Right::Flags(f) => json!(f),
     }
 }
 
@@ -175,23 +268,6 @@ fn right_text(r: &Right) -> String {
         Right::Prefixes(v) => format!("{{ {} }}", v.iter().map(pfx).collect::<Vec<_>>().join(", ")),
         Right::SetRef(s) => format!("@{s}"),
         Right::Flags(f) => f.join(","),
-    }
-}
-
-fn expr_json(e: &Expr) -> Value {
-    match e {
-        Expr::Match { left, op, right } => {
-            json!({"match": {"op": op.json(), "left": left_json(left), "right": right_json(right)}})
-        }
-        Expr::Vmap { key, map } => {
-            json!({"vmap": {"key": left_json(key), "data": format!("@{map}")}})
-        }
-        Expr::Counter => json!({"counter": null}),
-        Expr::Log { prefix, group } => json!({"log": {"prefix": prefix, "group": group}}),
-        Expr::Accept => json!({"accept": null}),
-        Expr::Drop => json!({"drop": null}),
-        Expr::Reject => json!({"reject": null}),
-        Expr::Return => json!({"return": null}),
     }
 }
 
@@ -225,57 +301,96 @@ pub(crate) fn sanitize(s: &str) -> String {
 }
 
 impl Table {
-    pub fn to_json(&self) -> Value {
-        let fam = "inet";
+    /// The libnftables JSON document, written directly: building a
+    /// `serde_json::Value` tree first cost 10x more in allocations.
+    pub fn to_json(&self) -> String {
+        let mut w = Json(String::with_capacity(
+            256 + self.chains.iter().map(|c| c.rules.len()).sum::<usize>() * 256,
+        ));
         let t = &self.name;
-        let mut cmds = vec![json!({"metainfo": {"json_schema_version": 1}})];
-        // add + delete + add: replaces the table atomically whether or not it exists.
-        cmds.push(json!({"add": {"table": {"family": fam, "name": t}}}));
-        cmds.push(json!({"delete": {"table": {"family": fam, "name": t}}}));
-        cmds.push(json!({"add": {"table": {"family": fam, "name": t}}}));
-        for (name, ty) in &self.sets {
-            cmds.push(json!({"add": {"set": {"family": fam, "table": t, "name": name, "type": ty, "flags": ["timeout"]}}}));
-        }
-        let chain_json = |c: &Chain| {
-            let mut obj = json!({"family": fam, "table": t, "name": c.name});
-            if let Some(h) = c.hook {
-                obj["type"] = json!("filter");
-                obj["hook"] = json!(h);
-                obj["prio"] = json!(0);
-                obj["policy"] = json!("accept");
+        let head = |w: &mut Json, verb: &str, kind: &str, name: &str| {
+            let _ = write!(w.0, "{{\"{verb}\":{{\"{kind}\":{{\"family\":\"inet\",");
+            if kind != "table" {
+                w.key("table");
+                w.str(t);
+                w.raw(",");
             }
-            json!({"add": {"chain": obj}})
+            w.key("name");
+            w.str(name);
+        };
+        w.raw("{\"nftables\":[{\"metainfo\":{\"json_schema_version\":1}}");
+        // add + delete + add: replaces the table atomically whether or not it exists.
+        for verb in ["add", "delete", "add"] {
+            w.raw(",");
+            head(&mut w, verb, "table", t);
+            w.raw("}}}");
+        }
+        for (name, ty) in &self.sets {
+            w.raw(",");
+            head(&mut w, "add", "set", name);
+            let _ = write!(w.0, ",\"type\":\"{ty}\",\"flags\":[\"timeout\"]}}}}}}");
+        }
+        let chain = |w: &mut Json, c: &Chain| {
+            w.raw(",");
+            head(w, "add", "chain", &c.name);
+            if let Some(h) = c.hook {
+                let _ = write!(
+                    w.0,
+                    ",\"type\":\"filter\",\"hook\":\"{h}\",\"prio\":0,\"policy\":\"accept\""
+                );
+            }
+            w.raw("}}}");
         };
         // Order matters: map elements jump to regular chains, and base
         // chains look into the maps.
         for c in self.chains.iter().filter(|c| c.hook.is_none()) {
-            cmds.push(chain_json(c));
+            chain(&mut w, c);
         }
         for m in &self.maps {
-            let mut obj = json!({"family": fam, "table": t, "name": m.name, "type": m.key_type, "map": "verdict"});
+            w.raw(",");
+            head(&mut w, "add", "map", &m.name);
+            let _ = write!(w.0, ",\"type\":\"{}\",\"map\":\"verdict\"", m.key_type);
             if !m.elems.is_empty() {
-                obj["elem"] = Value::Array(
-                    m.elems
-                        .iter()
-                        .map(|(k, c)| json!([k, {"jump": {"target": c}}]))
-                        .collect(),
-                );
+                w.raw(",\"elem\":[");
+                for (i, (k, c)) in m.elems.iter().enumerate() {
+                    if i > 0 {
+                        w.raw(",");
+                    }
+                    w.raw("[");
+                    w.str(k);
+                    w.raw(",{\"jump\":{\"target\":");
+                    w.str(c);
+                    w.raw("}}]");
+                }
+                w.raw("]");
             }
-            cmds.push(json!({"add": {"map": obj}}));
+            w.raw("}}}");
         }
         for c in self.chains.iter().filter(|c| c.hook.is_some()) {
-            cmds.push(chain_json(c));
+            chain(&mut w, c);
         }
         for c in &self.chains {
             for (exprs, comment) in &c.rules {
-                let mut r = json!({"family": fam, "table": t, "chain": c.name, "expr": exprs.iter().map(expr_json).collect::<Vec<_>>()});
+                w.raw(",{\"add\":{\"rule\":{\"family\":\"inet\",\"table\":");
+                w.str(t);
+                w.raw(",\"chain\":");
+                w.str(&c.name);
                 if let Some(cm) = comment {
-                    r["comment"] = json!(sanitize(cm));
+                    w.raw(",\"comment\":");
+                    w.str(&sanitize(cm));
                 }
-                cmds.push(json!({"add": {"rule": r}}));
+                w.raw(",\"expr\":[");
+                for (i, e) in exprs.iter().enumerate() {
+                    if i > 0 {
+                        w.raw(",");
+                    }
+                    w.expr(e);
+                }
+                w.raw("]}}}");
             }
         }
-        json!({"nftables": cmds})
+        w.raw("]}");
+        w.0
     }
 
     pub fn to_text(&self) -> String {

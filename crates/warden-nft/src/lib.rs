@@ -107,14 +107,22 @@ pub enum NftError {
 /// The compiled ruleset.
 #[derive(Debug, Clone, Serialize)]
 pub struct Ruleset {
-    /// The transaction for `nft -j -f`.
-    pub json: serde_json::Value,
-    /// The same ruleset for `nft -f`.
-    pub text: String,
+    /// The transaction for `nft -j -f` (JSON text).
+    pub json: String,
+    /// The model both forms are printed from; `text()` renders it on demand.
+    #[serde(skip)]
+    table: ir::Table,
     /// DNS name → (IPv4 set, IPv6 set) names the gateway fills.
     pub name_sets: BTreeMap<String, NameSets>,
     /// Number of rules in device chains.
     pub rule_count: usize,
+}
+
+impl Ruleset {
+    /// The same ruleset in `nft -f` syntax, for people and for `nft -c -f`.
+    pub fn text(&self) -> String {
+        self.table.to_text()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -302,7 +310,7 @@ pub fn compile(devices: &[DevicePolicy<'_>], opts: &Options) -> Result<Ruleset, 
     };
     Ok(Ruleset {
         json: t.to_json(),
-        text: t.to_text(),
+        table: t,
         name_sets,
         rule_count,
     })
@@ -548,5 +556,106 @@ fn port_expr(l4: &'static str, field: &'static str, pm: PortMatch) -> Expr {
             op: Op::Eq,
             right: Right::Range(lower as u64, upper as u64),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use warden_mud::{Context, ValidateOptions};
+
+    fn policy(acl: &str) -> Policy {
+        let s = format!(
+            r#"{{"ietf-mud:mud": {{"mud-version": 1, "mud-url": "https://m.example/d", "last-update": "2024-01-01T00:00:00Z",
+              "is-supported": true, "from-device-policy": {{"access-lists": {{"access-list": [{{"name": "a"}}]}}}}}},
+              "ietf-access-control-list:acls": {{"acl": [{{"name": "a", "type": "ipv4-acl-type", "aces": {{"ace": [{acl}]}}}}]}}}}"#
+        );
+        let v = warden_mud::load(s.as_bytes(), &ValidateOptions::default()).unwrap();
+        warden_mud::resolve(&v.mud, &Context::default())
+    }
+
+    #[test]
+    fn json_output_is_valid_json_even_with_hostile_names() {
+        let p = policy(
+            r#"{"name": "q\"uote\\back\u0001", "matches": {"ipv4": {"ietf-acldns:dst-dnsname": "a.example"}}, "actions": {"forwarding": "accept"}}"#,
+        );
+        let d = Device::parse("02:00:00:00:00:01,10.0.0.2").unwrap();
+        let rs = compile(
+            &[DevicePolicy {
+                device: d,
+                policy: &p,
+            }],
+            &Options::default(),
+        )
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_str(&rs.json).unwrap();
+        assert!(v["nftables"].as_array().unwrap().len() > 5);
+        assert!(!rs.text().contains("q\"uote"));
+        assert_eq!(rs.name_sets["a.example"].ipv4, "n0_4");
+    }
+
+    #[test]
+    fn dispatch_is_by_verdict_map_not_a_chain_per_device() {
+        let p = policy(r#"{"name": "x", "actions": {"forwarding": "accept"}}"#);
+        let devs: Vec<DevicePolicy> = (0..50)
+            .map(|i| DevicePolicy {
+                device: Device::parse(&format!("02:00:00:00:00:{i:02x},10.0.0.{}", i + 2)).unwrap(),
+                policy: &p,
+            })
+            .collect();
+        let rs = compile(&devs, &Options::default()).unwrap();
+        let text = rs.text();
+        let forward: Vec<&str> = text
+            .text()
+            .lines()
+            .skip_while(|l| !l.contains("chain forward"))
+            .take_while(|l| !l.trim().starts_with('}'))
+            .collect();
+        assert!(
+            forward.len() < 10,
+            "the forward chain must not grow with devices: {forward:?}"
+        );
+        assert!(rs.text().contains("ether saddr vmap @from_mac"));
+    }
+
+    #[test]
+    fn duplicate_devices_are_refused() {
+        let p = policy(r#"{"name": "x", "actions": {"forwarding": "accept"}}"#);
+        let d = Device::parse("02:00:00:00:00:01,10.0.0.2").unwrap();
+        let e = compile(
+            &[
+                DevicePolicy {
+                    device: d.clone(),
+                    policy: &p,
+                },
+                DevicePolicy {
+                    device: d,
+                    policy: &p,
+                },
+            ],
+            &Options::default(),
+        );
+        assert!(matches!(e, Err(NftError::Conflict(_))));
+    }
+
+    #[test]
+    fn direction_initiated_becomes_ct_state_new_on_the_opening_side() {
+        let p = policy(
+            r#"{"name": "x", "matches": {"ipv4": {"protocol": 6}, "tcp": {"destination-port": {"operator": "eq", "port": 443}, "ietf-mud:direction-initiated": "from-device"}}, "actions": {"forwarding": "accept"}}"#,
+        );
+        let d = Device::parse("02:00:00:00:00:01").unwrap();
+        let rs = compile(
+            &[DevicePolicy {
+                device: d,
+                policy: &p,
+            }],
+            &Options::default(),
+        )
+        .unwrap();
+        assert!(
+            rs.text().contains("tcp dport 443 ct state new return"),
+            "{}",
+            rs.text()
+        );
     }
 }

@@ -365,8 +365,11 @@ fn compile(
         );
     }
     match format {
-        Format::Nft => out(&rs.text)?,
-        Format::Json => out(&format!("{}\n", serde_json::to_string_pretty(&rs.json)?))?,
+        Format::Nft => out(&rs.text())?,
+        Format::Json => {
+            let v: serde_json::Value = serde_json::from_str(&rs.json)?;
+            out(&format!("{}\n", serde_json::to_string_pretty(&v)?))?
+        }
     }
     Ok(if policy.notes.iter().any(|n| n.dropped) {
         Some(Findings)

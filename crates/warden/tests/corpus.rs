@@ -190,15 +190,15 @@ fn every_valid_corpus_file_compiles_to_a_ruleset_nft_accepts() {
         .unwrap();
         let jf = dir.join("r.json");
         let tf = dir.join("r.nft");
-        std::fs::write(&jf, serde_json::to_vec(&rs.json).unwrap()).unwrap();
-        std::fs::write(&tf, &rs.text).unwrap();
+        std::fs::write(&jf, &rs.json).unwrap();
+        std::fs::write(&tf, &rs.text()).unwrap();
         if let Err(e) = ns.nft_check(&jf, true) {
             panic!("nft -c -j rejected the ruleset of {path}: {e}");
         }
         if let Err(e) = ns.nft_check(&tf, false) {
             panic!(
                 "nft -c rejected the text ruleset of {path}: {e}\n{}",
-                rs.text
+                rs.text()
             );
         }
         checked += 1;
@@ -225,7 +225,7 @@ fn every_valid_corpus_file_compiles_to_a_ruleset_nft_accepts() {
         .collect();
     let rs = warden_nft::compile(&devs, &warden_nft::Options::default()).unwrap();
     let jf = dir.join("all.json");
-    std::fs::write(&jf, serde_json::to_vec(&rs.json).unwrap()).unwrap();
+    std::fs::write(&jf, &rs.json).unwrap();
     ns.nft_check(&jf, true).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
