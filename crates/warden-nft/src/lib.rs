@@ -606,7 +606,6 @@ mod tests {
         let rs = compile(&devs, &Options::default()).unwrap();
         let text = rs.text();
         let forward: Vec<&str> = text
-            .text()
             .lines()
             .skip_while(|l| !l.contains("chain forward"))
             .take_while(|l| !l.trim().starts_with('}'))
