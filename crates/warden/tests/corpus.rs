@@ -191,7 +191,7 @@ fn every_valid_corpus_file_compiles_to_a_ruleset_nft_accepts() {
         let jf = dir.join("r.json");
         let tf = dir.join("r.nft");
         std::fs::write(&jf, &rs.json).unwrap();
-        std::fs::write(&tf, &rs.text()).unwrap();
+        std::fs::write(&tf, rs.text()).unwrap();
         if let Err(e) = ns.nft_check(&jf, true) {
             panic!("nft -c -j rejected the ruleset of {path}: {e}");
         }
