@@ -26,12 +26,21 @@ addresses = ["192.168.1.9"]
 
 fuzz_target!(|data: &[u8]| {
     for opts in [ValidateOptions::default(), ValidateOptions::legacy()] {
-        let Ok(v) = warden_mud::load(data, &opts) else { continue };
+        let Ok(v) = warden_mud::load(data, &opts) else {
+            continue;
+        };
         let _ = warden_mud::explain(&v.mud);
         let policy = warden_mud::resolve(&v.mud, ctx());
-        let device = warden_nft::Device::parse("02:00:00:00:00:01,192.168.1.10,fd00:1::10").expect("fixed device");
-        let rs = warden_nft::compile(&[warden_nft::DevicePolicy { device, policy: &policy }], &warden_nft::Options::default())
-            .expect("one device cannot conflict");
+        let device = warden_nft::Device::parse("02:00:00:00:00:01,192.168.1.10,fd00:1::10")
+            .expect("fixed device");
+        let rs = warden_nft::compile(
+            &[warden_nft::DevicePolicy {
+                device,
+                policy: &policy,
+            }],
+            &warden_nft::Options::default(),
+        )
+        .expect("one device cannot conflict");
         // The hand-written JSON writer must always produce valid JSON.
         let v: serde_json::Value = serde_json::from_str(&rs.json).expect("ruleset JSON parses");
         assert!(v["nftables"].is_array());
