@@ -57,4 +57,14 @@ echo "== benchmarks build (run them with scripts/bench.sh)"
 cargo bench --workspace --no-run -q 2>&1 | grep -v '^ *Executable' || true
 
 echo "== cargo test"
-cargo test --workspace 2>&1
+log=$(mktemp)
+set +e
+cargo test --workspace 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+passed=$(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
+failed=$(grep -oE '[0-9]+ failed;' "$log" | awk '{s+=$1} END {print s+0}')
+rm -f "$log"
+echo
+echo "tests: $passed passed, $failed failed"
+exit "$status"

@@ -80,7 +80,7 @@ fn sentence(mud: &ValidatedMud, dir: Direction, acl: &Acl, ace: &Ace) -> Option<
             );
             if tcp_only_reply {
                 format!(
-                    "{verb} answer connections that {remote} opens{}{port}",
+                    "{verb} answer connections opened by {remote}{}{port}",
                     service
                 )
             } else {

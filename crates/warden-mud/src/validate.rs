@@ -529,22 +529,29 @@ impl<'o> Walker<'o> {
             }
         };
 
-        let text =
-            |w: &mut Self, o: &mut Obj<'_>, key: &str, max: Option<usize>| -> Option<String> {
-                let (v, p) = o.take(key)?;
-                let s = w.string(v, &p)?;
-                if let Some(max) = max {
-                    let n = s.chars().count();
-                    if n == 0 || n > max {
-                        w.lenient(
+        let text = |w: &mut Self,
+                    o: &mut Obj<'_>,
+                    key: &str,
+                    max: Option<usize>|
+         -> Option<String> {
+            let (v, p) = o.take(key)?;
+            let s = w.string(v, &p)?;
+            if let Some(max) = max {
+                let n = s.chars().count();
+                if n == 0 || n > max {
+                    // RFC 8520 bounds the text shown to users; a longer
+                    // one changes nothing that is enforced, and the RFC
+                    // author's own MUD maker writes them: a warning in
+                    // both dialects.
+                    w.warn(
                             &p,
                             Check::Length,
-                            format!("{key} must be 1..{max} characters, found {n}"),
+                            format!("{key} should be 1..{max} characters (RFC 8520), found {n}; displays may cut it"),
                         );
-                    }
                 }
-                Some(s.to_string())
-            };
+            }
+            Some(s.to_string())
+        };
         let systeminfo = text(self, &mut o, "systeminfo", Some(60));
         let mfg_name = text(self, &mut o, "mfg-name", None);
         let model_name = text(self, &mut o, "model-name", None);

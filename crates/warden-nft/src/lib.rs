@@ -22,6 +22,24 @@
 //! the side allowed to open the connection; answers pass through the
 //! established/related rule.
 //!
+//! ```
+//! use warden_mud::{load, resolve, Context, ValidateOptions};
+//! use warden_nft::{compile, Device, DevicePolicy, Options};
+//! let mud = br#"{"ietf-mud:mud": {"mud-version": 1, "mud-url": "https://example.com/bulb",
+//!   "last-update": "2024-05-01T10:00:00Z", "is-supported": true,
+//!   "from-device-policy": {"access-lists": {"access-list": [{"name": "out"}]}}},
+//!  "ietf-access-control-list:acls": {"acl": [{"name": "out", "type": "ipv4-acl-type",
+//!   "aces": {"ace": [{"name": "cloud", "matches": {"ipv4": {"protocol": 6,
+//!     "ietf-acldns:dst-dnsname": "api.example.com"}, "tcp": {"destination-port":
+//!     {"operator": "eq", "port": 443}}}, "actions": {"forwarding": "accept"}}]}}]}}"#;
+//! let v = load(mud, &ValidateOptions::default()).unwrap();
+//! let policy = resolve(&v.mud, &Context::default());
+//! let device = Device::parse("02:00:00:00:00:01,192.168.1.10").unwrap();
+//! let rs = compile(&[DevicePolicy { device, policy: &policy }], &Options::default()).unwrap();
+//! assert!(rs.text().contains("ip daddr @n0_4 tcp dport 443 return"));
+//! assert_eq!(rs.name_sets["api.example.com"].ipv4, "n0_4"); // the gateway fills this set
+//! ```
+//!
 //! Not handled: traffic between two devices on the same bridge port set that
 //! never reaches the IP forward hook (that needs the bridge family); MAC
 //! matches are compiled as written but only see the last hop's addresses.

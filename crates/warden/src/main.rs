@@ -61,6 +61,7 @@ enum MudCmd {
         #[arg(long)]
         context: Option<PathBuf>,
         /// Output form: nft text (for `nft -f`) or JSON (for `nft -j -f`).
+        /// With --json, a report holding the notes, the DNS-name sets and the ruleset.
         #[arg(long, value_enum, default_value_t = Format::Nft)]
         format: Format,
         #[command(flatten)]
@@ -363,6 +364,27 @@ fn compile(
             n.origin.ace,
             n.reason
         );
+    }
+    if common.json {
+        // A report for programs: the notes, the sets to fill, and the ruleset.
+        let nft: serde_json::Value = serde_json::from_str(&rs.json)?;
+        out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&json!({
+                "file": file.display().to_string(),
+                "mud_url": policy.mud_url,
+                "device": device,
+                "rules": rs.rule_count,
+                "notes": policy.notes,
+                "name_sets": rs.name_sets,
+                "ruleset": nft,
+            }))?
+        ))?;
+        return Ok(if policy.notes.iter().any(|n| n.dropped) {
+            Some(Findings)
+        } else {
+            None
+        });
     }
     match format {
         Format::Nft => out(&rs.text())?,

@@ -227,3 +227,32 @@ fn closed_pipe_exits_0() {
     let st = child.wait().unwrap();
     assert_eq!(st.code(), Some(0), "a closed pipe is not an error: {st:?}");
 }
+
+#[test]
+fn compile_json_report_names_the_sets_to_fill_and_the_notes() {
+    let o = warden(&[
+        "mud",
+        "compile",
+        "samples/mud/Luminaire_150.json",
+        "--device",
+        "02:00:00:00:00:01,192.168.1.10",
+        "--context",
+        "samples/context.toml",
+        "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "my-controller for the luminaire is not in the sample context"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["name_sets"]["fw-update.luminaire.example.com"]["ipv4"],
+        "n0_4"
+    );
+    assert!(v["notes"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("my-controller"));
+    assert!(v["ruleset"]["nftables"].is_array());
+}
