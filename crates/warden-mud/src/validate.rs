@@ -231,14 +231,14 @@ impl<'o> Walker<'o> {
         }
         for a in aliases {
             if let Some((v, p)) = o.take(a) {
-                if self.lenient(
+                // In strict mode this is an error, but the walk goes on
+                // below it so that every problem is reported at once.
+                self.lenient(
                     &p,
                     Check::LegacyDialect,
                     format!("`{a}` is a pre-RFC name for `{key}`"),
-                ) {
-                    return Some((v, p));
-                }
-                return None;
+                );
+                return Some((v, p));
             }
         }
         None
@@ -1916,5 +1916,104 @@ mod tests {
             ..Default::default()
         };
         assert!(errors(&s, &o).iter().any(|d| d.check == Check::Limit));
+    }
+}
+
+#[cfg(test)]
+mod more_tests {
+    use super::*;
+
+    fn mud_with(extra: &str) -> String {
+        format!(
+            r#"{{"ietf-mud:mud": {{"mud-version": 1, "mud-url": "https://example.com/d",
+              "last-update": "2024-01-01T00:00:00.5+02:00", "is-supported": false {extra}}}}}"#
+        )
+    }
+
+    #[test]
+    fn parses_rfc9472_transparency() {
+        let s = mud_with(
+            r#", "extensions": ["transparency"], "ietf-mud-transparency:transparency": {
+                "contact-uri": "mailto:psirt@example.com", "vuln-url": ["https://example.com/csaf.json", "https://example.com/vex.json"],
+                "sbom-local-well-known": "https"}"#,
+        );
+        let v = load(s.as_bytes(), &ValidateOptions::default()).unwrap();
+        let t = v.mud.meta.transparency.unwrap();
+        assert_eq!(t.sbom_contact.as_deref(), Some("mailto:psirt@example.com"));
+        assert_eq!(t.vuln_urls.len(), 2);
+        assert_eq!(t.sbom_local_well_known.as_deref(), Some("https"));
+        assert!(v.warnings.is_empty(), "{:?}", v.warnings);
+        assert!(!v.mud.meta.is_supported);
+    }
+
+    #[test]
+    fn unknown_extension_names_and_members_are_warnings_not_errors() {
+        let s = mud_with(r#", "extensions": ["frobnicate"], "acme-mud:frob": {"x": 1}"#);
+        let v = load(s.as_bytes(), &ValidateOptions::default()).unwrap();
+        assert_eq!(v.warnings.len(), 2);
+        assert!(v
+            .warnings
+            .iter()
+            .all(|w| w.check == Check::UnknownExtension));
+        assert_eq!(v.mud.meta.unknown_extensions, ["acme-mud:frob"]);
+    }
+
+    #[test]
+    fn unknown_plain_leaf_in_mud_container_is_strict_error_legacy_warning() {
+        let s = mud_with(r#", "colour": "blue""#);
+        assert!(load(s.as_bytes(), &ValidateOptions::default()).is_err());
+        let v = load(s.as_bytes(), &ValidateOptions::legacy()).unwrap();
+        assert_eq!(v.warnings[0].pointer, "/ietf-mud:mud/colour");
+    }
+
+    #[test]
+    fn legacy_names_warn_with_their_pointer() {
+        let s = r#"{"ietf-mud:mud": {"mud-version": 1, "mud-url": "https://example.com/d", "last-update": "2024-01-01T00:00:00Z",
+            "is-supported": true, "from-device-policy": {"access-lists": {"access-list": [{"name": "a"}]}}},
+          "ietf-access-control-list:access-lists": {"acl": [{"acl-name": "a", "acl-type": "ipv4-acl-type",
+            "access-list-entries": {"ace": [{"rule-name": "r", "matches": {"ipv4-acl": {"protocol": 17,
+              "destination-port-range-or-operator": {"operator": "eq", "port": 53}},
+              "eth": {"ethertype": "0x0800"}},
+              "actions": {"forwarding": "accept"}}]}}]}}"#;
+        let e = match load(s.as_bytes(), &ValidateOptions::default()) {
+            Err(MudError::Invalid { errors, .. }) => errors,
+            Ok(_) => panic!("strict must refuse pre-RFC names"),
+        };
+        assert!(e.iter().all(|d| d.message.contains("--legacy")), "{e:?}");
+        let v = load(s.as_bytes(), &ValidateOptions::legacy()).unwrap();
+        let ptrs: Vec<&str> = v.warnings.iter().map(|w| w.pointer.as_str()).collect();
+        for p in [
+            "/ietf-access-control-list:access-lists",
+            "/ietf-access-control-list:access-lists/acl/0/acl-name",
+            "/ietf-access-control-list:access-lists/acl/0/access-list-entries/ace/0/rule-name",
+            "/ietf-access-control-list:access-lists/acl/0/access-list-entries/ace/0/matches/ipv4-acl/destination-port-range-or-operator",
+            "/ietf-access-control-list:access-lists/acl/0/access-list-entries/ace/0/matches/eth/ethertype",
+        ] {
+            assert!(ptrs.contains(&p), "{p} missing in {ptrs:?}");
+        }
+        let ace = &v.mud.acls[0].aces[0];
+        assert_eq!(
+            ace.matches.l4,
+            Some(L4Match::Udp {
+                src_port: None,
+                dst_port: Some(PortMatch::Eq { port: 53 })
+            })
+        );
+        assert_eq!(ace.matches.eth.as_ref().unwrap().ethertype, Some(0x0800));
+    }
+
+    #[test]
+    fn mac_prefix_and_ethertype_names() {
+        let s = r#"{"ietf-mud:mud": {"mud-version": 1, "mud-url": "https://example.com/d", "last-update": "2024-01-01T00:00:00Z",
+            "is-supported": true, "from-device-policy": {"access-lists": {"access-list": [{"name": "a"}]}}},
+          "ietf-access-control-list:acls": {"acl": [{"name": "a", "type": "eth-acl-type",
+            "aces": {"ace": [{"name": "r", "matches": {"eth": {"ethertype": "arp", "destination-mac-address": "zz:00:00:00:00:00"}},
+              "actions": {"forwarding": "accept"}}]}}]}}"#;
+        let e = match load(s.as_bytes(), &ValidateOptions::default()) {
+            Err(MudError::Invalid { errors, .. }) => errors,
+            Ok(_) => panic!(),
+        };
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].check, Check::MacAddress);
     }
 }

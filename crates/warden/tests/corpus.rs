@@ -229,3 +229,55 @@ fn every_valid_corpus_file_compiles_to_a_ruleset_nft_accepts() {
     ns.nft_check(&jf, true).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Truncated and bit-flipped versions of every corpus file go through the
+/// whole pipeline without a panic (the fuzzers explore further).
+#[test]
+fn mangled_corpus_files_never_panic() {
+    let base = common::corpus().join("mud");
+    let ctx = Context::from_toml(
+        &std::fs::read_to_string(common::repo().join("samples/context.toml")).unwrap(),
+    )
+    .unwrap();
+    let dev = warden_nft::Device::parse("02:00:00:00:00:01,192.168.1.10").unwrap();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut runs = 0;
+    for e in table().file {
+        let bytes = std::fs::read(base.join(&e.path)).unwrap();
+        let mut variants = Vec::new();
+        for k in 1..8 {
+            variants.push(bytes[..bytes.len() * k / 8].to_vec());
+        }
+        for _ in 0..16 {
+            let mut b = bytes.clone();
+            let i = (next() as usize) % b.len();
+            b[i] ^= 1 << (next() % 8);
+            variants.push(b);
+        }
+        for v in variants {
+            for opts in [ValidateOptions::default(), ValidateOptions::legacy()] {
+                if let Ok(ok) = warden_mud::load(&v, &opts) {
+                    let _ = warden_mud::explain(&ok.mud);
+                    let p = warden_mud::resolve(&ok.mud, &ctx);
+                    let rs = warden_nft::compile(
+                        &[warden_nft::DevicePolicy {
+                            device: dev.clone(),
+                            policy: &p,
+                        }],
+                        &Default::default(),
+                    )
+                    .unwrap();
+                    serde_json::from_str::<serde_json::Value>(&rs.json).unwrap();
+                }
+                runs += 1;
+            }
+        }
+    }
+    assert!(runs > 4000, "{runs}");
+}
