@@ -105,6 +105,10 @@ pub fn ptr(base: &str, key: &str) -> String {
     let mut s = String::with_capacity(base.len() + key.len() + 1);
     s.push_str(base);
     s.push('/');
+    if !key.bytes().any(|b| b == b'~' || b == b'/') {
+        s.push_str(key);
+        return s;
+    }
     for c in key.chars() {
         match c {
             '~' => s.push_str("~0"),
@@ -148,6 +152,11 @@ struct Obj<'v> {
 
 impl<'v> Obj<'v> {
     fn take(&mut self, key: &str) -> Option<(&'v Value, String)> {
+        // Every member consumed: the many optional and legacy names that
+        // are asked for next cannot be there.
+        if self.used.len() == self.map.len() {
+            return None;
+        }
         let (k, v) = self.map.get_key_value(key)?;
         self.used.push(k.as_str());
         Some((v, ptr(&self.ptr, key)))

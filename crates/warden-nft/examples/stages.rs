@@ -10,7 +10,7 @@ fn main() {
         let raw = warden_mud::RawMud::parse(&bytes, 1 << 20).unwrap();
         let v = warden_mud::validate(&raw, &warden_mud::ValidateOptions::legacy()).unwrap();
         let p = warden_mud::resolve(&v.mud, &ctx);
-        for _ in 0..2000 {
+        for _ in 0..iters() {
             let _ = warden_nft::compile(
                 &[warden_nft::DevicePolicy {
                     device: dev.clone(),
@@ -24,7 +24,7 @@ fn main() {
     }
     if std::env::args().nth(2).as_deref() == Some("validate") {
         let raw = warden_mud::RawMud::parse(&bytes, 1 << 20).unwrap();
-        for _ in 0..1000 {
+        for _ in 0..iters() {
             let _ = warden_mud::validate(&raw, &warden_mud::ValidateOptions::legacy()).unwrap();
         }
         return;
@@ -65,4 +65,8 @@ fn main() {
     }
     let comp = t.elapsed() / n;
     println!("parse {parse:?}  validate {val:?}  resolve {res:?}  compile {comp:?}");
+}
+
+fn iters() -> usize {
+    std::env::var("ITERS").ok().and_then(|s| s.parse().ok()).unwrap_or(1000)
 }
