@@ -33,7 +33,10 @@ impl RawMud {
                 ),
             ));
         }
-        let mut de = serde_json::Deserializer::from_slice(bytes);
+        // A UTF-8 byte order mark is not JSON (RFC 8259 §8.1 lets a parser
+        // ignore it); some editors write one.
+        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let mut de = serde_json::Deserializer::from_slice(body);
         let json = match NoDupValue.deserialize(&mut de).and_then(|v| {
             de.end()?;
             Ok(v)
@@ -46,7 +49,7 @@ impl RawMud {
                         "not valid JSON at line {}, column {} (byte offset {}): {}",
                         e.line(),
                         e.column(),
-                        byte_offset(bytes, e.line(), e.column()),
+                        byte_offset(body, e.line(), e.column()) + (bytes.len() - body.len()),
                         strip_position(&e.to_string())
                     ),
                 ))
@@ -191,6 +194,11 @@ mod tests {
             d.message
         );
         assert!(d.message.contains("line 1"), "{}", d.message);
+    }
+
+    #[test]
+    fn ignores_a_utf8_byte_order_mark() {
+        assert!(RawMud::parse(b"\xEF\xBB\xBF{}", 100).is_ok());
     }
 
     #[test]

@@ -93,6 +93,19 @@ pub fn verify(
     // CMS_verify, not PKCS7_verify: OpenSSL 3.0's PKCS7_verify leaks a BIO
     // on some malformed signatures (found by the mud_signature fuzz target,
     // confirmed with valgrind); CMS_verify does not.
+    // RFC 8520 signatures are DER; a PEM-armoured one ("-----BEGIN CMS-----"
+    // or "PKCS7") is accepted and turned into the same DER bytes.
+    let pem_der;
+    let signature = if signature.starts_with(b"-----BEGIN") {
+        let cms = CmsContentInfo::from_pem(signature)
+            .map_err(|e| SignatureError::Malformed(first_reason(&e)))?;
+        pem_der = cms
+            .to_der()
+            .map_err(|e| SignatureError::Malformed(first_reason(&e)))?;
+        &pem_der[..]
+    } else {
+        signature
+    };
     let mut cms = CmsContentInfo::from_der(signature)
         .map_err(|e| SignatureError::Malformed(first_reason(&e)))?;
     cms.verify(None, Some(&store), Some(content), None, CMSOptions::BINARY)

@@ -664,7 +664,12 @@ impl<'o> Walker<'o> {
             self.error(p, Check::MudUrl, "mud-url has no host");
         }
         if let Some(src) = &self.opts.source_url {
-            if src != s {
+            // Compare as URLs: the scheme and host are case-insensitive.
+            let same = match url::Url::parse(src) {
+                Ok(u) => u == url,
+                Err(_) => src == s,
+            };
+            if !same {
                 self.error(
                     p,
                     Check::MudUrl,
@@ -1885,6 +1890,22 @@ mod tests {
         assert!(errors(&s, &o)
             .iter()
             .any(|d| d.check == Check::MudUrl && d.message.contains("fetched")));
+        let same = ValidateOptions {
+            source_url: Some("HTTPS://EXAMPLE.com/d".into()),
+            ..Default::default()
+        };
+        assert!(
+            load(s.as_bytes(), &same).is_ok(),
+            "scheme and host compare without case"
+        );
+        let other_path = ValidateOptions {
+            source_url: Some("https://example.com/D".into()),
+            ..Default::default()
+        };
+        assert!(
+            load(s.as_bytes(), &other_path).is_err(),
+            "the path is case-sensitive"
+        );
     }
 
     #[test]

@@ -68,5 +68,8 @@ fn main() {
 }
 
 fn iters() -> usize {
-    std::env::var("ITERS").ok().and_then(|s| s.parse().ok()).unwrap_or(1000)
+    std::env::var("ITERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1000)
 }

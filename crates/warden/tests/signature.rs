@@ -270,3 +270,22 @@ fn a_leaf_signed_by_a_non_ca_is_refused() {
         Err(SignatureError::Verification(_))
     ));
 }
+
+#[test]
+fn pem_armoured_signature_is_accepted() {
+    let p = pki(Alg::Rsa);
+    let certs = Stack::new().unwrap();
+    let pem = Pkcs7::sign(
+        &p.leaf,
+        &p.leaf_key,
+        &certs,
+        MUD,
+        Pkcs7Flags::DETACHED | Pkcs7Flags::BINARY,
+    )
+    .unwrap()
+    .to_pem()
+    .unwrap();
+    assert!(pem.starts_with(b"-----BEGIN PKCS7-----"));
+    let s = verify(MUD, &pem, &trust(&p.root), T_2026).unwrap();
+    assert!(s.subject.contains("mud-signer.example.com"));
+}
