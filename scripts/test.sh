@@ -13,6 +13,7 @@ need=()
 command -v nft >/dev/null 2>&1 || need+=(nftables)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+command -v tshark >/dev/null 2>&1 || need+=(tshark)
 dpkg -s libssl-dev >/dev/null 2>&1 || need+=(libssl-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]}"
@@ -35,7 +36,7 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets -q -- -D warnings
 
 echo "== fuzz: every target for ${FUZZ_SECONDS:=30}s"
-mkdir -p fuzz/corpus/mud_pipeline fuzz/corpus/mud_signature fuzz/corpus/context_toml
+mkdir -p fuzz/corpus/mud_pipeline fuzz/corpus/mud_signature fuzz/corpus/context_toml fuzz/corpus/capture_reader
 if [ -d ../shared/corpus/mud ]; then
   find ../shared/corpus/mud -type f \( -name '*.json' -o -name '*.mud' -o -name 'MUDFILE.NEST' \) \
     -exec cp {} fuzz/corpus/mud_pipeline/ \;
@@ -43,6 +44,11 @@ fi
 cp samples/mud/*.json fuzz/corpus/mud_pipeline/
 cp samples/mud/*.p7s fuzz/corpus/mud_signature/
 cp samples/context.toml fuzz/corpus/context_toml/
+if [ -d ../shared/corpus/pcap ]; then
+  # Small captures only: the fuzzer mutates them many times a second.
+  find ../shared/corpus/pcap -type f \( -name '*.pcap' -o -name '*.pcapng' \) -size -64k \
+    -exec cp {} fuzz/corpus/capture_reader/ \;
+fi
 for t in $(cargo +nightly fuzz list); do
   echo "-- $t"
   cargo +nightly fuzz run "$t" -- -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=4096 -print_final_stats=1 2>&1 \
