@@ -1,0 +1,158 @@
+//! DHCPv4 (RFC 2131/2132) and DHCPv6 (RFC 8415) options that identify a
+//! device, including the MUD URL (DHCPv4 option 161, DHCPv6 option 112,
+//! RFC 8520 §10).
+
+use crate::Reader;
+
+/// What a DHCPv4 message says about the client.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dhcp4 {
+    pub op: u8,
+    pub xid: u32,
+    pub client_mac: [u8; 6],
+    pub your_ip: [u8; 4],
+    /// Option 53.
+    pub message_type: Option<u8>,
+    /// Option 12.
+    pub hostname: Option<String>,
+    /// Option 50.
+    pub requested_ip: Option<[u8; 4]>,
+    /// Option 55.
+    pub parameter_list: Vec<u8>,
+    /// Option 60.
+    pub vendor_class: Option<String>,
+    /// Option 61.
+    pub client_id: Vec<u8>,
+    /// Option 81 (FQDN), the name part.
+    pub fqdn: Option<String>,
+    /// Option 161.
+    pub mud_url: Option<String>,
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b)
+        .trim_end_matches('\0')
+        .to_string()
+}
+
+/// Parses a BOOTP/DHCPv4 message; None if it is not one.
+pub fn parse_v4(b: &[u8]) -> Option<Dhcp4> {
+    let mut r = Reader::new(b);
+    let op = r.u8()?;
+    let _htype = r.u8()?;
+    let hlen = r.u8()?;
+    r.u8()?;
+    let xid = r.u32()?;
+    r.take(8)?; // secs, flags, ciaddr
+    let your_ip: [u8; 4] = r.take(4)?.try_into().ok()?;
+    r.take(8)?; // siaddr, giaddr
+    let chaddr = r.take(16)?;
+    r.take(192)?; // sname, file
+    if r.take(4)? != [99, 130, 83, 99] {
+        return None;
+    }
+    let mut d = Dhcp4 {
+        op,
+        xid,
+        your_ip,
+        ..Default::default()
+    };
+    if hlen == 6 {
+        d.client_mac = chaddr.get(..6)?.try_into().ok()?;
+    }
+    while let Some(code) = r.u8() {
+        match code {
+            0 => continue,
+            255 => break,
+            _ => {}
+        }
+        let Some(len) = r.u8() else { break };
+        let Some(v) = r.take(len as usize) else { break };
+        match code {
+            12 => d.hostname = Some(text(v)),
+            50 if v.len() == 4 => d.requested_ip = v.try_into().ok(),
+            53 => d.message_type = v.first().copied(),
+            55 => d.parameter_list = v.to_vec(),
+            60 => d.vendor_class = Some(text(v)),
+            61 => d.client_id = v.to_vec(),
+            81 if v.len() >= 3 => d.fqdn = Some(text(v.get(3..).unwrap_or_default())),
+            161 => d.mud_url = Some(text(v)),
+            _ => {}
+        }
+    }
+    Some(d)
+}
+
+/// MUD URLs found in a DHCPv6 message, searching relay messages (option 9)
+/// recursively up to a fixed depth.
+pub fn v6_mud_urls(b: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(&t) = b.first() else { return out };
+    // Relay-forward (12) and relay-reply (13) have a 34-byte header.
+    let opts = if t == 12 || t == 13 {
+        b.get(34..)
+    } else {
+        b.get(4..)
+    };
+    if let Some(o) = opts {
+        v6_options(o, 0, &mut out);
+    }
+    out
+}
+
+fn v6_options(b: &[u8], depth: usize, out: &mut Vec<String>) {
+    if depth > 8 {
+        return;
+    }
+    let mut r = Reader::new(b);
+    while let (Some(code), Some(len)) = (r.u16(), r.u16()) {
+        let Some(v) = r.take(len as usize) else {
+            return;
+        };
+        match code {
+            112 => out.push(text(v)),
+            // Relay message option: a whole DHCPv6 message inside.
+            9 => {
+                if let Some(&t) = v.first() {
+                    let inner = if t == 12 || t == 13 {
+                        v.get(34..)
+                    } else {
+                        v.get(4..)
+                    };
+                    if let Some(i) = inner {
+                        v6_options(i, depth + 1, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_mud_url_and_identity_options() {
+        let mut m = vec![1, 1, 6, 0, 0, 0, 0, 7];
+        m.extend([0u8; 20]);
+        m.extend([2, 0, 0, 0, 0, 9]);
+        m.extend([0u8; 10 + 192]);
+        m.extend([
+            99, 130, 83, 99, 53, 1, 3, 12, 3, b'c', b'a', b'm', 60, 4, b'u', b'd', b'h', b'c',
+        ]);
+        m.extend([161, 22]);
+        m.extend(b"https://x.example/mud1");
+        m.push(255);
+        let d = parse_v4(&m).unwrap();
+        assert_eq!(d.client_mac, [2, 0, 0, 0, 0, 9]);
+        assert_eq!(d.message_type, Some(3));
+        assert_eq!(d.hostname.as_deref(), Some("cam"));
+        assert_eq!(d.vendor_class.as_deref(), Some("udhc"));
+        assert_eq!(d.mud_url.as_deref(), Some("https://x.example/mud1"));
+        for n in 0..m.len() {
+            let _ = parse_v4(&m[..n]);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! # warden-wire: packets → meaning, without panics
+//!
+//! Decoders in the smoltcp style: each protocol is a checked view over the
+//! bytes (`new_checked` verifies the lengths once; the accessors after it
+//! cannot panic), and [`decode`] walks a captured frame from its link layer
+//! down to the transport layer. Application decoders (DNS, DHCPv4, DHCPv6,
+//! LLDP) parse from a bounded [`Reader`].
+//!
+//! Malformed input is data: [`decode`] returns what it could read and an
+//! [`Anomaly`] for the rest; nothing here panics or allocates without a cap.
+//!
+//! ```
+//! use warden_wire::{decode, Link, Net, Transport};
+//! // A minimal Ethernet + IPv4 + UDP frame.
+//! let mut f = vec![0u8; 14 + 20 + 8];
+//! f[12..14].copy_from_slice(&[0x08, 0x00]);
+//! f[14] = 0x45; f[16..18].copy_from_slice(&28u16.to_be_bytes()); f[23] = 17;
+//! f[34..36].copy_from_slice(&5353u16.to_be_bytes()); f[36..38].copy_from_slice(&53u16.to_be_bytes());
+//! f[38..40].copy_from_slice(&8u16.to_be_bytes());
+//! let d = decode(Link::Ethernet, &f);
+//! let Net::Ip(ip) = d.net else { panic!() };
+//! assert!(matches!(ip.transport, Transport::Udp(u) if u.dst_port == 53));
+//! ```
+//!
+//! Not handled yet: TLS ClientHello, HTTP, SSDP, mDNS names beyond DNS, NTP,
+//! tunnels (GRE, IP-in-IP, VXLAN), IPv4 reassembly.
+#![forbid(unsafe_code)]
+
+pub mod dhcp;
+pub mod dns;
+pub mod frame;
+pub mod lldp;
+pub mod reader;
+
+pub use frame::{
+    decode, Anomaly, Decoded, Fragment, IpPacket, Link, Net, TcpSegment, Transport, UdpDatagram,
+};
+pub use reader::Reader;

@@ -1,0 +1,196 @@
+//! DNS A/AAAA records and MUD URLs (DHCPv4 option 161, DHCPv6 option 112,
+//! LLDP) decoded from every corpus capture agree with tshark's fields.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use warden_capture::{open_path, LinkType};
+use warden_wire::{decode, dhcp, dns, lldp, Link, Net, Transport};
+
+fn captures() -> Vec<PathBuf> {
+    let base = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/pcap");
+    let mut out = Vec::new();
+    let mut stack = vec![base];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "pcap" || x == "pcapng") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+pub fn link(l: LinkType) -> Link {
+    match l {
+        LinkType::Ethernet => Link::Ethernet,
+        LinkType::Null => Link::Null,
+        LinkType::Raw => Link::Raw,
+        LinkType::Ipv4 => Link::Ipv4,
+        LinkType::Ipv6 => Link::Ipv6,
+        LinkType::LinuxSll => Link::LinuxSll,
+        LinkType::LinuxSll2 => Link::LinuxSll2,
+        LinkType::Ieee80211 => Link::Ieee80211,
+        LinkType::Ieee80211Radiotap => Link::Ieee80211Radiotap,
+        LinkType::Other(_) => Link::Unknown,
+    }
+}
+
+/// frame number -> sorted values, from tshark.
+fn tshark(p: &Path, fields: &[&str], filter: &str) -> BTreeMap<u64, Vec<String>> {
+    let mut cmd = Command::new("tshark");
+    cmd.args(["-n", "-r"]).arg(p).args([
+        "-Y",
+        filter,
+        "-T",
+        "fields",
+        "-E",
+        "aggregator=,",
+        "-e",
+        "frame.number",
+    ]);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let o = cmd.output().expect("tshark");
+    let mut out = BTreeMap::new();
+    for l in String::from_utf8_lossy(&o.stdout).lines() {
+        let mut it = l.split('\t');
+        let n: u64 = it.next().unwrap().parse().unwrap();
+        let mut v: Vec<String> = it
+            .flat_map(|x| x.split(','))
+            .filter(|x| !x.is_empty())
+            .map(str::to_string)
+            .collect();
+        v.sort();
+        if !v.is_empty() {
+            out.insert(n, v);
+        }
+    }
+    out
+}
+
+const DNS_PORTS: [u16; 3] = [53, 5353, 5355];
+
+/// frame number -> (DNS addresses, MUD URLs), from warden.
+#[allow(clippy::type_complexity)]
+fn warden(p: &Path) -> (BTreeMap<u64, Vec<String>>, BTreeMap<u64, Vec<String>>) {
+    let mut src = open_path(p).unwrap();
+    let (mut dnsmap, mut mud) = (BTreeMap::new(), BTreeMap::new());
+    let mut n = 0u64;
+    while let Ok(Some(pkt)) = src.next_packet() {
+        n += 1;
+        let d = decode(link(pkt.link), pkt.data);
+        let mut addrs = Vec::new();
+        let mut urls = Vec::new();
+        match d.net {
+            Net::Ip(ip) => match ip.transport {
+                Transport::Udp(u) => {
+                    if DNS_PORTS.contains(&u.src_port) || DNS_PORTS.contains(&u.dst_port) {
+                        if let Ok(m) = dns::parse(u.payload) {
+                            addrs.extend(m.resolved().into_iter().map(|(_, a, _)| a.to_string()));
+                        }
+                    }
+                    if matches!((u.src_port, u.dst_port), (67 | 68, 67 | 68)) {
+                        if let Some(x) = dhcp::parse_v4(u.payload).and_then(|x| x.mud_url) {
+                            urls.push(x);
+                        }
+                    }
+                    if matches!((u.src_port, u.dst_port), (546 | 547, 546 | 547)) {
+                        urls.extend(dhcp::v6_mud_urls(u.payload));
+                    }
+                }
+                Transport::Tcp(t) if t.src_port == 53 || t.dst_port == 53 => {
+                    if let Some(msg) = t.payload.get(2..) {
+                        if let Ok(m) = dns::parse(msg) {
+                            addrs.extend(m.resolved().into_iter().map(|(_, a, _)| a.to_string()));
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Net::Lldp(b) => urls.extend(lldp::parse(b).mud_url),
+            _ => {}
+        }
+        addrs.sort();
+        urls.sort();
+        if !addrs.is_empty() {
+            dnsmap.insert(n, addrs);
+        }
+        if !urls.is_empty() {
+            mud.insert(n, urls);
+        }
+    }
+    (dnsmap, mud)
+}
+
+#[test]
+fn dns_answers_and_mud_urls_agree_with_tshark() {
+    let files = captures();
+    // Two workers: tshark is single-threaded and the machine has two cores.
+    let results: Vec<(Vec<String>, usize, usize)> = std::thread::scope(|s| {
+        let handles: Vec<_> = files
+            .chunks(files.len().div_ceil(2))
+            .map(|chunk| s.spawn(move || chunk.iter().map(|f| compare(f)).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    let failures: Vec<String> = results.iter().flat_map(|r| r.0.clone()).collect();
+    let frames_dns: usize = results.iter().map(|r| r.1).sum();
+    let frames_mud: usize = results.iter().map(|r| r.2).sum();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        frames_mud >= 8,
+        "the tcpdump captures hold 8 frames with MUD URLs (1 DHCPv4, 5 DHCPv6, 2 LLDP)"
+    );
+    eprintln!(
+        "{frames_dns} frames with DNS addresses and {frames_mud} with MUD URLs agree with tshark"
+    );
+}
+
+fn compare(f: &Path) -> (Vec<String>, usize, usize) {
+    let mut failures = Vec::new();
+    let (mut frames_dns, mut frames_mud) = (0, 0);
+    {
+        let (wd, wm) = warden(f);
+        // Records quoted inside ICMP errors are not answers anyone received.
+        let td = tshark(
+            f,
+            &["dns.a", "dns.aaaa"],
+            "(dns.a || dns.aaaa) && !icmp && !icmpv6",
+        );
+        let tm = tshark(
+            f,
+            &["dhcp.option.mudurl", "dhcpv6.mudurl", "lldp.iana.mudurl"],
+            "dhcp.option.mudurl || dhcpv6.mudurl || lldp.iana.mudurl",
+        );
+        for (name, w, t) in [("DNS", &wd, &td), ("MUD URL", &wm, &tm)] {
+            if w != t {
+                let only_w: Vec<_> = w
+                    .iter()
+                    .filter(|(k, v)| t.get(k) != Some(v))
+                    .take(3)
+                    .collect();
+                let only_t: Vec<_> = t
+                    .iter()
+                    .filter(|(k, v)| w.get(k) != Some(v))
+                    .take(3)
+                    .collect();
+                failures.push(format!(
+                    "{} {name}: warden {only_w:?} / tshark {only_t:?}",
+                    f.display()
+                ));
+            }
+        }
+        frames_dns += td.len();
+        frames_mud += tm.len();
+    }
+    (failures, frames_dns, frames_mud)
+}
