@@ -35,7 +35,7 @@ cargo fmt --all --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -q -- -D warnings
 
-echo "== fuzz: every target for ${FUZZ_SECONDS:=30}s"
+echo "== fuzz: every target for ${FUZZ_SECONDS:=20}s"
 mkdir -p fuzz/corpus/mud_pipeline fuzz/corpus/mud_signature fuzz/corpus/context_toml fuzz/corpus/capture_reader
 if [ -d ../shared/corpus/mud ]; then
   find ../shared/corpus/mud -type f \( -name '*.json' -o -name '*.mud' -o -name 'MUDFILE.NEST' \) \
