@@ -126,6 +126,9 @@ pub struct Decoded<'a> {
     pub vlan: Option<u16>,
     pub net: Net<'a>,
     pub anomaly: Option<Anomaly>,
+    /// How many tunnels (GRE, IP-in-IP, IPv6-in-IPv4) were opened to reach
+    /// `net`; the outer headers are not kept.
+    pub tunnels: u8,
 }
 
 const ETH_IPV4: u16 = 0x0800;
@@ -160,6 +163,7 @@ pub fn decode(link: Link, data: &[u8]) -> Decoded<'_> {
         vlan: None,
         net: Net::None,
         anomaly: None,
+        tunnels: 0,
     };
     let (ethertype, payload) = match link {
         Link::Ethernet => match ethernet(data, &mut d) {
@@ -247,13 +251,87 @@ pub fn decode(link: Link, data: &[u8]) -> Decoded<'_> {
         }
     };
     d.net = match ethertype {
-        ETH_IPV4 => ipv4(payload, &mut d.anomaly),
-        ETH_IPV6 => ipv6(payload, &mut d.anomaly),
+        ETH_IPV4 | ETH_IPV6 => ip_layer(ethertype, payload, &mut d, 0),
         ETH_ARP => arp(payload, &mut d.anomaly),
         ETH_LLDP => Net::Lldp(payload),
         t => Net::Other(t, payload),
     };
     d
+}
+
+/// Tunnels opened at most (a GRE inside a GRE inside ...).
+const MAX_TUNNELS: u8 = 4;
+
+/// IPv4 or IPv6, then into GRE, IP-in-IP and IPv6-in-IP tunnels: the
+/// conversations that matter are the inner ones (tshark counts them too).
+fn ip_layer<'a>(ethertype: u16, b: &'a [u8], d: &mut Decoded<'a>, depth: u8) -> Net<'a> {
+    let outer = if ethertype == ETH_IPV4 {
+        ipv4(b, &mut d.anomaly)
+    } else {
+        ipv6(b, &mut d.anomaly)
+    };
+    let Net::Ip(ip) = outer else { return outer };
+    let Transport::Other(payload) = ip.transport else {
+        return outer;
+    };
+    if ip.fragment != Fragment::Whole || depth >= MAX_TUNNELS {
+        return outer;
+    }
+    let inner = match ip.protocol {
+        4 => Some((ETH_IPV4, payload)),
+        41 => Some((ETH_IPV6, payload)),
+        47 => gre(payload, d),
+        _ => None,
+    };
+    match inner {
+        Some((t @ (ETH_IPV4 | ETH_IPV6), inner)) => {
+            let mut probe = None;
+            let n = if t == ETH_IPV4 {
+                ipv4(inner, &mut probe)
+            } else {
+                ipv6(inner, &mut probe)
+            };
+            if matches!(n, Net::Ip(_)) {
+                d.tunnels += 1;
+                ip_layer(t, inner, d, depth + 1)
+            } else {
+                outer
+            }
+        }
+        _ => outer,
+    }
+}
+
+/// GRE (RFC 2784/2890): the inner ethertype and payload; transparent
+/// Ethernet bridging (0x6558) is unwrapped to its ethertype.
+fn gre<'a>(b: &'a [u8], d: &mut Decoded<'a>) -> Option<(u16, &'a [u8])> {
+    let flags = be16(b, 0)?;
+    let proto = be16(b, 2)?;
+    if flags & 0x7 != 0 || flags & 0x4000 != 0 {
+        // Version 1 (PPTP) and source routing are not unwrapped.
+        return None;
+    }
+    let mut off = 4;
+    for bit in [0x8000u16, 0x2000, 0x1000] {
+        if flags & bit != 0 {
+            off += 4;
+        }
+    }
+    let inner = b.get(off..)?;
+    if proto == 0x6558 {
+        let mut eth = Decoded {
+            src_mac: None,
+            dst_mac: None,
+            vlan: None,
+            net: Net::None,
+            anomaly: None,
+            tunnels: 0,
+        };
+        let (t, p) = ethernet(inner, &mut eth)?;
+        d.src_mac = eth.src_mac.or(d.src_mac);
+        return Some((t, p));
+    }
+    Some((proto, inner))
 }
 
 /// Ethernet II, 802.1Q/802.1ad tags, and 802.3 + LLC/SNAP.
@@ -706,6 +784,32 @@ mod tests {
         }
         let d = decode(Link::Ethernet, &full[..20]);
         assert_eq!(d.anomaly, Some(Anomaly::Truncated("ipv4")));
+    }
+
+    #[test]
+    fn gre_and_ip_in_ip_are_unwrapped() {
+        let inner = ipv4_udp(0, 520, 520, b"rip");
+        // GRE with a key, carrying IPv4.
+        let mut gre = vec![0x20, 0x00, 0x08, 0x00, 0, 0, 0, 1];
+        gre.extend(&inner);
+        let mut outer = vec![
+            0x45, 0, 0, 0, 0, 0, 0, 0, 64, 47, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
+        ];
+        outer[2..4].copy_from_slice(&((20 + gre.len()) as u16).to_be_bytes());
+        outer.extend(&gre);
+        let d = decode(Link::Raw, &outer);
+        assert_eq!(d.tunnels, 1);
+        let Net::Ip(ip) = d.net else { panic!() };
+        assert_eq!(ip.src.to_string(), "10.0.0.1");
+        assert!(matches!(ip.transport, Transport::Udp(u) if u.dst_port == 520));
+        // IP-in-IP, twice.
+        let mut two = vec![
+            0x45, 0, 0, 0, 0, 0, 0, 0, 64, 4, 0, 0, 3, 3, 3, 3, 4, 4, 4, 4,
+        ];
+        two[2..4].copy_from_slice(&((20 + outer.len()) as u16).to_be_bytes());
+        two.extend(&outer);
+        let d = decode(Link::Raw, &two);
+        assert_eq!(d.tunnels, 2);
     }
 
     #[test]

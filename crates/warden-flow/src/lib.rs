@@ -1,0 +1,286 @@
+//! # warden-flow: packets → conversations
+//!
+//! A bounded table of bidirectional transport flows keyed by the 5-tuple.
+//! Each flow keeps its initiator (the source of its first packet), packets
+//! and bytes in each direction (bytes are frame lengths on the wire, as
+//! tshark counts them), first and last seen, and a small TCP state.
+//!
+//! A TCP SYN (without ACK) whose sequence number differs from the one that
+//! opened the flow in that direction starts a new flow on the same 5-tuple
+//! (port reuse), which is also how Wireshark splits TCP streams. Flows end
+//! by idle or active timeout ([`FlowTable::expire`]) or by eviction when the
+//! table is full; both are counted.
+//!
+//! ```
+//! use warden_flow::{FlowTable, Limits};
+//! use warden_wire::{decode, Link};
+//! let mut t = FlowTable::new(Limits::default());
+//! let mut f = vec![0u8; 14 + 20 + 8];
+//! f[12..14].copy_from_slice(&[0x08, 0x00]);
+//! f[14] = 0x45; f[16..18].copy_from_slice(&28u16.to_be_bytes()); f[23] = 17;
+//! f[26..30].copy_from_slice(&[10, 0, 0, 1]); f[30..34].copy_from_slice(&[10, 0, 0, 2]);
+//! f[34..36].copy_from_slice(&5353u16.to_be_bytes()); f[36..38].copy_from_slice(&53u16.to_be_bytes());
+//! f[38..40].copy_from_slice(&8u16.to_be_bytes());
+//! t.observe(0, &decode(Link::Ethernet, &f), f.len() as u32);
+//! assert_eq!(t.active().count(), 1);
+//! ```
+//!
+//! Not handled yet: devices, DNS names per flow, ICMP and other protocols
+//! as flows.
+#![forbid(unsafe_code)]
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use warden_wire::{Decoded, Fragment, Net, TcpSegment, Transport};
+
+/// One side of a flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Endpoint {
+    pub ip: IpAddr,
+    pub port: u16,
+}
+
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.ip, self.port)
+    }
+}
+
+/// The 5-tuple, with the endpoints in a canonical order (lower first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FlowKey {
+    pub protocol: u8,
+    pub lo: Endpoint,
+    pub hi: Endpoint,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TcpState {
+    /// Not TCP.
+    None,
+    /// First packet was not a SYN: the capture began mid-connection.
+    Midstream,
+    SynSent,
+    Established,
+    Closing,
+    Closed,
+    Reset,
+}
+
+/// A bidirectional flow. Direction 0 is initiator → responder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flow {
+    pub key: FlowKey,
+    pub initiator: Endpoint,
+    pub responder: Endpoint,
+    pub packets: [u64; 2],
+    pub bytes: [u64; 2],
+    pub first_ns: i64,
+    pub last_ns: i64,
+    pub tcp: TcpState,
+    /// The sequence number of the first packet in each direction (TCP).
+    base_seq: [Option<u32>; 2],
+    fin: [bool; 2],
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most flows held at once; the least recently seen is evicted beyond it.
+    pub max_flows: usize,
+    /// A flow idle this long ends.
+    pub idle_ns: i64,
+    /// A flow active this long ends (and a new one starts).
+    pub active_ns: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_flows: 1 << 20,
+            idle_ns: 300 * 1_000_000_000,
+            active_ns: 3600 * 1_000_000_000,
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counters {
+    pub packets: u64,
+    /// Packets with no flow (ARP, LLDP, ICMP, later fragments, undecodable).
+    pub not_flow: u64,
+    pub flows_started: u64,
+    pub evicted: u64,
+    pub expired: u64,
+}
+
+pub struct FlowTable {
+    limits: Limits,
+    active: HashMap<FlowKey, Flow>,
+    finished: Vec<Flow>,
+    pub counters: Counters,
+}
+
+impl FlowTable {
+    pub fn new(limits: Limits) -> FlowTable {
+        FlowTable {
+            limits,
+            active: HashMap::new(),
+            finished: Vec::new(),
+            counters: Counters::default(),
+        }
+    }
+
+    /// Accounts one decoded frame of `wire_len` bytes seen at `ts_ns`.
+    pub fn observe(&mut self, ts_ns: i64, d: &Decoded<'_>, wire_len: u32) {
+        self.counters.packets += 1;
+        let Net::Ip(ip) = d.net else {
+            self.counters.not_flow += 1;
+            return;
+        };
+        if ip.fragment == Fragment::Later {
+            self.counters.not_flow += 1;
+            return;
+        }
+        let (sport, dport, tcp) = match ip.transport {
+            Transport::Tcp(t) => (t.src_port, t.dst_port, Some(t)),
+            Transport::Udp(u) => (u.src_port, u.dst_port, None),
+            _ => {
+                self.counters.not_flow += 1;
+                return;
+            }
+        };
+        let src = Endpoint {
+            ip: ip.src,
+            port: sport,
+        };
+        let dst = Endpoint {
+            ip: ip.dst,
+            port: dport,
+        };
+        let key = if src <= dst {
+            FlowKey {
+                protocol: ip.protocol,
+                lo: src,
+                hi: dst,
+            }
+        } else {
+            FlowKey {
+                protocol: ip.protocol,
+                lo: dst,
+                hi: src,
+            }
+        };
+        // A flow ends when it has been idle or active too long, or when a
+        // fresh SYN reuses its ports.
+        let ends = match self.active.get(&key) {
+            Some(f) => {
+                let dir = usize::from(f.initiator != src);
+                ts_ns - f.last_ns > self.limits.idle_ns
+                    || ts_ns - f.first_ns > self.limits.active_ns
+                    || tcp.is_some_and(|t| {
+                        is_new_syn(&t) && f.base_seq[dir].is_some_and(|s| s != t.seq)
+                    })
+            }
+            None => false,
+        };
+        if ends {
+            if let Some(old) = self.active.remove(&key) {
+                self.counters.expired += 1;
+                self.finished.push(old);
+            }
+        }
+        if !self.active.contains_key(&key) && self.active.len() >= self.limits.max_flows {
+            self.evict_oldest();
+        }
+        let flow = self.active.entry(key).or_insert_with(|| {
+            self.counters.flows_started += 1;
+            Flow {
+                key,
+                initiator: src,
+                responder: dst,
+                packets: [0; 2],
+                bytes: [0; 2],
+                first_ns: ts_ns,
+                last_ns: ts_ns,
+                tcp: match tcp {
+                    None => TcpState::None,
+                    Some(t) if is_new_syn(&t) => TcpState::SynSent,
+                    Some(_) => TcpState::Midstream,
+                },
+                base_seq: [None; 2],
+                fin: [false; 2],
+            }
+        });
+        let dir = usize::from(flow.initiator != src);
+        flow.packets[dir] += 1;
+        flow.bytes[dir] += wire_len as u64;
+        flow.last_ns = flow.last_ns.max(ts_ns);
+        if let Some(t) = tcp {
+            if flow.base_seq[dir].is_none() {
+                flow.base_seq[dir] = Some(t.seq);
+            }
+            if t.flags & TcpSegment::RST != 0 {
+                flow.tcp = TcpState::Reset;
+            } else if t.flags & TcpSegment::FIN != 0 {
+                flow.fin[dir] = true;
+                flow.tcp = if flow.fin[0] && flow.fin[1] {
+                    TcpState::Closed
+                } else {
+                    TcpState::Closing
+                };
+            } else if flow.tcp == TcpState::SynSent
+                && dir == 1
+                && t.flags & (TcpSegment::SYN | TcpSegment::ACK)
+                    == (TcpSegment::SYN | TcpSegment::ACK)
+            {
+                flow.tcp = TcpState::Established;
+            }
+        }
+    }
+
+    fn evict_oldest(&mut self) {
+        if let Some(k) = self
+            .active
+            .iter()
+            .min_by_key(|(_, f)| f.last_ns)
+            .map(|(k, _)| *k)
+        {
+            if let Some(f) = self.active.remove(&k) {
+                self.counters.evicted += 1;
+                self.finished.push(f);
+            }
+        }
+    }
+
+    /// Ends flows idle or active too long at `now_ns`.
+    pub fn expire(&mut self, now_ns: i64) {
+        let l = self.limits;
+        let done: Vec<FlowKey> = self
+            .active
+            .iter()
+            .filter(|(_, f)| now_ns - f.last_ns > l.idle_ns || now_ns - f.first_ns > l.active_ns)
+            .map(|(k, _)| *k)
+            .collect();
+        for k in done {
+            if let Some(f) = self.active.remove(&k) {
+                self.counters.expired += 1;
+                self.finished.push(f);
+            }
+        }
+    }
+
+    pub fn active(&self) -> impl Iterator<Item = &Flow> {
+        self.active.values()
+    }
+
+    /// All flows, ended and active, in the order they started.
+    pub fn into_flows(mut self) -> Vec<Flow> {
+        self.finished.extend(self.active.into_values());
+        self.finished.sort_by_key(|f| (f.first_ns, f.key));
+        self.finished
+    }
+}
+
+fn is_new_syn(t: &TcpSegment<'_>) -> bool {
+    t.flags & (TcpSegment::SYN | TcpSegment::ACK) == TcpSegment::SYN
+}
