@@ -78,6 +78,8 @@ pub struct Flow {
     pub first_ns: i64,
     pub last_ns: i64,
     pub tcp: TcpState,
+    /// The source MAC of the first frame in each direction (the last hop).
+    pub macs: [Option<[u8; 6]>; 2],
     /// The sequence number of the first packet in each direction (TCP).
     base_seq: [Option<u32>; 2],
     fin: [bool; 2],
@@ -207,11 +209,15 @@ impl FlowTable {
                     Some(t) if is_new_syn(&t) => TcpState::SynSent,
                     Some(_) => TcpState::Midstream,
                 },
+                macs: [None; 2],
                 base_seq: [None; 2],
                 fin: [false; 2],
             }
         });
         let dir = usize::from(flow.initiator != src);
+        if flow.macs[dir].is_none() {
+            flow.macs[dir] = d.src_mac;
+        }
         flow.packets[dir] += 1;
         flow.bytes[dir] += wire_len as u64;
         flow.last_ns = flow.last_ns.max(ts_ns);

@@ -23,8 +23,13 @@ fn link(l: LinkType) -> Link {
 }
 
 fn run(bytes: Vec<u8>) -> u64 {
-    let Ok(mut src) = open_reader(std::io::Cursor::new(bytes)) else { return 0 };
-    let mut t = FlowTable::new(Limits { max_flows: 64, ..Limits::default() });
+    let Ok(mut src) = open_reader(std::io::Cursor::new(bytes)) else {
+        return 0;
+    };
+    let mut t = FlowTable::new(Limits {
+        max_flows: 64,
+        ..Limits::default()
+    });
     let mut n = 0;
     while let Ok(Some(p)) = src.next_packet() {
         n += 1;
@@ -84,7 +89,11 @@ fn mangled_corpus_captures_never_panic() {
         for flips in [1usize, 8, 64] {
             let mut b = bytes.clone();
             for _ in 0..flips {
-                let span = if flips == 64 { b.len().min(1024) } else { b.len() };
+                let span = if flips == 64 {
+                    b.len().min(1024)
+                } else {
+                    b.len()
+                };
                 let i = (next() as usize) % span;
                 b[i] ^= 1 << (next() % 8);
             }

@@ -31,6 +31,7 @@ pub mod dns;
 pub mod frame;
 pub mod lldp;
 pub mod reader;
+pub mod tls;
 
 pub use frame::{
     decode, Anomaly, Decoded, Fragment, IpPacket, Link, Net, TcpSegment, Transport, UdpDatagram,

@@ -1,11 +1,11 @@
-//! DNS A/AAAA records and MUD URLs (DHCPv4 option 161, DHCPv6 option 112,
+//! DNS A/AAAA records, TLS server names (SNI) and MUD URLs (DHCPv4 option 161, DHCPv6 option 112,
 //! LLDP) decoded from every corpus capture agree with tshark's fields.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use warden_capture::{open_path, LinkType};
-use warden_wire::{decode, dhcp, dns, lldp, Link, Net, Transport};
+use warden_wire::{decode, dhcp, dns, lldp, tls, Link, Net, Transport};
 
 fn captures() -> Vec<PathBuf> {
     let base = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/pcap");
@@ -76,11 +76,12 @@ fn tshark(p: &Path, fields: &[&str], filter: &str) -> BTreeMap<u64, Vec<String>>
 
 const DNS_PORTS: [u16; 3] = [53, 5353, 5355];
 
-/// frame number -> (DNS addresses, MUD URLs), from warden.
-#[allow(clippy::type_complexity)]
-fn warden(p: &Path) -> (BTreeMap<u64, Vec<String>>, BTreeMap<u64, Vec<String>>) {
+type Fields = BTreeMap<u64, Vec<String>>;
+
+/// frame number -> (DNS addresses, MUD URLs, TLS server names), from warden.
+fn warden(p: &Path) -> (Fields, Fields, Fields) {
     let mut src = open_path(p).unwrap();
-    let (mut dnsmap, mut mud) = (BTreeMap::new(), BTreeMap::new());
+    let (mut dnsmap, mut mud, mut sni) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
     let mut n = 0u64;
     while let Ok(Some(pkt)) = src.next_packet() {
         n += 1;
@@ -111,6 +112,11 @@ fn warden(p: &Path) -> (BTreeMap<u64, Vec<String>>, BTreeMap<u64, Vec<String>>) 
                         }
                     }
                 }
+                Transport::Tcp(t) => {
+                    if let Some(name) = tls::client_hello(t.payload).and_then(|c| c.server_name) {
+                        sni.insert(n, vec![name]);
+                    }
+                }
                 _ => {}
             },
             Net::Lldp(b) => urls.extend(lldp::parse(b).mud_url),
@@ -125,11 +131,11 @@ fn warden(p: &Path) -> (BTreeMap<u64, Vec<String>>, BTreeMap<u64, Vec<String>>) 
             mud.insert(n, urls);
         }
     }
-    (dnsmap, mud)
+    (dnsmap, mud, sni)
 }
 
 #[test]
-fn dns_answers_and_mud_urls_agree_with_tshark() {
+fn dns_addresses_mud_urls_and_tls_names_agree_with_tshark() {
     let files = captures();
     // Two workers: tshark is single-threaded and the machine has two cores.
     let results: Vec<(Vec<String>, usize, usize)> = std::thread::scope(|s| {
@@ -159,7 +165,22 @@ fn compare(f: &Path) -> (Vec<String>, usize, usize) {
     let mut failures = Vec::new();
     let (mut frames_dns, mut frames_mud) = (0, 0);
     {
-        let (wd, wm) = warden(f);
+        let (wd, wm, mut ws) = warden(f);
+        // tshark does not dissect the payload of a TCP retransmission;
+        // warden reads the (identical) ClientHello in it again.
+        let retrans = tshark(
+            f,
+            &["tcp.stream"],
+            "tcp.analysis.retransmission || tcp.analysis.spurious_retransmission",
+        );
+        ws.retain(|n, _| !retrans.contains_key(n));
+        // tshark reassembles a ClientHello split over TCP segments; warden
+        // reads the first segment only. Compared: hellos that fit one segment.
+        let ts = tshark(
+            f,
+            &["tls.handshake.extensions_server_name"],
+            "tls.handshake.type == 1 && !tcp.segments",
+        );
         // Records quoted inside ICMP errors are not answers anyone received.
         let td = tshark(
             f,
@@ -171,7 +192,11 @@ fn compare(f: &Path) -> (Vec<String>, usize, usize) {
             &["dhcp.option.mudurl", "dhcpv6.mudurl", "lldp.iana.mudurl"],
             "dhcp.option.mudurl || dhcpv6.mudurl || lldp.iana.mudurl",
         );
-        for (name, w, t) in [("DNS", &wd, &td), ("MUD URL", &wm, &tm)] {
+        for (name, w, t) in [
+            ("DNS", &wd, &td),
+            ("MUD URL", &wm, &tm),
+            ("TLS SNI", &ws, &ts),
+        ] {
             if w != t {
                 let only_w: Vec<_> = w
                     .iter()
