@@ -24,6 +24,23 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// Analyse captures (pcap, pcapng, gzip): devices, who they talk to, anomalies.
+    #[command(after_help = EXIT_HELP)]
+    Analyze {
+        /// Capture files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Report only this device (MAC).
+        #[arg(long)]
+        device: Option<String>,
+        /// A local network (CIDR), repeatable or comma-separated; default:
+        /// private, CGNAT, link-local and unique-local ranges.
+        #[arg(long, value_delimiter = ',')]
+        lan: Vec<String>,
+        /// Print a JSON report (schema: schemas/analyze-report.schema.json).
+        #[arg(long)]
+        json: bool,
+    },
     /// Manufacturer Usage Description files (RFC 8520): validate, explain, compile, verify.
     #[command(subcommand, after_help = EXIT_HELP)]
     Mud(MudCmd),
@@ -163,6 +180,12 @@ fn out(s: &str) -> Result<()> {
 
 fn run(cli: Cli) -> Result<Option<Findings>> {
     match cli.cmd {
+        Cmd::Analyze {
+            files,
+            device,
+            lan,
+            json,
+        } => analyze(&files, device.as_deref(), &lan, json),
         Cmd::Mud(m) => match m {
             MudCmd::Validate {
                 files,
@@ -451,4 +474,114 @@ fn verify(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+fn analyze(
+    files: &[PathBuf],
+    device: Option<&str>,
+    lan: &[String],
+    json_out: bool,
+) -> Result<Option<Findings>> {
+    use std::io::IsTerminal;
+    let mut opts = warden_analyze::Options::default();
+    for l in lan {
+        opts.lan.push(
+            warden_analyze::Prefix::parse(l)
+                .with_context(|| format!("--lan `{l}` is not an IP prefix"))?,
+        );
+    }
+    if let Some(d) = device {
+        let mac = warden_mud::MacAddr::parse(d)
+            .with_context(|| format!("--device `{d}` is not a MAC address"))?;
+        opts.device = Some(mac.0);
+    }
+    let mut a = warden_analyze::Analyzer::new(opts);
+    let progress = std::io::stderr().is_terminal();
+    for f in files {
+        let mut src = warden_capture::open_path(f)
+            .with_context(|| format!("cannot read {} as a capture", f.display()))?;
+        let mut n: u64 = 0;
+        loop {
+            match src.next_packet() {
+                Ok(Some(p)) => {
+                    a.observe(&p);
+                    n += 1;
+                    if progress && n % 100_000 == 0 {
+                        eprint!("\r{}: {n} packets", f.display());
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    a.capture_error(&f.display().to_string(), &e);
+                    break;
+                }
+            }
+        }
+        if progress && n >= 100_000 {
+            eprintln!("\r{}: {n} packets", f.display());
+        }
+    }
+    let r = a.finish();
+    if json_out {
+        out(&format!("{}\n", serde_json::to_string_pretty(&r)?))?;
+        return Ok(None);
+    }
+    let mut t = format!(
+        "{} packets, {} flows, {} devices\n",
+        r.packets,
+        r.flows,
+        r.devices.len()
+    );
+    for e in &r.capture_errors {
+        t += &format!("capture error: {e}\n");
+    }
+    for d in &r.devices {
+        let id = &d.identity;
+        let who = match (&d.mac, &d.address) {
+            (Some(m), _) => m.clone(),
+            (None, Some(a)) => a.to_string(),
+            (None, None) => "?".into(),
+        };
+        t += &format!("\ndevice {who}");
+        if let Some(h) = &id.hostname {
+            t += &format!("  \"{h}\"");
+        }
+        t += "\n";
+        if !id.addresses.is_empty() {
+            let a: Vec<String> = id.addresses.iter().map(|x| x.to_string()).collect();
+            t += &format!("  addresses: {}\n", a.join(", "));
+        }
+        if let Some(v) = &id.vendor_class {
+            t += &format!("  DHCP vendor class: {v}\n");
+        }
+        for u in &id.mud_urls {
+            t += &format!("  MUD URL: {u}\n");
+        }
+        for r in &d.remotes {
+            let arrow = if r.direction == "outbound" {
+                "->"
+            } else {
+                "<-"
+            };
+            t += &format!(
+                "  {arrow} {} {}/{}  {} flows, {} pkts out / {} in, {} B out / {} B in\n",
+                r.remote,
+                r.protocol,
+                r.port,
+                r.flows,
+                r.packets_out,
+                r.packets_in,
+                r.bytes_out,
+                r.bytes_in
+            );
+        }
+    }
+    if !r.anomalies.is_empty() {
+        t += "\nanomalies:\n";
+        for (k, v) in &r.anomalies {
+            t += &format!("  {k}: {v}\n");
+        }
+    }
+    out(&t)?;
+    Ok(None)
 }

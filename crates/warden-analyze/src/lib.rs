@@ -1,0 +1,560 @@
+//! # warden-analyze: captures → per-device reports
+//!
+//! Feeds packets through the traffic engine (decode → flows) and keeps what
+//! a report needs: devices keyed by MAC on the local side with the identity
+//! they reveal (DHCP hostname, vendor class, parameter-request list, MUD
+//! URLs from DHCPv4/DHCPv6/LLDP, LLDP system name, IP addresses from ARP and
+//! DHCP), a DNS map (address → names from DNS answers, with TTL) and TLS
+//! server names, so that each remote is shown by name where one is known.
+//!
+//! Which side is local: the `lan` prefixes when given; otherwise private
+//! (RFC 1918, 100.64/10 CGNAT), link-local, loopback and unique-local (fc00::/7)
+//! addresses, which is how a home or office network is addressed.
+//!
+//! Every table is capped ([`Caps`]); what a cap turns away is counted in the
+//! report, never silently lost.
+
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
+use warden_capture::{LinkType, Packet};
+use warden_flow::{Flow, FlowKey, FlowTable, Limits};
+use warden_wire::{decode, dhcp, dns, lldp, tls, Link, Net, Transport};
+
+/// An IP prefix for `--lan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prefix {
+    pub addr: IpAddr,
+    pub len: u8,
+}
+
+impl Prefix {
+    pub fn parse(s: &str) -> Option<Prefix> {
+        let (a, l) = s.split_once('/').unwrap_or((s, ""));
+        let addr: IpAddr = a.parse().ok()?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let len = if l.is_empty() { max } else { l.parse().ok()? };
+        (len <= max).then_some(Prefix { addr, len })
+    }
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.addr, ip) {
+            (IpAddr::V4(p), IpAddr::V4(a)) => {
+                let m = if self.len == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - self.len as u32)
+                };
+                u32::from(p) & m == u32::from(a) & m
+            }
+            (IpAddr::V6(p), IpAddr::V6(a)) => {
+                let m = if self.len == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - self.len as u32)
+                };
+                u128::from(p) & m == u128::from(a) & m
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Caps on every table an attacker's traffic can grow.
+#[derive(Debug, Clone, Copy)]
+pub struct Caps {
+    pub devices: usize,
+    pub names_per_address: usize,
+    pub dns_addresses: usize,
+    pub flows: usize,
+}
+
+impl Default for Caps {
+    fn default() -> Self {
+        Caps {
+            devices: 4096,
+            names_per_address: 16,
+            dns_addresses: 1 << 18,
+            flows: 1 << 20,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub lan: Vec<Prefix>,
+    /// Only report this device.
+    pub device: Option<[u8; 6]>,
+    pub caps: Caps,
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Identity {
+    pub addresses: BTreeSet<IpAddr>,
+    pub hostname: Option<String>,
+    pub vendor_class: Option<String>,
+    pub dhcp_parameter_list: Vec<u8>,
+    pub mud_urls: BTreeSet<String>,
+    pub lldp_system_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Remote {
+    /// The remote's DNS or TLS name, or its address when none is known.
+    pub remote: String,
+    /// How the name was learned: "dns", "tls-sni", or "address".
+    pub named_by: &'static str,
+    pub addresses: BTreeSet<IpAddr>,
+    pub protocol: &'static str,
+    /// The service port: the remote's for outbound flows, the device's own for inbound.
+    pub port: u16,
+    /// "outbound" (the device opened it) or "inbound".
+    pub direction: &'static str,
+    pub flows: u64,
+    pub packets_out: u64,
+    pub packets_in: u64,
+    pub bytes_out: u64,
+    pub bytes_in: u64,
+    pub first_seen_ns: i64,
+    pub last_seen_ns: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceReport {
+    /// The device's MAC address; null when the capture has no link-layer
+    /// addresses (raw IP), and then `address` names the device.
+    pub mac: Option<String>,
+    pub address: Option<IpAddr>,
+    pub identity: Identity,
+    pub remotes: Vec<Remote>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub packets: u64,
+    pub flows: u64,
+    pub devices: Vec<DeviceReport>,
+    /// Decoding anomalies by kind ("truncated tcp", "malformed ipv4", ...).
+    pub anomalies: BTreeMap<String, u64>,
+    /// What the caps turned away.
+    pub dropped: BTreeMap<String, u64>,
+    /// Capture files that ended in an error, with the error.
+    pub capture_errors: Vec<String>,
+}
+
+pub struct Analyzer {
+    opts: Options,
+    flows: FlowTable,
+    devices: BTreeMap<[u8; 6], Identity>,
+    names: HashMap<IpAddr, BTreeSet<String>>,
+    sni: HashMap<FlowKey, String>,
+    anomalies: BTreeMap<String, u64>,
+    dropped: BTreeMap<String, u64>,
+    capture_errors: Vec<String>,
+}
+
+pub fn link(l: LinkType) -> Link {
+    match l {
+        LinkType::Ethernet => Link::Ethernet,
+        LinkType::Null => Link::Null,
+        LinkType::Raw => Link::Raw,
+        LinkType::Ipv4 => Link::Ipv4,
+        LinkType::Ipv6 => Link::Ipv6,
+        LinkType::LinuxSll => Link::LinuxSll,
+        LinkType::LinuxSll2 => Link::LinuxSll2,
+        LinkType::Ieee80211 => Link::Ieee80211,
+        LinkType::Ieee80211Radiotap => Link::Ieee80211Radiotap,
+        LinkType::Other(_) => Link::Unknown,
+    }
+}
+
+fn mac_str(m: &[u8; 6]) -> String {
+    m.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// Private, link-local, loopback, CGNAT and unique-local addresses.
+pub fn is_local_by_default(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(a) => {
+            let o = a.octets();
+            a.is_private()
+                || a.is_link_local()
+                || a.is_loopback()
+                || (o[0] == 100 && (o[1] & 0xc0) == 64)
+        }
+        IpAddr::V6(a) => {
+            let s = a.segments()[0];
+            a.is_loopback() || (s & 0xfe00) == 0xfc00 || (s & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+impl Analyzer {
+    pub fn new(opts: Options) -> Analyzer {
+        let flows = FlowTable::new(Limits {
+            max_flows: opts.caps.flows,
+            ..Limits::default()
+        });
+        Analyzer {
+            opts,
+            flows,
+            devices: BTreeMap::new(),
+            names: HashMap::new(),
+            sni: HashMap::new(),
+            anomalies: BTreeMap::new(),
+            dropped: BTreeMap::new(),
+            capture_errors: Vec::new(),
+        }
+    }
+
+    fn is_local(&self, ip: IpAddr) -> bool {
+        if self.opts.lan.is_empty() {
+            is_local_by_default(ip)
+        } else {
+            self.opts.lan.iter().any(|p| p.contains(ip))
+        }
+    }
+
+    fn device(&mut self, mac: [u8; 6]) -> Option<&mut Identity> {
+        // Group and broadcast addresses are not devices.
+        if mac[0] & 1 != 0 || mac == [0; 6] {
+            return None;
+        }
+        if !self.devices.contains_key(&mac) && self.devices.len() >= self.opts.caps.devices {
+            *self.dropped.entry("devices".into()).or_default() += 1;
+            return None;
+        }
+        Some(self.devices.entry(mac).or_default())
+    }
+
+    fn bind(&mut self, ip: IpAddr, name: &str) {
+        if !self.names.contains_key(&ip) && self.names.len() >= self.opts.caps.dns_addresses {
+            *self.dropped.entry("dns addresses".into()).or_default() += 1;
+            return;
+        }
+        let set = self.names.entry(ip).or_default();
+        if set.len() < self.opts.caps.names_per_address {
+            set.insert(name.to_string());
+        } else if !set.contains(name) {
+            *self.dropped.entry("dns names".into()).or_default() += 1;
+        }
+    }
+
+    pub fn capture_error(&mut self, file: &str, e: &warden_capture::CaptureError) {
+        self.capture_errors.push(format!("{file}: {e}"));
+    }
+
+    pub fn observe(&mut self, p: &Packet<'_>) {
+        let d = decode(link(p.link), p.data);
+        if let Some(a) = d.anomaly {
+            let k = match a {
+                warden_wire::Anomaly::Truncated(l) => format!("truncated {l}"),
+                warden_wire::Anomaly::Malformed(l) => format!("malformed {l}"),
+                warden_wire::Anomaly::UnsupportedLink => "unsupported link type".into(),
+                warden_wire::Anomaly::Encrypted => "encrypted 802.11".into(),
+            };
+            *self.anomalies.entry(k).or_default() += 1;
+        }
+        match d.net {
+            Net::Arp(a) => {
+                let ip = IpAddr::V4(a.sender_ip);
+                if !a.sender_ip.is_unspecified() && self.is_local(ip) {
+                    if let Some(dev) = self.device(a.sender_mac) {
+                        dev.addresses.insert(ip);
+                    }
+                }
+            }
+            Net::Lldp(b) => {
+                let l = lldp::parse(b);
+                if let Some(mac) = d.src_mac {
+                    if let Some(dev) = self.device(mac) {
+                        dev.mud_urls.extend(l.mud_url);
+                        if l.system_name.is_some() {
+                            dev.lldp_system_name = l.system_name;
+                        }
+                    }
+                }
+            }
+            Net::Ip(ip) => {
+                match ip.transport {
+                    Transport::Udp(u) => {
+                        let ports = (u.src_port, u.dst_port);
+                        if [53, 5353, 5355].contains(&u.src_port)
+                            || [53, 5353, 5355].contains(&u.dst_port)
+                        {
+                            if let Ok(m) = dns::parse(u.payload) {
+                                self.learn_dns(&m);
+                            }
+                        }
+                        if matches!(ports, (67 | 68, 67 | 68)) {
+                            if let Some(x) = dhcp::parse_v4(u.payload) {
+                                self.learn_dhcp(x);
+                            }
+                        }
+                        if matches!(ports, (546 | 547, 546 | 547)) {
+                            let urls = dhcp::v6_mud_urls(u.payload);
+                            if let (Some(mac), false) = (d.src_mac, urls.is_empty()) {
+                                if let Some(dev) = self.device(mac) {
+                                    dev.mud_urls.extend(urls);
+                                }
+                            }
+                        }
+                    }
+                    Transport::Tcp(t) => {
+                        if t.src_port == 53 || t.dst_port == 53 {
+                            if let Some(Ok(m)) = t.payload.get(2..).map(dns::parse) {
+                                self.learn_dns(&m);
+                            }
+                        } else if let Some(name) =
+                            tls::client_hello(t.payload).and_then(|c| c.server_name)
+                        {
+                            let src = warden_flow::Endpoint {
+                                ip: ip.src,
+                                port: t.src_port,
+                            };
+                            let dst = warden_flow::Endpoint {
+                                ip: ip.dst,
+                                port: t.dst_port,
+                            };
+                            let (lo, hi) = if src <= dst { (src, dst) } else { (dst, src) };
+                            if self.sni.len() < self.opts.caps.flows {
+                                self.sni.insert(
+                                    FlowKey {
+                                        protocol: 6,
+                                        lo,
+                                        hi,
+                                    },
+                                    name.clone(),
+                                );
+                            }
+                            self.bind(ip.dst, &name);
+                        }
+                    }
+                    _ => {}
+                }
+                // A local source with a MAC is a device with that address.
+                if let Some(mac) = d.src_mac {
+                    if self.is_local(ip.src) && d.tunnels == 0 {
+                        if let Some(dev) = self.device(mac) {
+                            if !ip.src.is_unspecified() {
+                                dev.addresses.insert(ip.src);
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.flows.observe(p.ts_nanos, &d, p.orig_len);
+    }
+
+    fn learn_dns(&mut self, m: &dns::Message) {
+        if !m.response {
+            return;
+        }
+        // Each address is named by its owner and by every name of the CNAME
+        // chain that led to it (the name the device asked for).
+        let mut alias: HashMap<&str, &str> = HashMap::new();
+        for r in m.answers.iter() {
+            if let dns::RData::Cname(t) = &r.data {
+                alias.insert(t.as_str(), r.name.as_str());
+            }
+        }
+        for (owner, ip, _ttl) in m.resolved() {
+            self.bind(ip, &owner);
+            let mut cur = owner.as_str();
+            for _ in 0..8 {
+                let Some(&prev) = alias.get(cur) else { break };
+                let prev = prev.to_string();
+                self.bind(ip, &prev);
+                cur = alias.get(cur).copied().unwrap_or("");
+                if cur.is_empty() {
+                    break;
+                }
+            }
+        }
+    }
+
+    fn learn_dhcp(&mut self, x: dhcp::Dhcp4) {
+        // Only client messages (BOOTREQUEST) describe the client.
+        let mac = x.client_mac;
+        let your_ip = IpAddr::from(x.your_ip);
+        let Some(dev) = self.device(mac) else { return };
+        if x.op == 1 {
+            if x.hostname.is_some() {
+                dev.hostname = x.hostname;
+            }
+            if x.vendor_class.is_some() {
+                dev.vendor_class = x.vendor_class;
+            }
+            if !x.parameter_list.is_empty() {
+                dev.dhcp_parameter_list = x.parameter_list;
+            }
+            if let Some(u) = x.mud_url {
+                dev.mud_urls.insert(u);
+            }
+        } else if x.message_type == Some(5) && !your_ip.is_unspecified() {
+            // DHCPACK: the address the server gave this client.
+            dev.addresses.insert(your_ip);
+        }
+    }
+
+    pub fn finish(self) -> Report {
+        let mut anomalies = self.anomalies;
+        let mut dropped = self.dropped;
+        let counters = self.flows.counters;
+        if counters.evicted > 0 {
+            dropped.insert("flows evicted".into(), counters.evicted);
+        }
+        let packets = counters.packets;
+        let flows = self.flows.into_flows();
+        let names = &self.names;
+        let sni = &self.sni;
+        let lan = &self.opts.lan;
+        let is_local = |ip: IpAddr| {
+            if lan.is_empty() {
+                is_local_by_default(ip)
+            } else {
+                lan.iter().any(|p| p.contains(ip))
+            }
+        };
+        let mut by_device: BTreeMap<DeviceKey, RemoteTable> = BTreeMap::new();
+        for f in &flows {
+            for side in [0usize, 1] {
+                let (me, peer) = if side == 0 {
+                    (f.initiator, f.responder)
+                } else {
+                    (f.responder, f.initiator)
+                };
+                if !is_local(me.ip) {
+                    continue;
+                }
+                // Without link-layer addresses (raw IP captures) a device is its address.
+                let key = match f.macs[side] {
+                    Some(mac) if self.devices.contains_key(&mac) => DeviceKey::Mac(mac),
+                    Some(_) => continue,
+                    None => DeviceKey::Ip(me.ip),
+                };
+                if self.opts.device.is_some_and(|d| key != DeviceKey::Mac(d)) {
+                    continue;
+                }
+                if !by_device.contains_key(&key) && by_device.len() >= self.opts.caps.devices {
+                    *dropped.entry("devices".into()).or_default() += 1;
+                    continue;
+                }
+                let (name, named_by) = name_of(f, peer.ip, names, sni);
+                let outbound = side == 0;
+                let protocol = if f.key.protocol == 6 { "tcp" } else { "udp" };
+                let port = if outbound { peer.port } else { me.port };
+                let direction = if outbound { "outbound" } else { "inbound" };
+                let r = by_device
+                    .entry(key)
+                    .or_default()
+                    .entry((name.clone(), protocol, port, direction))
+                    .or_insert_with(|| Remote {
+                        remote: name,
+                        named_by,
+                        addresses: BTreeSet::new(),
+                        protocol,
+                        port,
+                        direction,
+                        flows: 0,
+                        packets_out: 0,
+                        packets_in: 0,
+                        bytes_out: 0,
+                        bytes_in: 0,
+                        first_seen_ns: f.first_ns,
+                        last_seen_ns: f.last_ns,
+                    });
+                let (o, i) = (side, 1 - side);
+                r.addresses.insert(peer.ip);
+                r.flows += 1;
+                r.packets_out += f.packets[o];
+                r.packets_in += f.packets[i];
+                r.bytes_out += f.bytes[o];
+                r.bytes_in += f.bytes[i];
+                r.first_seen_ns = r.first_seen_ns.min(f.first_ns);
+                r.last_seen_ns = r.last_seen_ns.max(f.last_ns);
+            }
+        }
+        let only = self.opts.device;
+        let mut idents: BTreeMap<DeviceKey, Identity> = self
+            .devices
+            .into_iter()
+            .filter(|(mac, id)| {
+                only.is_none_or(|d| d == *mac)
+                    && (by_device.contains_key(&DeviceKey::Mac(*mac))
+                        || !id.addresses.is_empty()
+                        || !id.mud_urls.is_empty()
+                        || id.hostname.is_some()
+                        || id.lldp_system_name.is_some())
+            })
+            .map(|(mac, id)| (DeviceKey::Mac(mac), id))
+            .collect();
+        for k in by_device.keys() {
+            if let DeviceKey::Ip(ip) = k {
+                idents.entry(*k).or_default().addresses.insert(*ip);
+            }
+        }
+        let devices = idents
+            .into_iter()
+            .map(|(key, identity)| {
+                let mut remotes: Vec<Remote> = by_device
+                    .remove(&key)
+                    .map(|m| m.into_values().collect())
+                    .unwrap_or_default();
+                remotes.sort_by(|a, b| {
+                    (b.bytes_out + b.bytes_in)
+                        .cmp(&(a.bytes_out + a.bytes_in))
+                        .then(a.remote.cmp(&b.remote))
+                });
+                let (mac, address) = match key {
+                    DeviceKey::Mac(m) => (Some(mac_str(&m)), None),
+                    DeviceKey::Ip(ip) => (None, Some(ip)),
+                };
+                DeviceReport {
+                    mac,
+                    address,
+                    identity,
+                    remotes,
+                }
+            })
+            .collect();
+        anomalies.retain(|_, v| *v > 0);
+        Report {
+            packets,
+            flows: flows.len() as u64,
+            devices,
+            anomalies,
+            dropped,
+            capture_errors: self.capture_errors,
+        }
+    }
+}
+
+/// Remotes of one device by (name, protocol, port, direction).
+type RemoteTable = BTreeMap<(String, &'static str, u16, &'static str), Remote>;
+
+/// A device: by MAC on Ethernet-like links, by address on raw IP captures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum DeviceKey {
+    Mac([u8; 6]),
+    Ip(IpAddr),
+}
+
+fn name_of(
+    f: &Flow,
+    ip: IpAddr,
+    names: &HashMap<IpAddr, BTreeSet<String>>,
+    sni: &HashMap<FlowKey, String>,
+) -> (String, &'static str) {
+    if let Some(s) = sni.get(&f.key) {
+        return (s.clone(), "tls-sni");
+    }
+    match names.get(&ip).and_then(|s| s.iter().next()) {
+        Some(n) => (n.clone(), "dns"),
+        None => (ip.to_string(), "address"),
+    }
+}

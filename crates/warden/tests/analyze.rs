@@ -1,0 +1,181 @@
+//! `warden analyze` on real captures: identities, names, filters, the JSON
+//! schema, and exit codes.
+
+mod common;
+
+use std::process::Command;
+
+fn analyze(args: &[&str]) -> (i32, serde_json::Value, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .arg("analyze")
+        .args(args)
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
+    (
+        o.status.code().unwrap(),
+        v,
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn pcap(rel: &str) -> String {
+    common::corpus()
+        .join("pcap")
+        .join(rel)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn schema() -> jsonschema::Validator {
+    let s: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(common::repo().join("schemas/analyze-report.schema.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    jsonschema::validator_for(&s).unwrap()
+}
+
+fn device<'a>(v: &'a serde_json::Value, mac: &str) -> &'a serde_json::Value {
+    v["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["mac"] == mac)
+        .unwrap_or_else(|| panic!("no device {mac} in {v}"))
+}
+
+#[test]
+fn every_corpus_report_matches_the_schema() {
+    let schema = schema();
+    let base = common::corpus().join("pcap");
+    let mut files = Vec::new();
+    let mut stack = vec![base];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "pcap" || x == "pcapng") {
+                files.push(p.to_string_lossy().into_owned());
+            }
+        }
+    }
+    for f in &files {
+        let (code, v, err) = analyze(&["--json", f]);
+        assert_eq!(code, 0, "{f}: {err}");
+        if let Err(e) = schema.validate(&v) {
+            panic!("{f}: the report breaks the schema: {e}");
+        }
+    }
+    // And all of them at once.
+    let mut args = vec!["--json"];
+    args.extend(files.iter().map(String::as_str));
+    let (code, v, _) = analyze(&args);
+    assert_eq!(code, 0);
+    assert!(schema.validate(&v).is_ok());
+    assert!(v["packets"].as_u64().unwrap() > 180_000);
+}
+
+#[test]
+fn mud_urls_are_learned_from_dhcp_dhcpv6_and_lldp() {
+    let (_, v, _) = analyze(&["--json", &pcap("tcpdump/dhcp-mud.pcap")]);
+    let d = device(&v, "b8:27:eb:b8:53:c8");
+    assert_eq!(
+        d["identity"]["mud_urls"][0],
+        "https://mudctl.example.com/.well-known/mud/v1/rasbp101"
+    );
+    assert_eq!(d["identity"]["hostname"], "raspberrypi");
+    let (_, v, _) = analyze(&["--json", &pcap("tcpdump/lldp_mudurl.pcap")]);
+    let urls: Vec<&serde_json::Value> = v["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["identity"]["mud_urls"].as_array().unwrap())
+        .collect();
+    assert_eq!(
+        urls,
+        ["https://imright.mud.example.com/.well-known/mud/v1/vomitv2.0"]
+    );
+}
+
+#[test]
+fn remotes_are_named_by_dns_and_by_tls_sni() {
+    let (_, v, _) = analyze(&[
+        "--json",
+        &pcap("iot-sentinel/TP-LinkPlugHS110/Setup-A-1-STA.pcap"),
+    ]);
+    let plug = device(&v, "50:c7:bf:00:c7:03");
+    assert_eq!(plug["identity"]["hostname"], "HS110(EU)");
+    let cloud = plug["remotes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["port"] == 50443)
+        .unwrap();
+    assert_eq!(
+        (cloud["remote"].as_str(), cloud["named_by"].as_str()),
+        (Some("devs.tplinkcloud.com"), Some("dns"))
+    );
+    // A university network on public addresses: the LAN must be given.
+    let (_, v, _) = analyze(&[
+        "--json",
+        "--lan",
+        "147.32.80.0/24",
+        &pcap("slips/test-cc/test-cc-capture-1.pcap"),
+    ]);
+    let named: Vec<&serde_json::Value> = v["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["remotes"].as_array().unwrap())
+        .filter(|r| r["named_by"] == "tls-sni" && r["remote"] == "testing.com")
+        .collect();
+    assert_eq!(named.len(), 1);
+    assert!(
+        named[0]["flows"].as_u64().unwrap() >= 290,
+        "the beacon's ~297 TLS connections are one remote"
+    );
+}
+
+#[test]
+fn device_and_lan_options_filter_the_report() {
+    let f = pcap("iot-sentinel/TP-LinkPlugHS110/Setup-A-1-STA.pcap");
+    let (_, v, _) = analyze(&["--json", "--device", "50:C7:BF:00:C7:03", &f]);
+    assert_eq!(v["devices"].as_array().unwrap().len(), 1);
+    // A LAN that holds none of the capture's addresses: the plug is still
+    // known by what it said over DHCP (a link-local exchange), but none of
+    // its flows has a local side, so it has no remotes.
+    let (_, v, _) = analyze(&["--json", "--lan", "192.0.2.0/24", &f]);
+    let d = device(&v, "50:c7:bf:00:c7:03");
+    assert_eq!(d["remotes"].as_array().unwrap().len(), 0, "{v}");
+    let (_, v, _) = analyze(&["--json", "--lan", "10.10.10.0/24,192.0.2.0/24", &f]);
+    assert!(!device(&v, "50:c7:bf:00:c7:03")["remotes"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn bad_inputs_exit_2_with_a_reason() {
+    let (code, _, err) = analyze(&[common::repo().join("README.md").to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a pcap or pcapng file"), "{err}");
+    let (code, _, err) = analyze(&["--lan", "10.0.0.0/99", &pcap("tcpdump/dhcp-mud.pcap")]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--lan"), "{err}");
+}
+
+#[test]
+fn a_truncated_capture_is_reported_with_its_place() {
+    let src = std::fs::read(pcap("ndpi/mqtt.pcap")).unwrap();
+    let dir = std::env::temp_dir().join(format!("warden-analyze-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cut = dir.join("cut.pcap");
+    std::fs::write(&cut, &src[..src.len() - 5]).unwrap();
+    let (code, v, _) = analyze(&["--json", cut.to_str().unwrap()]);
+    assert_eq!(code, 0, "the packets before the cut are still analysed");
+    let e = v["capture_errors"][0].as_str().unwrap();
+    assert!(e.contains("packet 9") && e.contains("byte offset"), "{e}");
+    let _ = std::fs::remove_dir_all(dir);
+}
