@@ -185,21 +185,83 @@ fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
-/// A byte stream with a position, for error messages.
+/// A byte stream with a position (for error messages) and its own buffer:
+/// records are handed out as slices of it, without another copy.
 pub(crate) struct Input {
     r: Box<dyn Read>,
+    buf: Vec<u8>,
+    pos: usize,
+    len: usize,
+    /// Stream offset of `buf[pos]`.
     pub offset: u64,
 }
 
+const CHUNK: usize = 1 << 20;
+
 impl Input {
     fn new(r: Box<dyn Read>) -> Input {
-        Input { r, offset: 0 }
+        Input {
+            r,
+            buf: Vec::new(),
+            pos: 0,
+            len: 0,
+            offset: 0,
+        }
     }
-    /// Fills `buf` completely; returns how many bytes were read (less at EOF).
-    pub fn fill(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = read_full(&mut self.r, buf)?;
+
+    /// Makes at least `n` bytes available (fewer at the end of the stream);
+    /// returns how many are available.
+    pub fn ensure(&mut self, n: usize) -> std::io::Result<usize> {
+        if self.len - self.pos >= n {
+            return Ok(self.len - self.pos);
+        }
+        // Move what is left to the front, grow if a record is bigger than a chunk.
+        self.buf.copy_within(self.pos..self.len, 0);
+        self.len -= self.pos;
+        self.pos = 0;
+        let want = n.max(CHUNK);
+        if self.buf.len() < want {
+            self.buf.resize(want, 0);
+        }
+        while self.len < n {
+            match self
+                .r
+                .read(self.buf.get_mut(self.len..).unwrap_or_default())
+            {
+                Ok(0) => break,
+                Ok(k) => self.len += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(self.len - self.pos)
+    }
+
+    /// Takes `n` bytes that `ensure` made available.
+    pub fn consume(&mut self, n: usize) -> &[u8] {
+        let n = n.min(self.len - self.pos);
+        let s = self.buf.get(self.pos..self.pos + n).unwrap_or_default();
+        self.pos += n;
         self.offset += n as u64;
-        Ok(n)
+        s
+    }
+
+    /// Fills `out` completely; returns how many bytes were copied (less at EOF).
+    pub fn fill(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let mut done = 0;
+        while done < out.len() {
+            let want = (out.len() - done).min(CHUNK);
+            let have = self.ensure(want)?.min(want);
+            if have == 0 {
+                break;
+            }
+            let src = self.consume(have);
+            out.get_mut(done..done + src.len())
+                .unwrap_or_default()
+                .copy_from_slice(src);
+            done += have;
+        }
+        Ok(done)
     }
 }
 

@@ -7,7 +7,6 @@ pub(crate) struct PcapReader {
     big_endian: bool,
     nanos: bool,
     link: LinkType,
-    buf: Vec<u8>,
     count: u64,
     done: bool,
 }
@@ -46,7 +45,6 @@ impl PcapReader {
             big_endian,
             nanos,
             link,
-            buf: Vec::new(),
             count: 0,
             done: false,
         })
@@ -59,8 +57,7 @@ impl PacketSource for PcapReader {
             return Ok(None);
         }
         let start = self.input.offset;
-        let mut rh = [0u8; 16];
-        let n = self.input.fill(&mut rh)?;
+        let n = self.input.ensure(16)?;
         if n == 0 {
             self.done = true;
             return Ok(None);
@@ -75,8 +72,9 @@ impl PacketSource for PcapReader {
             });
         }
         let be = self.big_endian;
+        let head = self.input.consume(16);
         let u = |i: usize| {
-            let b = [rh[i], rh[i + 1], rh[i + 2], rh[i + 3]];
+            let b = [head[i], head[i + 1], head[i + 2], head[i + 3]];
             if be {
                 u32::from_be_bytes(b)
             } else {
@@ -92,8 +90,7 @@ impl PacketSource for PcapReader {
                 reason: format!("captured length {incl} exceeds the {MAX_PACKET}-byte maximum"),
             });
         }
-        self.buf.resize(incl, 0);
-        let got = self.input.fill(&mut self.buf)?;
+        let got = self.input.ensure(incl)?;
         if got < incl {
             self.done = true;
             return Err(CaptureError::Truncated {
@@ -108,12 +105,13 @@ impl PacketSource for PcapReader {
         } else {
             frac as i64 * 1000
         };
+        let link = self.link;
         Ok(Some(Packet {
             ts_nanos: sec as i64 * 1_000_000_000 + frac_ns,
-            link: self.link,
+            link,
             interface: 0,
             orig_len: orig,
-            data: &self.buf,
+            data: self.input.consume(incl),
         }))
     }
 

@@ -29,6 +29,7 @@
 //! as flows.
 #![forbid(unsafe_code)]
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use warden_wire::{Decoded, Fragment, Net, TcpSegment, Transport};
@@ -67,7 +68,7 @@ pub enum TcpState {
     Reset,
 }
 
-/// A bidirectional flow. Direction 0 is initiator → responder.
+/// A bidirectional flow as reported. Direction 0 is initiator → responder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Flow {
     pub key: FlowKey,
@@ -80,9 +81,61 @@ pub struct Flow {
     pub tcp: TcpState,
     /// The source MAC of the first frame in each direction (the last hop).
     pub macs: [Option<[u8; 6]>; 2],
+}
+
+/// What the table holds per flow, beside its key: kept small because a
+/// gateway may hold a million of them (see [`FlowTable::entry_bytes`]).
+#[derive(Debug, Clone)]
+struct State {
+    packets: [u32; 2],
+    bytes: [u64; 2],
+    first_ns: i64,
+    last_ns: i64,
     /// The sequence number of the first packet in each direction (TCP).
-    base_seq: [Option<u32>; 2],
-    fin: [bool; 2],
+    base_seq: [u32; 2],
+    macs: [[u8; 6]; 2],
+    tcp: TcpState,
+    /// Bits: 0 initiator is `key.lo`; 1/2 base_seq set per direction;
+    /// 3/4 FIN seen per direction; 5/6 MAC set per direction.
+    bits: u8,
+}
+
+const INIT_LO: u8 = 1;
+const fn seq_bit(dir: usize) -> u8 {
+    2 << dir
+}
+const fn fin_bit(dir: usize) -> u8 {
+    8 << dir
+}
+const fn mac_bit(dir: usize) -> u8 {
+    32 << dir
+}
+
+impl State {
+    /// 0 when `src` is the initiator.
+    fn dir(&self, key: &FlowKey, src: &Endpoint) -> usize {
+        let src_is_lo = *src == key.lo;
+        usize::from(src_is_lo != (self.bits & INIT_LO != 0))
+    }
+    fn report(&self, key: FlowKey) -> Flow {
+        let (initiator, responder) = if self.bits & INIT_LO != 0 {
+            (key.lo, key.hi)
+        } else {
+            (key.hi, key.lo)
+        };
+        let mac = |d: usize| (self.bits & mac_bit(d) != 0).then_some(self.macs[d]);
+        Flow {
+            key,
+            initiator,
+            responder,
+            packets: [self.packets[0] as u64, self.packets[1] as u64],
+            bytes: self.bytes,
+            first_ns: self.first_ns,
+            last_ns: self.last_ns,
+            tcp: self.tcp,
+            macs: [mac(0), mac(1)],
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -115,9 +168,11 @@ pub struct Counters {
     pub expired: u64,
 }
 
+/// The flow table. Keys are hashed with a per-process random seed (aHash),
+/// so that traffic cannot be crafted to collide in the table.
 pub struct FlowTable {
     limits: Limits,
-    active: HashMap<FlowKey, Flow>,
+    active: HashMap<FlowKey, State, ahash::RandomState>,
     finished: Vec<Flow>,
     pub counters: Counters,
 }
@@ -126,10 +181,16 @@ impl FlowTable {
     pub fn new(limits: Limits) -> FlowTable {
         FlowTable {
             limits,
-            active: HashMap::new(),
+            active: HashMap::default(),
             finished: Vec::new(),
             counters: Counters::default(),
         }
+    }
+
+    /// Bytes one table entry takes: key and state (the hash map adds about
+    /// one control byte per bucket and keeps up to 1/8 of buckets free).
+    pub const fn entry_bytes() -> usize {
+        std::mem::size_of::<(FlowKey, State)>()
     }
 
     /// Accounts one decoded frame of `wire_len` bytes seen at `ts_ns`.
@@ -172,74 +233,78 @@ impl FlowTable {
                 hi: src,
             }
         };
-        // A flow ends when it has been idle or active too long, or when a
-        // fresh SYN reuses its ports.
-        let ends = match self.active.get(&key) {
-            Some(f) => {
-                let dir = usize::from(f.initiator != src);
-                ts_ns - f.last_ns > self.limits.idle_ns
-                    || ts_ns - f.first_ns > self.limits.active_ns
-                    || tcp.is_some_and(|t| {
-                        is_new_syn(&t) && f.base_seq[dir].is_some_and(|s| s != t.seq)
-                    })
-            }
-            None => false,
-        };
-        if ends {
-            if let Some(old) = self.active.remove(&key) {
-                self.counters.expired += 1;
-                self.finished.push(old);
-            }
-        }
-        if !self.active.contains_key(&key) && self.active.len() >= self.limits.max_flows {
+        let limits = self.limits;
+        // Only a full table pays for the extra lookup.
+        if self.active.len() >= limits.max_flows && !self.active.contains_key(&key) {
             self.evict_oldest();
         }
-        let flow = self.active.entry(key).or_insert_with(|| {
-            self.counters.flows_started += 1;
-            Flow {
-                key,
-                initiator: src,
-                responder: dst,
+        let fresh = |counters: &mut Counters| {
+            counters.flows_started += 1;
+            State {
                 packets: [0; 2],
                 bytes: [0; 2],
                 first_ns: ts_ns,
                 last_ns: ts_ns,
+                base_seq: [0; 2],
+                macs: [[0; 6]; 2],
                 tcp: match tcp {
                     None => TcpState::None,
                     Some(t) if is_new_syn(&t) => TcpState::SynSent,
                     Some(_) => TcpState::Midstream,
                 },
-                macs: [None; 2],
-                base_seq: [None; 2],
-                fin: [false; 2],
+                bits: if src == key.lo { INIT_LO } else { 0 },
             }
-        });
-        let dir = usize::from(flow.initiator != src);
-        if flow.macs[dir].is_none() {
-            flow.macs[dir] = d.src_mac;
+        };
+        let f = match self.active.entry(key) {
+            Entry::Occupied(o) => {
+                let f = o.into_mut();
+                // A flow ends when it has been idle or active too long, or
+                // when a fresh SYN reuses its ports.
+                let dir = f.dir(&key, &src);
+                let ends = ts_ns - f.last_ns > limits.idle_ns
+                    || ts_ns - f.first_ns > limits.active_ns
+                    || tcp.is_some_and(|t| {
+                        is_new_syn(&t) && f.bits & seq_bit(dir) != 0 && f.base_seq[dir] != t.seq
+                    });
+                if ends {
+                    let old = std::mem::replace(f, fresh(&mut self.counters));
+                    self.counters.expired += 1;
+                    self.finished.push(old.report(key));
+                }
+                f
+            }
+            Entry::Vacant(v) => v.insert(fresh(&mut self.counters)),
+        };
+        let dir = f.dir(&key, &src);
+        if f.bits & mac_bit(dir) == 0 {
+            if let Some(m) = d.src_mac {
+                f.macs[dir] = m;
+                f.bits |= mac_bit(dir);
+            }
         }
-        flow.packets[dir] += 1;
-        flow.bytes[dir] += wire_len as u64;
-        flow.last_ns = flow.last_ns.max(ts_ns);
+        f.packets[dir] = f.packets[dir].saturating_add(1);
+        f.bytes[dir] += wire_len as u64;
+        f.last_ns = f.last_ns.max(ts_ns);
         if let Some(t) = tcp {
-            if flow.base_seq[dir].is_none() {
-                flow.base_seq[dir] = Some(t.seq);
+            if f.bits & seq_bit(dir) == 0 {
+                f.base_seq[dir] = t.seq;
+                f.bits |= seq_bit(dir);
             }
             if t.flags & TcpSegment::RST != 0 {
-                flow.tcp = TcpState::Reset;
+                f.tcp = TcpState::Reset;
             } else if t.flags & TcpSegment::FIN != 0 {
-                flow.fin[dir] = true;
-                flow.tcp = if flow.fin[0] && flow.fin[1] {
+                f.bits |= fin_bit(dir);
+                f.tcp = if f.bits & fin_bit(0) != 0 && f.bits & fin_bit(1) != 0 {
                     TcpState::Closed
                 } else {
                     TcpState::Closing
                 };
-            } else if flow.tcp == TcpState::SynSent
+            } else if f.tcp == TcpState::SynSent
                 && dir == 1
                 && t.flags & (TcpSegment::SYN | TcpSegment::ACK)
                     == (TcpSegment::SYN | TcpSegment::ACK)
             {
-                flow.tcp = TcpState::Established;
+                f.tcp = TcpState::Established;
             }
         }
     }
@@ -253,7 +318,7 @@ impl FlowTable {
         {
             if let Some(f) = self.active.remove(&k) {
                 self.counters.evicted += 1;
-                self.finished.push(f);
+                self.finished.push(f.report(k));
             }
         }
     }
@@ -270,18 +335,20 @@ impl FlowTable {
         for k in done {
             if let Some(f) = self.active.remove(&k) {
                 self.counters.expired += 1;
-                self.finished.push(f);
+                self.finished.push(f.report(k));
             }
         }
     }
 
-    pub fn active(&self) -> impl Iterator<Item = &Flow> {
-        self.active.values()
+    /// The flows still in the table.
+    pub fn active(&self) -> impl Iterator<Item = Flow> + '_ {
+        self.active.iter().map(|(k, f)| f.report(*k))
     }
 
     /// All flows, ended and active, in the order they started.
     pub fn into_flows(mut self) -> Vec<Flow> {
-        self.finished.extend(self.active.into_values());
+        self.finished
+            .extend(self.active.iter().map(|(k, f)| f.report(*k)));
         self.finished.sort_by_key(|f| (f.first_ns, f.key));
         self.finished
     }

@@ -1,0 +1,341 @@
+//! # warden-bench: inputs and baselines for the traffic benchmarks
+//!
+//! [`generate`] writes a pcap of IoT-like traffic from a fixed seed (DNS,
+//! TLS with SNI, MQTT, HTTP, NTP, mDNS, and Mirai-style telnet scans) so that
+//! every run measures the same bytes. The `decode-loop` binary is the floor:
+//! read and decode, nothing else.
+
+use std::io::Write;
+use warden_capture::{LinkType, PcapWriter};
+
+/// xorshift64*: deterministic, fast, good enough for traffic shapes.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.max(1))
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+const GW_MAC: [u8; 6] = [0x02, 0x00, 0x5e, 0x00, 0x00, 0x01];
+const GW_IP: [u8; 4] = [192, 168, 0, 1];
+
+struct Frame {
+    buf: Vec<u8>,
+}
+
+impl Frame {
+    fn eth(src: [u8; 6], dst: [u8; 6]) -> Frame {
+        let mut buf = Vec::with_capacity(256);
+        buf.extend(dst);
+        buf.extend(src);
+        buf.extend([0x08, 0x00]);
+        Frame { buf }
+    }
+    fn ipv4(mut self, src: [u8; 4], dst: [u8; 4], proto: u8, l4: &[u8]) -> Vec<u8> {
+        let total = (20 + l4.len()) as u16;
+        self.buf.extend([0x45, 0]);
+        self.buf.extend(total.to_be_bytes());
+        self.buf.extend([0, 0, 0x40, 0, 64, proto, 0, 0]);
+        self.buf.extend(src);
+        self.buf.extend(dst);
+        self.buf.extend_from_slice(l4);
+        self.buf
+    }
+}
+
+fn udp(sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(8 + payload.len());
+    v.extend(sport.to_be_bytes());
+    v.extend(dport.to_be_bytes());
+    v.extend(((8 + payload.len()) as u16).to_be_bytes());
+    v.extend([0, 0]);
+    v.extend_from_slice(payload);
+    v
+}
+
+fn tcp(sport: u16, dport: u16, seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(20 + payload.len());
+    v.extend(sport.to_be_bytes());
+    v.extend(dport.to_be_bytes());
+    v.extend(seq.to_be_bytes());
+    v.extend(ack.to_be_bytes());
+    v.extend([0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+    v.extend_from_slice(payload);
+    v
+}
+
+fn dns_name(name: &str) -> Vec<u8> {
+    let mut v = Vec::new();
+    for l in name.split('.') {
+        v.push(l.len() as u8);
+        v.extend(l.as_bytes());
+    }
+    v.push(0);
+    v
+}
+
+fn dns(id: u16, name: &str, answer: Option<[u8; 4]>) -> Vec<u8> {
+    let mut m = id.to_be_bytes().to_vec();
+    m.extend(if answer.is_some() {
+        [0x81, 0x80]
+    } else {
+        [0x01, 0x00]
+    });
+    m.extend([0, 1, 0, u8::from(answer.is_some()), 0, 0, 0, 0]);
+    m.extend(dns_name(name));
+    m.extend([0, 1, 0, 1]);
+    if let Some(a) = answer {
+        m.extend([0xc0, 12, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4]);
+        m.extend(a);
+    }
+    m
+}
+
+fn client_hello(sni: &str) -> Vec<u8> {
+    let s = sni.as_bytes();
+    let mut ext = vec![0, 0];
+    ext.extend(((s.len() + 5) as u16).to_be_bytes());
+    ext.extend(((s.len() + 3) as u16).to_be_bytes());
+    ext.push(0);
+    ext.extend((s.len() as u16).to_be_bytes());
+    ext.extend(s);
+    let mut hello = vec![3, 3];
+    hello.extend([7u8; 32]);
+    hello.extend([0, 0, 4, 0x13, 0x01, 0x13, 0x02, 1, 0]);
+    hello.extend((ext.len() as u16).to_be_bytes());
+    hello.extend(ext);
+    let mut hs = vec![1, 0];
+    hs.extend((hello.len() as u16).to_be_bytes());
+    hs.extend(hello);
+    let mut rec = vec![22, 3, 1];
+    rec.extend((hs.len() as u16).to_be_bytes());
+    rec.extend(hs);
+    rec
+}
+
+const CLOUDS: [&str; 8] = [
+    "api.plug.example.com",
+    "mqtt.cam.example.net",
+    "time.example.org",
+    "fw.bulb.example.com",
+    "events.tv.example.com",
+    "push.hub.example.net",
+    "logs.vac.example.org",
+    "cdn.speaker.example.com",
+];
+
+/// Writes `packets` packets of mixed IoT-like traffic from `devices`
+/// devices into `w`. Returns the number written.
+pub fn generate<W: Write>(w: W, packets: u64, devices: u32, seed: u64) -> std::io::Result<u64> {
+    let mut out = PcapWriter::new(w, LinkType::Ethernet, 65535)?;
+    let mut rng = Rng::new(seed);
+    let mut ts: i64 = 1_700_000_000_000_000_000;
+    let mut n = 0u64;
+    let payload = vec![0x17u8; 1200];
+    while n < packets {
+        let dev = rng.below(devices as u64) as u32 + 2;
+        let mac = [
+            0x02,
+            0x10,
+            0,
+            (dev >> 16) as u8,
+            (dev >> 8) as u8,
+            dev as u8,
+        ];
+        let ip = [192, 168, (dev >> 8) as u8, dev as u8];
+        let cloud_i = rng.below(CLOUDS.len() as u64) as usize;
+        let cloud = CLOUDS[cloud_i];
+        let cip = [203, 0, 113, 10 + cloud_i as u8];
+        let sport = 32768 + rng.below(28000) as u16;
+        let mut frames: Vec<Vec<u8>> = Vec::with_capacity(16);
+        match rng.below(100) {
+            // DNS lookup and answer.
+            0..=19 => {
+                let id = rng.next() as u16;
+                frames.push(Frame::eth(mac, GW_MAC).ipv4(
+                    ip,
+                    GW_IP,
+                    17,
+                    &udp(sport, 53, &dns(id, cloud, None)),
+                ));
+                frames.push(Frame::eth(GW_MAC, mac).ipv4(
+                    GW_IP,
+                    ip,
+                    17,
+                    &udp(53, sport, &dns(id, cloud, Some(cip))),
+                ));
+            }
+            // A TLS session: handshake, hello, data both ways, close.
+            20..=54 => {
+                let (s, a) = (rng.next() as u32, rng.next() as u32);
+                frames.push(Frame::eth(mac, GW_MAC).ipv4(
+                    ip,
+                    cip,
+                    6,
+                    &tcp(sport, 443, s, 0, 0x02, &[]),
+                ));
+                frames.push(Frame::eth(GW_MAC, mac).ipv4(
+                    cip,
+                    ip,
+                    6,
+                    &tcp(443, sport, a, s + 1, 0x12, &[]),
+                ));
+                frames.push(Frame::eth(mac, GW_MAC).ipv4(
+                    ip,
+                    cip,
+                    6,
+                    &tcp(sport, 443, s + 1, a + 1, 0x10, &[]),
+                ));
+                frames.push(Frame::eth(mac, GW_MAC).ipv4(
+                    ip,
+                    cip,
+                    6,
+                    &tcp(sport, 443, s + 1, a + 1, 0x18, &client_hello(cloud)),
+                ));
+                for _ in 0..rng.below(6) {
+                    let len = 100 + rng.below(1100) as usize;
+                    frames.push(Frame::eth(GW_MAC, mac).ipv4(
+                        cip,
+                        ip,
+                        6,
+                        &tcp(443, sport, a + 1, s + 100, 0x18, &payload[..len]),
+                    ));
+                    frames.push(Frame::eth(mac, GW_MAC).ipv4(
+                        ip,
+                        cip,
+                        6,
+                        &tcp(sport, 443, s + 100, a + 2, 0x10, &[]),
+                    ));
+                }
+                frames.push(Frame::eth(mac, GW_MAC).ipv4(
+                    ip,
+                    cip,
+                    6,
+                    &tcp(sport, 443, s + 200, a + 2, 0x11, &[]),
+                ));
+                frames.push(Frame::eth(GW_MAC, mac).ipv4(
+                    cip,
+                    ip,
+                    6,
+                    &tcp(443, sport, a + 2, s + 201, 0x11, &[]),
+                ));
+            }
+            // MQTT publishes on a long-lived connection.
+            55..=69 => {
+                let s = rng.next() as u32;
+                for i in 0..4 {
+                    let msg = [
+                        0x30, 0x0c, 0, 4, b't', b'e', b'm', b'p', b'2', b'1', b'.', b'5', b'C',
+                        b'!',
+                    ];
+                    frames.push(Frame::eth(mac, GW_MAC).ipv4(
+                        ip,
+                        cip,
+                        6,
+                        &tcp(
+                            40000 + (dev % 20000) as u16,
+                            1883,
+                            s + i * 14,
+                            1,
+                            0x18,
+                            &msg,
+                        ),
+                    ));
+                }
+            }
+            // HTTP GET and answer.
+            70..=77 => {
+                let req =
+                    format!("GET /status HTTP/1.1\r\nHost: {cloud}\r\nUser-Agent: iot/1.0\r\n\r\n");
+                let s = rng.next() as u32;
+                frames.push(Frame::eth(mac, GW_MAC).ipv4(
+                    ip,
+                    cip,
+                    6,
+                    &tcp(sport, 80, s, 0, 0x02, &[]),
+                ));
+                frames.push(Frame::eth(GW_MAC, mac).ipv4(
+                    cip,
+                    ip,
+                    6,
+                    &tcp(80, sport, 7, s + 1, 0x12, &[]),
+                ));
+                frames.push(Frame::eth(mac, GW_MAC).ipv4(
+                    ip,
+                    cip,
+                    6,
+                    &tcp(sport, 80, s + 1, 8, 0x18, req.as_bytes()),
+                ));
+                frames.push(Frame::eth(GW_MAC, mac).ipv4(
+                    cip,
+                    ip,
+                    6,
+                    &tcp(
+                        80,
+                        sport,
+                        8,
+                        s + 1 + req.len() as u32,
+                        0x18,
+                        &payload[..300],
+                    ),
+                ));
+            }
+            // NTP.
+            78..=85 => {
+                let mut ntp = [0u8; 48];
+                ntp[0] = 0x23;
+                frames.push(Frame::eth(mac, GW_MAC).ipv4(ip, GW_IP, 17, &udp(123, 123, &ntp)));
+                ntp[0] = 0x24;
+                frames.push(Frame::eth(GW_MAC, mac).ipv4(GW_IP, ip, 17, &udp(123, 123, &ntp)));
+            }
+            // mDNS announcement.
+            86..=93 => {
+                let m = dns(0, &format!("dev{dev}.local"), Some(ip));
+                frames.push(Frame::eth(mac, [0x01, 0x00, 0x5e, 0, 0, 0xfb]).ipv4(
+                    ip,
+                    [224, 0, 0, 251],
+                    17,
+                    &udp(5353, 5353, &m),
+                ));
+            }
+            // A Mirai-style scan burst: SYNs to random hosts on 23/2323.
+            _ => {
+                for _ in 0..12 {
+                    let target = [
+                        (rng.below(223) + 1) as u8,
+                        rng.next() as u8,
+                        rng.next() as u8,
+                        rng.next() as u8,
+                    ];
+                    let port = if rng.below(10) == 0 { 2323 } else { 23 };
+                    frames.push(Frame::eth(mac, GW_MAC).ipv4(
+                        ip,
+                        target,
+                        6,
+                        &tcp(sport, port, rng.next() as u32, 0, 0x02, &[]),
+                    ));
+                }
+            }
+        }
+        for f in frames {
+            if n >= packets {
+                break;
+            }
+            ts += 1000 + rng.below(200_000) as i64;
+            out.write(ts, &f, f.len() as u32)?;
+            n += 1;
+        }
+    }
+    out.into_inner().flush()?;
+    Ok(n)
+}
