@@ -15,14 +15,14 @@ impl Rng {
     pub fn new(seed: u64) -> Rng {
         Rng(seed.max(1))
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+        self.next_u64() % n.max(1)
     }
 }
 
@@ -161,7 +161,7 @@ pub fn generate<W: Write>(w: W, packets: u64, devices: u32, seed: u64) -> std::i
         match rng.below(100) {
             // DNS lookup and answer.
             0..=19 => {
-                let id = rng.next() as u16;
+                let id = rng.next_u64() as u16;
                 frames.push(Frame::eth(mac, GW_MAC).ipv4(
                     ip,
                     GW_IP,
@@ -177,7 +177,7 @@ pub fn generate<W: Write>(w: W, packets: u64, devices: u32, seed: u64) -> std::i
             }
             // A TLS session: handshake, hello, data both ways, close.
             20..=54 => {
-                let (s, a) = (rng.next() as u32, rng.next() as u32);
+                let (s, a) = (rng.next_u64() as u32, rng.next_u64() as u32);
                 frames.push(Frame::eth(mac, GW_MAC).ipv4(
                     ip,
                     cip,
@@ -232,7 +232,7 @@ pub fn generate<W: Write>(w: W, packets: u64, devices: u32, seed: u64) -> std::i
             }
             // MQTT publishes on a long-lived connection.
             55..=69 => {
-                let s = rng.next() as u32;
+                let s = rng.next_u64() as u32;
                 for i in 0..4 {
                     let msg = [
                         0x30, 0x0c, 0, 4, b't', b'e', b'm', b'p', b'2', b'1', b'.', b'5', b'C',
@@ -257,7 +257,7 @@ pub fn generate<W: Write>(w: W, packets: u64, devices: u32, seed: u64) -> std::i
             70..=77 => {
                 let req =
                     format!("GET /status HTTP/1.1\r\nHost: {cloud}\r\nUser-Agent: iot/1.0\r\n\r\n");
-                let s = rng.next() as u32;
+                let s = rng.next_u64() as u32;
                 frames.push(Frame::eth(mac, GW_MAC).ipv4(
                     ip,
                     cip,
@@ -313,16 +313,16 @@ pub fn generate<W: Write>(w: W, packets: u64, devices: u32, seed: u64) -> std::i
                 for _ in 0..12 {
                     let target = [
                         (rng.below(223) + 1) as u8,
-                        rng.next() as u8,
-                        rng.next() as u8,
-                        rng.next() as u8,
+                        rng.next_u64() as u8,
+                        rng.next_u64() as u8,
+                        rng.next_u64() as u8,
                     ];
                     let port = if rng.below(10) == 0 { 2323 } else { 23 };
                     frames.push(Frame::eth(mac, GW_MAC).ipv4(
                         ip,
                         target,
                         6,
-                        &tcp(sport, port, rng.next() as u32, 0, 0x02, &[]),
+                        &tcp(sport, port, rng.next_u64() as u32, 0, 0x02, &[]),
                     ));
                 }
             }
