@@ -15,6 +15,7 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 command -v tshark >/dev/null 2>&1 || need+=(tshark)
 dpkg -s libssl-dev >/dev/null 2>&1 || need+=(libssl-dev)
+[ -f /usr/share/ieee-data/oui.csv ] || need+=(ieee-data)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]}"
   as_root apt-get update -qq

@@ -14,6 +14,8 @@
 //! Every table is capped ([`Caps`]); what a cap turns away is counted in the
 //! report, never silently lost.
 
+pub mod oui;
+
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
@@ -63,6 +65,8 @@ impl Prefix {
 #[derive(Debug, Clone, Copy)]
 pub struct Caps {
     pub devices: usize,
+    /// Distinct (remote, protocol, port, direction) rows per device.
+    pub remotes_per_device: usize,
     pub names_per_address: usize,
     pub dns_addresses: usize,
     pub flows: usize,
@@ -72,6 +76,7 @@ impl Default for Caps {
     fn default() -> Self {
         Caps {
             devices: 4096,
+            remotes_per_device: 4096,
             names_per_address: 16,
             dns_addresses: 1 << 18,
             flows: 1 << 20,
@@ -89,6 +94,8 @@ pub struct Options {
 
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Identity {
+    /// The IEEE OUI registrant of the MAC address.
+    pub vendor: Option<&'static str>,
     pub addresses: BTreeSet<IpAddr>,
     pub hostname: Option<String>,
     pub vendor_class: Option<String>,
@@ -147,6 +154,7 @@ pub struct Analyzer {
     devices: BTreeMap<[u8; 6], Identity>,
     names: HashMap<IpAddr, BTreeSet<String>>,
     sni: HashMap<FlowKey, String>,
+    by_device: BTreeMap<DeviceKey, RemoteTable>,
     anomalies: BTreeMap<String, u64>,
     dropped: BTreeMap<String, u64>,
     capture_errors: Vec<String>,
@@ -203,6 +211,7 @@ impl Analyzer {
             devices: BTreeMap::new(),
             names: HashMap::new(),
             sni: HashMap::new(),
+            by_device: BTreeMap::new(),
             anomalies: BTreeMap::new(),
             dropped: BTreeMap::new(),
             capture_errors: Vec::new(),
@@ -226,7 +235,10 @@ impl Analyzer {
             *self.dropped.entry("devices".into()).or_default() += 1;
             return None;
         }
-        Some(self.devices.entry(mac).or_default())
+        Some(self.devices.entry(mac).or_insert_with(|| Identity {
+            vendor: oui::vendor(mac),
+            ..Identity::default()
+        }))
     }
 
     fn bind(&mut self, ip: IpAddr, name: &str) {
@@ -348,6 +360,10 @@ impl Analyzer {
             _ => {}
         }
         self.flows.observe(p.ts_nanos, &d, p.orig_len);
+        if self.flows.counters.packets % 65_536 == 0 {
+            let done = self.flows.drain_finished();
+            self.aggregate(done);
+        }
     }
 
     fn learn_dns(&mut self, m: &dns::Message) {
@@ -401,17 +417,9 @@ impl Analyzer {
         }
     }
 
-    pub fn finish(self) -> Report {
-        let mut anomalies = self.anomalies;
-        let mut dropped = self.dropped;
-        let counters = self.flows.counters;
-        if counters.evicted > 0 {
-            dropped.insert("flows evicted".into(), counters.evicted);
-        }
-        let packets = counters.packets;
-        let flows = self.flows.into_flows();
-        let names = &self.names;
-        let sni = &self.sni;
+    /// Folds ended flows into the per-device remote tables and forgets
+    /// them, so memory follows the number of remotes, not of flows.
+    fn aggregate(&mut self, flows: Vec<Flow>) {
         let lan = &self.opts.lan;
         let is_local = |ip: IpAddr| {
             if lan.is_empty() {
@@ -420,8 +428,8 @@ impl Analyzer {
                 lan.iter().any(|p| p.contains(ip))
             }
         };
-        let mut by_device: BTreeMap<DeviceKey, RemoteTable> = BTreeMap::new();
         for f in &flows {
+            let sni_name = self.sni.remove(&f.key);
             for side in [0usize, 1] {
                 let (me, peer) = if side == 0 {
                     (f.initiator, f.responder)
@@ -440,36 +448,48 @@ impl Analyzer {
                 if self.opts.device.is_some_and(|d| key != DeviceKey::Mac(d)) {
                     continue;
                 }
-                if !by_device.contains_key(&key) && by_device.len() >= self.opts.caps.devices {
-                    *dropped.entry("devices".into()).or_default() += 1;
+                if !self.by_device.contains_key(&key)
+                    && self.by_device.len() >= self.opts.caps.devices
+                {
+                    *self.dropped.entry("devices".into()).or_default() += 1;
                     continue;
                 }
-                let (name, named_by) = name_of(f, peer.ip, names, sni);
+                let (name, named_by) = match &sni_name {
+                    Some(n) => (n.clone(), "tls-sni"),
+                    None => match self.names.get(&peer.ip).and_then(|s| s.iter().next()) {
+                        Some(n) => (n.clone(), "dns"),
+                        None => (peer.ip.to_string(), "address"),
+                    },
+                };
                 let outbound = side == 0;
                 let protocol = if f.key.protocol == 6 { "tcp" } else { "udp" };
                 let port = if outbound { peer.port } else { me.port };
                 let direction = if outbound { "outbound" } else { "inbound" };
-                let r = by_device
-                    .entry(key)
-                    .or_default()
-                    .entry((name.clone(), protocol, port, direction))
-                    .or_insert_with(|| Remote {
-                        remote: name,
-                        named_by,
-                        addresses: BTreeSet::new(),
-                        protocol,
-                        port,
-                        direction,
-                        flows: 0,
-                        packets_out: 0,
-                        packets_in: 0,
-                        bytes_out: 0,
-                        bytes_in: 0,
-                        first_seen_ns: f.first_ns,
-                        last_seen_ns: f.last_ns,
-                    });
+                let table = self.by_device.entry(key).or_default();
+                let k = (name, protocol, port, direction);
+                if !table.contains_key(&k) && table.len() >= self.opts.caps.remotes_per_device {
+                    *self.dropped.entry("remotes".into()).or_default() += 1;
+                    continue;
+                }
+                let r = table.entry(k.clone()).or_insert_with(|| Remote {
+                    remote: k.0,
+                    named_by,
+                    addresses: BTreeSet::new(),
+                    protocol,
+                    port,
+                    direction,
+                    flows: 0,
+                    packets_out: 0,
+                    packets_in: 0,
+                    bytes_out: 0,
+                    bytes_in: 0,
+                    first_seen_ns: f.first_ns,
+                    last_seen_ns: f.last_ns,
+                });
                 let (o, i) = (side, 1 - side);
-                r.addresses.insert(peer.ip);
+                if r.addresses.len() < 64 {
+                    r.addresses.insert(peer.ip);
+                }
                 r.flows += 1;
                 r.packets_out += f.packets[o];
                 r.packets_in += f.packets[i];
@@ -479,6 +499,20 @@ impl Analyzer {
                 r.last_seen_ns = r.last_seen_ns.max(f.last_ns);
             }
         }
+    }
+
+    pub fn finish(mut self) -> Report {
+        let counters = self.flows.counters;
+        let table = std::mem::replace(&mut self.flows, FlowTable::new(Limits::default()));
+        let flows = table.into_flows();
+        self.aggregate(flows);
+        let mut anomalies = std::mem::take(&mut self.anomalies);
+        let mut dropped = std::mem::take(&mut self.dropped);
+        if counters.evicted > 0 {
+            dropped.insert("flows evicted".into(), counters.evicted);
+        }
+        let packets = counters.packets;
+        let mut by_device = std::mem::take(&mut self.by_device);
         let only = self.opts.device;
         let mut idents: BTreeMap<DeviceKey, Identity> = self
             .devices
@@ -525,7 +559,7 @@ impl Analyzer {
         anomalies.retain(|_, v| *v > 0);
         Report {
             packets,
-            flows: flows.len() as u64,
+            flows: counters.flows_started,
             devices,
             anomalies,
             dropped,
@@ -542,19 +576,4 @@ type RemoteTable = BTreeMap<(String, &'static str, u16, &'static str), Remote>;
 enum DeviceKey {
     Mac([u8; 6]),
     Ip(IpAddr),
-}
-
-fn name_of(
-    f: &Flow,
-    ip: IpAddr,
-    names: &HashMap<IpAddr, BTreeSet<String>>,
-    sni: &HashMap<FlowKey, String>,
-) -> (String, &'static str) {
-    if let Some(s) = sni.get(&f.key) {
-        return (s.clone(), "tls-sni");
-    }
-    match names.get(&ip).and_then(|s| s.iter().next()) {
-        Some(n) => (n.clone(), "dns"),
-        None => (ip.to_string(), "address"),
-    }
 }

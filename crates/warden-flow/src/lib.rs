@@ -187,6 +187,13 @@ impl FlowTable {
         }
     }
 
+    /// Flows ended so far (by timeout, eviction or port reuse) are handed
+    /// over and forgotten, so that a long capture or a gateway does not keep
+    /// them all in memory.
+    pub fn drain_finished(&mut self) -> Vec<Flow> {
+        std::mem::take(&mut self.finished)
+    }
+
     /// Bytes one table entry takes: key and state (the hash map adds about
     /// one control byte per bucket and keeps up to 1/8 of buckets free).
     pub const fn entry_bytes() -> usize {
@@ -309,16 +316,23 @@ impl FlowTable {
         }
     }
 
+    /// Makes room when the table is full by ending the least recently seen
+    /// eighth of it in one pass. Evicting one flow at a time would cost a
+    /// scan of the whole table per new flow: a scan or flood would turn
+    /// every packet into a million steps.
     fn evict_oldest(&mut self) {
-        if let Some(k) = self
-            .active
-            .iter()
-            .min_by_key(|(_, f)| f.last_ns)
-            .map(|(k, _)| *k)
-        {
-            if let Some(f) = self.active.remove(&k) {
+        let n = self.active.len();
+        if n == 0 {
+            return;
+        }
+        let batch = (n / 8).max(1);
+        let mut ages: Vec<(i64, FlowKey)> =
+            self.active.iter().map(|(k, f)| (f.last_ns, *k)).collect();
+        ages.select_nth_unstable_by_key(batch - 1, |(t, _)| *t);
+        for (_, k) in ages.get(..batch).unwrap_or_default() {
+            if let Some(f) = self.active.remove(k) {
                 self.counters.evicted += 1;
-                self.finished.push(f.report(k));
+                self.finished.push(f.report(*k));
             }
         }
     }
@@ -356,4 +370,64 @@ impl FlowTable {
 
 fn is_new_syn(t: &TcpSegment<'_>) -> bool {
     t.flags & (TcpSegment::SYN | TcpSegment::ACK) == TcpSegment::SYN
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use warden_wire::{decode, Link};
+
+    fn udp_frame(src: [u8; 4], sport: u16) -> Vec<u8> {
+        let mut f = vec![0u8; 14 + 20 + 8];
+        f[12..14].copy_from_slice(&[0x08, 0x00]);
+        f[14] = 0x45;
+        f[16..18].copy_from_slice(&28u16.to_be_bytes());
+        f[23] = 17;
+        f[26..30].copy_from_slice(&src);
+        f[30..34].copy_from_slice(&[10, 0, 0, 1]);
+        f[34..36].copy_from_slice(&sport.to_be_bytes());
+        f[36..38].copy_from_slice(&53u16.to_be_bytes());
+        f[38..40].copy_from_slice(&8u16.to_be_bytes());
+        f
+    }
+
+    #[test]
+    fn a_full_table_evicts_the_oldest_in_batches_and_counts_them() {
+        let mut t = FlowTable::new(Limits {
+            max_flows: 1000,
+            ..Limits::default()
+        });
+        for i in 0..50_000u32 {
+            let f = udp_frame([192, 0, (i >> 8) as u8, i as u8], (i % 60000) as u16 + 1);
+            t.observe(i as i64, &decode(Link::Ethernet, &f), f.len() as u32);
+        }
+        assert!(t.active().count() <= 1000);
+        assert!(t.counters.evicted >= 49_000, "{:?}", t.counters);
+        // The newest flow survived; the oldest did not.
+        let newest = t.active().max_by_key(|f| f.last_ns).unwrap();
+        assert_eq!(newest.last_ns, 49_999);
+        assert!(t.active().all(|f| f.last_ns > 40_000));
+        assert_eq!(
+            t.into_flows().len(),
+            50_000,
+            "evicted flows are still reported"
+        );
+    }
+
+    #[test]
+    fn idle_flows_end_and_a_new_flow_starts() {
+        let mut t = FlowTable::new(Limits {
+            idle_ns: 10,
+            ..Limits::default()
+        });
+        let f = udp_frame([192, 0, 2, 1], 1000);
+        let d = decode(Link::Ethernet, &f);
+        t.observe(0, &d, 42);
+        t.observe(5, &d, 42);
+        t.observe(100, &d, 42);
+        let flows = t.into_flows();
+        assert_eq!(flows.len(), 2);
+        assert_eq!(flows[0].packets, [2, 0]);
+        assert_eq!(flows[0].bytes, [84, 0]);
+    }
 }

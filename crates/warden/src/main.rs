@@ -546,6 +546,9 @@ fn analyze(
         if let Some(h) = &id.hostname {
             t += &format!("  \"{h}\"");
         }
+        if let Some(v) = id.vendor {
+            t += &format!("  ({v})");
+        }
         t += "\n";
         if !id.addresses.is_empty() {
             let a: Vec<String> = id.addresses.iter().map(|x| x.to_string()).collect();

@@ -107,6 +107,7 @@ fn remotes_are_named_by_dns_and_by_tls_sni() {
     ]);
     let plug = device(&v, "50:c7:bf:00:c7:03");
     assert_eq!(plug["identity"]["hostname"], "HS110(EU)");
+    assert_eq!(plug["identity"]["vendor"], "TP-LINK TECHNOLOGIES CO.,LTD.");
     let cloud = plug["remotes"]
         .as_array()
         .unwrap()
