@@ -151,10 +151,10 @@ pub struct Report {
 pub struct Analyzer {
     opts: Options,
     flows: FlowTable,
-    devices: BTreeMap<[u8; 6], Identity>,
+    devices: HashMap<[u8; 6], Identity, ahash::RandomState>,
     names: HashMap<IpAddr, BTreeSet<String>>,
     sni: HashMap<FlowKey, String>,
-    by_device: BTreeMap<DeviceKey, RemoteTable>,
+    by_device: HashMap<DeviceKey, RemoteTable, ahash::RandomState>,
     anomalies: BTreeMap<String, u64>,
     dropped: BTreeMap<String, u64>,
     capture_errors: Vec<String>,
@@ -208,10 +208,10 @@ impl Analyzer {
         Analyzer {
             opts,
             flows,
-            devices: BTreeMap::new(),
+            devices: HashMap::default(),
             names: HashMap::new(),
             sni: HashMap::new(),
-            by_device: BTreeMap::new(),
+            by_device: HashMap::default(),
             anomalies: BTreeMap::new(),
             dropped: BTreeMap::new(),
             capture_errors: Vec::new(),
@@ -348,9 +348,14 @@ impl Analyzer {
                 }
                 // A local source with a MAC is a device with that address.
                 if let Some(mac) = d.src_mac {
-                    if self.is_local(ip.src) && d.tunnels == 0 {
+                    let known = self
+                        .devices
+                        .get(&mac)
+                        .is_some_and(|dev| dev.addresses.contains(&ip.src));
+                    if !known && self.is_local(ip.src) && d.tunnels == 0 && !ip.src.is_unspecified()
+                    {
                         if let Some(dev) = self.device(mac) {
-                            if !ip.src.is_unspecified() {
+                            if dev.addresses.len() < 64 {
                                 dev.addresses.insert(ip.src);
                             }
                         }
@@ -543,6 +548,9 @@ impl Analyzer {
                     (b.bytes_out + b.bytes_in)
                         .cmp(&(a.bytes_out + a.bytes_in))
                         .then(a.remote.cmp(&b.remote))
+                        .then(a.protocol.cmp(b.protocol))
+                        .then(a.port.cmp(&b.port))
+                        .then(a.direction.cmp(b.direction))
                 });
                 let (mac, address) = match key {
                     DeviceKey::Mac(m) => (Some(mac_str(&m)), None),
@@ -569,10 +577,10 @@ impl Analyzer {
 }
 
 /// Remotes of one device by (name, protocol, port, direction).
-type RemoteTable = BTreeMap<(String, &'static str, u16, &'static str), Remote>;
+type RemoteTable = HashMap<(String, &'static str, u16, &'static str), Remote, ahash::RandomState>;
 
 /// A device: by MAC on Ethernet-like links, by address on raw IP captures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum DeviceKey {
     Mac([u8; 6]),
     Ip(IpAddr),

@@ -180,3 +180,12 @@ fn a_truncated_capture_is_reported_with_its_place() {
     assert!(e.contains("packet 9") && e.contains("byte offset"), "{e}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn reports_are_deterministic_despite_seeded_hash_tables() {
+    let f = pcap("ndpi/1kxun.pcap");
+    let (_, a, _) = analyze(&["--json", &f]);
+    let (_, b, _) = analyze(&["--json", &f]);
+    assert_eq!(a, b);
+    assert!(!a["devices"].as_array().unwrap().is_empty());
+}
