@@ -43,7 +43,9 @@ count() { capinfos -c -M "$1" | awk '/Number of packets/ {print $NF}'; }
 run() {
   local name=$1 file=$2; shift 2
   local pkts; pkts=$(count "$file")
-  local t; t=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1 )
+  local tf; tf=$(mktemp)
+  /usr/bin/time -o "$tf" -f '%e %M' "$@" >/dev/null 2>&1 || true
+  local t; t=$(tail -1 "$tf"); rm -f "$tf"
   local secs=${t% *} rss=${t#* }
   awk -v n="$name" -v p="$pkts" -v s="$secs" -v r="$rss" \
     'BEGIN { mpps = (s > 0) ? p / s / 1e6 : 0; printf "%-28s %10d pkts %8.2f s %8.2f Mpps %9.1f MB peak RSS\n", n, p, s, mpps, r / 1024 }'

@@ -76,7 +76,7 @@ impl Default for Caps {
     fn default() -> Self {
         Caps {
             devices: 4096,
-            remotes_per_device: 4096,
+            remotes_per_device: 1024,
             names_per_address: 16,
             dns_addresses: 1 << 18,
             flows: 1 << 20,
@@ -445,10 +445,12 @@ impl Analyzer {
                     continue;
                 }
                 // Without link-layer addresses (raw IP captures) a device is its address.
-                let key = match f.macs[side] {
-                    Some(mac) if self.devices.contains_key(&mac) => DeviceKey::Mac(mac),
-                    Some(_) => continue,
-                    None => DeviceKey::Ip(me.ip),
+                // An endpoint that never sent a frame (a scanned address)
+                // is not a device we saw.
+                let key = match (f.macs[side], f.macs[1 - side]) {
+                    (Some(mac), _) if self.devices.contains_key(&mac) => DeviceKey::Mac(mac),
+                    (None, None) if f.packets[side] > 0 => DeviceKey::Ip(me.ip),
+                    _ => continue,
                 };
                 if self.opts.device.is_some_and(|d| key != DeviceKey::Mac(d)) {
                     continue;
