@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Quick start, command 1: warden's MUD engine on the files shipped in samples/.
-# Validates, explains, verifies and compiles them, and has the kernel's own
-# nft check the compiled ruleset (nft -c: nothing is applied to this machine).
+# Quick start, command 1: warden on the data shipped in samples/.
+# Validates, explains, verifies and compiles the MUD files, analyses the
+# sample captures, and has the kernel's own nft check the compiled ruleset
+# (nft -c: nothing is applied to this machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +37,11 @@ step "...and today (its CA expired in 2019, so it must fail)" \
   $W mud verify $S/Luminaire_150.json --signature $S/Luminaire_150.p7s --trust $S/luminaire-cacert.pem
 step "Compile the smart plug for one device in the sample home network (nft text form)" \
   $W mud compile $S/smart-plug-transparency.json --device 02:00:00:00:00:01,192.168.1.10,fd00:1::10 --context samples/context.toml
+
+step "Analyse a smart plug joining a network: identity, vendor, and whom it talks to, by name" \
+  $W analyze samples/pcap/tplink-hs110-setup.pcap
+step "Devices announcing their MUD URL over DHCP and LLDP" \
+  $W analyze samples/pcap/dhcp-mud.pcap samples/pcap/lldp_mudurl.pcap
 
 out=$(mktemp -d)
 $W mud compile $S/smart-plug-transparency.json --device 02:00:00:00:00:01,192.168.1.10,fd00:1::10 \
