@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 use warden_capture::{LinkType, Packet};
 use warden_flow::{Flow, FlowKey, FlowTable, Limits};
-use warden_wire::{decode, dhcp, dns, lldp, tls, Link, Net, Transport};
+use warden_wire::{decode, dhcp, dns, http, lldp, tls, Link, Net, Transport};
 
 /// An IP prefix for `--lan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +102,21 @@ pub struct Identity {
     pub dhcp_parameter_list: Vec<u8>,
     pub mud_urls: BTreeSet<String>,
     pub lldp_system_name: Option<String>,
+    /// SSDP/UPnP SERVER strings the device announced.
+    pub ssdp_servers: BTreeSet<String>,
+    /// HTTP User-Agent strings the device sent.
+    pub http_user_agents: BTreeSet<String>,
+    /// Host names the device announced over mDNS (A/AAAA owners in .local).
+    pub mdns_names: BTreeSet<String>,
+}
+
+/// Identity strings kept per device and kind.
+const MAX_IDENTITY_STRINGS: usize = 8;
+
+fn add_capped(set: &mut BTreeSet<String>, v: String) {
+    if set.len() < MAX_IDENTITY_STRINGS {
+        set.insert(v);
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -293,6 +308,35 @@ impl Analyzer {
                 match ip.transport {
                     Transport::Udp(u) => {
                         let ports = (u.src_port, u.dst_port);
+                        if (u.src_port == 1900 || u.dst_port == 1900) && d.tunnels == 0 {
+                            if let (Some(h), Some(mac)) = (http::parse(u.payload), d.src_mac) {
+                                if let (Some(s), Some(dev)) = (h.server, self.device(mac)) {
+                                    add_capped(&mut dev.ssdp_servers, s);
+                                }
+                            }
+                        }
+                        if u.src_port == 5353 && d.tunnels == 0 {
+                            if let (Ok(m), Some(mac)) = (dns::parse(u.payload), d.src_mac) {
+                                if m.response {
+                                    let names: Vec<String> = m
+                                        .answers
+                                        .iter()
+                                        .chain(&m.extra)
+                                        .filter(|r| {
+                                            matches!(r.data, dns::RData::A(_) | dns::RData::Aaaa(_))
+                                                && r.name.ends_with(".local")
+                                        })
+                                        .map(|r| r.name.clone())
+                                        .collect();
+                                    if let (false, Some(dev)) = (names.is_empty(), self.device(mac))
+                                    {
+                                        for n in names {
+                                            add_capped(&mut dev.mdns_names, n);
+                                        }
+                                    }
+                                }
+                            }
+                        }
                         if [53, 5353, 5355].contains(&u.src_port)
                             || [53, 5353, 5355].contains(&u.dst_port)
                         {
@@ -310,6 +354,42 @@ impl Analyzer {
                             if let (Some(mac), false) = (d.src_mac, urls.is_empty()) {
                                 if let Some(dev) = self.device(mac) {
                                     dev.mud_urls.extend(urls);
+                                }
+                            }
+                        }
+                    }
+                    Transport::Icmp {
+                        v6: true,
+                        icmp_type: 136,
+                        body,
+                        ..
+                    } => {
+                        // Neighbour advertisement: the sender holds the target address.
+                        if let (Some(target), Some(mac)) = (body.get(4..20), d.src_mac) {
+                            let a: [u8; 16] = target.try_into().unwrap_or([0; 16]);
+                            let ip = IpAddr::V6(std::net::Ipv6Addr::from(a));
+                            if self.is_local(ip) && !ip.is_unspecified() {
+                                if let Some(dev) = self.device(mac) {
+                                    if dev.addresses.len() < 64 {
+                                        dev.addresses.insert(ip);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    Transport::Tcp(t)
+                        if !t.payload.is_empty()
+                            && t.payload.first().is_some_and(|b| b.is_ascii_uppercase())
+                            && t.src_port != 53
+                            && t.dst_port != 53 =>
+                    {
+                        // An HTTP request from a local device: its User-Agent.
+                        if let (Some(h), Some(mac)) = (http::parse(t.payload), d.src_mac) {
+                            if let (Some(ua), true) =
+                                (h.user_agent, h.method.is_some() && self.is_local(ip.src))
+                            {
+                                if let Some(dev) = self.device(mac) {
+                                    add_capped(&mut dev.http_user_agents, ua);
                                 }
                             }
                         }
@@ -530,7 +610,9 @@ impl Analyzer {
                         || !id.addresses.is_empty()
                         || !id.mud_urls.is_empty()
                         || id.hostname.is_some()
-                        || id.lldp_system_name.is_some())
+                        || id.lldp_system_name.is_some()
+                        || !id.ssdp_servers.is_empty()
+                        || !id.mdns_names.is_empty())
             })
             .map(|(mac, id)| (DeviceKey::Mac(mac), id))
             .collect();

@@ -4,7 +4,8 @@
 //! bytes (`new_checked` verifies the lengths once; the accessors after it
 //! cannot panic), and [`decode`] walks a captured frame from its link layer
 //! down to the transport layer. Application decoders (DNS, DHCPv4, DHCPv6,
-//! LLDP) parse from a bounded [`Reader`].
+//! LLDP, TLS ClientHello, HTTP/SSDP heads, NTP) parse from a bounded
+//! [`Reader`] or a checked slice.
 //!
 //! Malformed input is data: [`decode`] returns what it could read and an
 //! [`Anomaly`] for the rest; nothing here panics or allocates without a cap.
@@ -22,14 +23,16 @@
 //! assert!(matches!(ip.transport, Transport::Udp(u) if u.dst_port == 53));
 //! ```
 //!
-//! Not handled yet: TLS ClientHello, HTTP, SSDP, mDNS names beyond DNS, NTP,
-//! tunnels (GRE, IP-in-IP, VXLAN), IPv4 reassembly.
+//! Not handled yet: HTTP bodies and heads split over segments,
+//! VXLAN and other UDP tunnels, IP reassembly.
 #![forbid(unsafe_code)]
 
 pub mod dhcp;
 pub mod dns;
 pub mod frame;
+pub mod http;
 pub mod lldp;
+pub mod ntp;
 pub mod reader;
 pub mod tls;
 

@@ -189,3 +189,20 @@ fn reports_are_deterministic_despite_seeded_hash_tables() {
     assert_eq!(a, b);
     assert!(!a["devices"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn ssdp_mdns_and_http_reveal_identity() {
+    let (_, v, _) = analyze(&["--json", &pcap("iot-sentinel/HueBridge/Setup-A-1-STA.pcap")]);
+    let hue = device(&v, "00:17:88:24:76:ff");
+    assert_eq!(hue["identity"]["vendor"], "Philips Lighting BV");
+    assert_eq!(
+        hue["identity"]["ssdp_servers"][0],
+        "Linux/3.14.0 UPnP/1.0 IpBridge/1.9.0"
+    );
+    assert_eq!(hue["identity"]["mdns_names"][0], "philips-hue.local");
+    let phone = device(&v, "38:0b:40:ef:85:41");
+    assert!(phone["identity"]["http_user_agents"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("Dalvik/2.1.0"));
+}
