@@ -12,6 +12,7 @@ command -v nft >/dev/null 2>&1 || need+=(nftables)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 dpkg -s libssl-dev >/dev/null 2>&1 || need+=(libssl-dev)
 [ -f /usr/share/ieee-data/oui.csv ] || need+=(ieee-data)
+dpkg -s libpcap-dev >/dev/null 2>&1 || need+=(libpcap-dev)
 if [ ${#need[@]} -gt 0 ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

@@ -16,6 +16,8 @@ command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 command -v tshark >/dev/null 2>&1 || need+=(tshark)
 dpkg -s libssl-dev >/dev/null 2>&1 || need+=(libssl-dev)
 [ -f /usr/share/ieee-data/oui.csv ] || need+=(ieee-data)
+dpkg -s libpcap-dev >/dev/null 2>&1 || need+=(libpcap-dev)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]}"
   as_root apt-get update -qq

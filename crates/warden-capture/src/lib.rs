@@ -22,14 +22,18 @@
 //! [`MAX_BLOCK`]. A malformed file yields an error naming the packet number
 //! and byte offset; the packets before it have already been returned.
 //!
-//! Not handled yet: live capture (AF_PACKET/libpcap), pcapng compression and
-//! encryption blocks, the Decryption Secrets Block.
+//! [`LiveSource`] reads a Linux interface through libpcap, with a BPF filter.
+//!
+//! Not handled yet: pcapng compression and encryption blocks, the
+//! Decryption Secrets Block.
 #![forbid(unsafe_code)]
 
+mod live;
 mod pcap;
 mod pcapng;
 mod writer;
 
+pub use live::LiveSource;
 pub use writer::PcapWriter;
 
 use std::io::Read;
@@ -125,6 +129,10 @@ pub enum CaptureError {
         offset: u64,
         reason: String,
     },
+    /// Opening or reading a live interface failed (no such interface, no
+    /// permission, a BPF filter that does not compile).
+    #[error("live capture: {0}")]
+    Live(String),
     /// The file ends inside a record or block.
     #[error("capture truncated at packet {packet}, byte offset {offset}: {reason}")]
     Truncated {

@@ -24,6 +24,25 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// Capture packets from an interface into a pcap file (evidence, replays).
+    #[command(after_help = EXIT_HELP)]
+    Capture {
+        /// The interface to read, e.g. eth0 or br-lan.
+        #[arg(long)]
+        interface: String,
+        /// A BPF filter in tcpdump syntax, e.g. "udp port 67 or udp port 547".
+        #[arg(long)]
+        filter: Option<String>,
+        /// Stop after this many packets.
+        #[arg(long)]
+        count: Option<u64>,
+        /// Stop after this many seconds.
+        #[arg(long)]
+        seconds: Option<u64>,
+        /// The pcap file to write.
+        #[arg(long)]
+        write: PathBuf,
+    },
     /// Analyse captures (pcap, pcapng, gzip): devices, who they talk to, anomalies.
     #[command(after_help = EXIT_HELP)]
     Analyze {
@@ -180,6 +199,13 @@ fn out(s: &str) -> Result<()> {
 
 fn run(cli: Cli) -> Result<Option<Findings>> {
     match cli.cmd {
+        Cmd::Capture {
+            interface,
+            filter,
+            count,
+            seconds,
+            write,
+        } => capture(&interface, filter.as_deref(), count, seconds, &write),
         Cmd::Analyze {
             files,
             device,
@@ -586,5 +612,59 @@ fn analyze(
         }
     }
     out(&t)?;
+    Ok(None)
+}
+
+fn capture(
+    interface: &str,
+    filter: Option<&str>,
+    count: Option<u64>,
+    seconds: Option<u64>,
+    write: &Path,
+) -> Result<Option<Findings>> {
+    use warden_capture::PacketSource;
+    let deadline = seconds.map(|s| std::time::Instant::now() + std::time::Duration::from_secs(s));
+    let mut src = warden_capture::LiveSource::open(interface, filter, deadline)?;
+    let file = std::fs::File::create(write)
+        .with_context(|| format!("cannot create {}", write.display()))?;
+    let mut w: Option<warden_capture::PcapWriter<std::io::BufWriter<std::fs::File>>> = None;
+    let mut file = Some(std::io::BufWriter::new(file));
+    let mut n = 0u64;
+    while count.is_none_or(|c| n < c) {
+        let Some(p) = src.next_packet()? else { break };
+        if w.is_none() {
+            let f = file.take().context("capture file already in use")?;
+            w = Some(warden_capture::PcapWriter::new(
+                f,
+                p.link,
+                warden_capture::MAX_PACKET as u32,
+            )?);
+        }
+        if let Some(w) = w.as_mut() {
+            w.write(p.ts_nanos, p.data, p.orig_len)?;
+        }
+        n += 1;
+    }
+    match (w, file) {
+        (Some(w), _) => {
+            let mut f = w.into_inner();
+            f.flush()?;
+        }
+        // Nothing captured: still leave a valid, empty pcap behind.
+        (None, Some(f)) => {
+            let mut f = warden_capture::PcapWriter::new(
+                f,
+                warden_capture::LinkType::Ethernet,
+                warden_capture::MAX_PACKET as u32,
+            )?
+            .into_inner();
+            f.flush()?;
+        }
+        (None, None) => {}
+    }
+    eprintln!(
+        "warden: {n} packets from {interface} written to {}",
+        write.display()
+    );
     Ok(None)
 }
