@@ -44,7 +44,7 @@ fn captures_only_what_the_bpf_filter_lets_through() {
     let dir = std::env::temp_dir().join(format!("warden-cap-{id}"));
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join("cap.pcap");
-    let mut child = Command::new("ip")
+    let child = Command::new("ip")
         .args([
             "netns",
             "exec",
