@@ -47,15 +47,21 @@ run() {
   /usr/bin/time -o "$tf" -f '%e %M' "$@" >/dev/null 2>&1 || true
   local t; t=$(tail -1 "$tf"); rm -f "$tf"
   local secs=${t% *} rss=${t#* }
-  awk -v n="$name" -v p="$pkts" -v s="$secs" -v r="$rss" \
-    'BEGIN { mpps = (s > 0) ? p / s / 1e6 : 0; printf "%-28s %10d pkts %8.2f s %8.2f Mpps %9.1f MB peak RSS\n", n, p, s, mpps, r / 1024 }'
+  awk -v n="$name" -v p="$pkts" -v s="$secs" -v r="$rss" -v base="${BASE_MPPS:-0}" \
+    'BEGIN { mpps = (s > 0) ? p / s / 1e6 : 0;
+             ratio = (mpps > 0 && base > 0) ? base / mpps : 0;
+             printf "%-28s %10d pkts %8.2f s %8.2f Mpps %9.1f MB peak RSS", n, p, s, mpps, r / 1024;
+             if (ratio > 0) printf "   warden full = %.2fx this", ratio;
+             printf "\n" }' | tee -a "$D/last-run.txt"
 }
 
 for f in "$GEN" "$CORPUS" "$D/gen-1m.pcap"; do
   echo
   echo "== $(basename "$f")"
   tmp=$(mktemp -d)
+  BASE_MPPS=0
   run "warden analyze (full)" "$f" "$B/warden" analyze --json "$f"
+  BASE_MPPS=$(tail -1 "$D/last-run.txt" | awk '{for (i = 1; i < NF; i++) if ($(i + 1) == "Mpps") print $i}')
   run "warden flow loop" "$f" "$B/flow-loop" "$f"
   run "warden decode loop (limit)" "$f" "$B/decode-loop" "$f"
   run "nfpcapd (nfdump)" "$f" nfpcapd -r "$f" -w "$tmp"

@@ -627,6 +627,8 @@ fn capture(
     let mut src = warden_capture::LiveSource::open(interface, filter, deadline)?;
     let file = std::fs::File::create(write)
         .with_context(|| format!("cannot create {}", write.display()))?;
+    // Scripts (and the tests) wait for this line before sending traffic.
+    eprintln!("warden: capturing on {interface}");
     let mut w: Option<warden_capture::PcapWriter<std::io::BufWriter<std::fs::File>>> = None;
     let mut file = Some(std::io::BufWriter::new(file));
     let mut n = 0u64;

@@ -44,7 +44,7 @@ fn captures_only_what_the_bpf_filter_lets_through() {
     let dir = std::env::temp_dir().join(format!("warden-cap-{id}"));
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join("cap.pcap");
-    let child = Command::new("ip")
+    let mut child = Command::new("ip")
         .args([
             "netns",
             "exec",
@@ -67,17 +67,23 @@ fn captures_only_what_the_bpf_filter_lets_through() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Give libpcap time to open before sending; then 5 datagrams to the
-    // filtered port and 5 to another one, bounded and local to the pair.
-    std::thread::sleep(Duration::from_millis(800));
+    // Wait until libpcap is open, then send 5 datagrams to the filtered
+    // port and 5 to another one, bounded and local to the pair.
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut err, &mut line).unwrap();
+    assert!(line.contains("capturing on"), "{line}");
+    std::thread::sleep(Duration::from_millis(100));
     let send = "import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\nfor i in range(5):\n  s.sendto(b'x%d'%i,('10.78.0.1',9998))\n  s.sendto(b'y%d'%i,('10.78.0.1',9999))\n  time.sleep(0.05)";
     let st = Command::new("ip")
         .args(["netns", "exec", &pair.1, "python3", "-c", send])
         .status()
         .unwrap();
     assert!(st.success());
-    let o = child.wait_with_output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let st = child.wait().unwrap();
+    let mut rest = String::new();
+    let _ = std::io::Read::read_to_string(&mut err, &mut rest);
+    assert!(st.success(), "{rest}");
 
     let mut src = open_path(&out).unwrap();
     let mut ports = Vec::new();
