@@ -9,7 +9,8 @@
 //!
 //! Which side is local: the `lan` prefixes when given; otherwise private
 //! (RFC 1918, 100.64/10 CGNAT), link-local, loopback and unique-local (fc00::/7)
-//! addresses, which is how a home or office network is addressed.
+//! addresses, and any address whose frames do not come through the inferred
+//! gateway MAC (the one carrying the most distinct public sources).
 //!
 //! Every table is capped ([`Caps`]); what a cap turns away is counted in the
 //! report, never silently lost.
@@ -170,6 +171,9 @@ pub struct Analyzer {
     names: HashMap<IpAddr, BTreeSet<String>>,
     sni: HashMap<FlowKey, String>,
     by_device: HashMap<DeviceKey, RemoteTable, ahash::RandomState>,
+    /// Distinct non-private source addresses seen behind each MAC (capped),
+    /// for inferring the gateway.
+    sources_per_mac: HashMap<[u8; 6], BTreeSet<IpAddr>, ahash::RandomState>,
     anomalies: BTreeMap<String, u64>,
     dropped: BTreeMap<String, u64>,
     capture_errors: Vec<String>,
@@ -227,6 +231,7 @@ impl Analyzer {
             names: HashMap::new(),
             sni: HashMap::new(),
             by_device: HashMap::default(),
+            sources_per_mac: HashMap::default(),
             anomalies: BTreeMap::new(),
             dropped: BTreeMap::new(),
             capture_errors: Vec::new(),
@@ -238,6 +243,24 @@ impl Analyzer {
             is_local_by_default(ip)
         } else {
             self.opts.lan.iter().any(|p| p.contains(ip))
+        }
+    }
+
+    /// The gateway's MAC, inferred: the unicast MAC that carries frames from
+    /// the most distinct source addresses outside the private ranges (at
+    /// least 8, and twice the runner-up). None when nothing stands out.
+    fn gateway_mac(&self) -> Option<[u8; 6]> {
+        let mut counts: Vec<(usize, [u8; 6])> = self
+            .sources_per_mac
+            .iter()
+            .map(|(m, s)| (s.len(), *m))
+            .collect();
+        counts.sort_unstable_by(|a, b| b.cmp(a));
+        match counts.as_slice() {
+            [(n, m), rest @ ..] if *n >= 8 && rest.first().is_none_or(|(r, _)| *n >= 2 * r) => {
+                Some(*m)
+            }
+            _ => None,
         }
     }
 
@@ -426,6 +449,18 @@ impl Analyzer {
                     }
                     _ => {}
                 }
+                // Count the public sources behind each MAC (gateway inference).
+                if let (Some(mac), true) = (d.src_mac, self.opts.lan.is_empty()) {
+                    if mac[0] & 1 == 0 && !is_local_by_default(ip.src) {
+                        if let Some(set) = self.sources_per_mac.get_mut(&mac) {
+                            if set.len() < 64 {
+                                set.insert(ip.src);
+                            }
+                        } else if self.sources_per_mac.len() < self.opts.caps.devices {
+                            self.sources_per_mac.insert(mac, BTreeSet::from([ip.src]));
+                        }
+                    }
+                }
                 // A local source with a MAC is a device with that address.
                 if let Some(mac) = d.src_mac {
                     let known = self
@@ -505,13 +540,10 @@ impl Analyzer {
     /// Folds ended flows into the per-device remote tables and forgets
     /// them, so memory follows the number of remotes, not of flows.
     fn aggregate(&mut self, flows: Vec<Flow>) {
-        let lan = &self.opts.lan;
-        let is_local = |ip: IpAddr| {
-            if lan.is_empty() {
-                is_local_by_default(ip)
-            } else {
-                lan.iter().any(|p| p.contains(ip))
-            }
+        let gateway = if self.opts.lan.is_empty() {
+            self.gateway_mac()
+        } else {
+            None
         };
         for f in &flows {
             let sni_name = self.sni.remove(&f.key);
@@ -521,8 +553,24 @@ impl Analyzer {
                 } else {
                     (f.responder, f.initiator)
                 };
-                if !is_local(me.ip) {
+                // Local: inside --lan; without it, a private-range address,
+                // or any address whose frames do not come through the
+                // gateway's MAC (a LAN on public addresses).
+                let behind_gateway = match (gateway, f.macs[side]) {
+                    (Some(gw), Some(m)) => m != gw,
+                    _ => false,
+                };
+                if !(self.is_local(me.ip) || behind_gateway) {
                     continue;
+                }
+                if behind_gateway {
+                    if let Some(m) = f.macs[side] {
+                        if let Some(dev) = self.device(m) {
+                            if dev.addresses.len() < 64 {
+                                dev.addresses.insert(me.ip);
+                            }
+                        }
+                    }
                 }
                 // Without link-layer addresses (raw IP captures) a device is its address.
                 // An endpoint that never sent a frame (a scanned address)

@@ -206,3 +206,55 @@ fn ssdp_mdns_and_http_reveal_identity() {
         .unwrap()
         .starts_with("Dalvik/2.1.0"));
 }
+
+#[test]
+fn a_lan_on_public_addresses_is_found_through_the_gateway_mac() {
+    // A host on a public address (198.51.100.7) reaching ten servers
+    // through its router: every server frame arrives from the router's MAC.
+    use warden_capture::{LinkType, PcapWriter};
+    let (host, gw) = ([0x00, 0x1b, 0x21, 0, 0, 7], [0x00, 0x1b, 0x21, 0, 0, 1]);
+    let frame = |src: [u8; 6], dst: [u8; 6], sip: [u8; 4], dip: [u8; 4], sp: u16, dp: u16| {
+        let mut f = dst.to_vec();
+        f.extend(src);
+        f.extend([0x08, 0x00, 0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0]);
+        f.extend(sip);
+        f.extend(dip);
+        f.extend(sp.to_be_bytes());
+        f.extend(dp.to_be_bytes());
+        f.extend([0, 8, 0, 0]);
+        f
+    };
+    let dir = std::env::temp_dir().join(format!("warden-gw-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("public-lan.pcap");
+    let mut w = PcapWriter::new(
+        std::fs::File::create(&path).unwrap(),
+        LinkType::Ethernet,
+        65535,
+    )
+    .unwrap();
+    for i in 0..10u8 {
+        let server = [203, 0, 113, 10 + i];
+        let f = frame(host, gw, [198, 51, 100, 7], server, 40000 + i as u16, 443);
+        w.write(1_000_000_000 * i as i64, &f, f.len() as u32)
+            .unwrap();
+        let f = frame(gw, host, server, [198, 51, 100, 7], 443, 40000 + i as u16);
+        w.write(1_000_000_000 * i as i64 + 1000, &f, f.len() as u32)
+            .unwrap();
+    }
+    drop(w);
+    let (code, v, err) = analyze(&["--json", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let d = device(&v, "00:1b:21:00:00:07");
+    assert_eq!(d["identity"]["addresses"][0], "198.51.100.7");
+    assert_eq!(d["remotes"].as_array().unwrap().len(), 10);
+    assert!(
+        v["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["mac"] != "00:1b:21:00:00:01"),
+        "the gateway is not a local device"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
