@@ -124,7 +124,8 @@ fn add_capped(set: &mut BTreeSet<String>, v: String) {
 pub struct Remote {
     /// The remote's DNS or TLS name, or its address when none is known.
     pub remote: String,
-    /// How the name was learned: "dns", "tls-sni", or "address".
+    /// How the name was learned: "dns" (an answer whose TTL covers the
+    /// flow's start), "dns-expired", "tls-sni", or "address".
     pub named_by: &'static str,
     pub addresses: BTreeSet<IpAddr>,
     pub protocol: &'static str,
@@ -149,6 +150,8 @@ pub struct DeviceReport {
     pub address: Option<IpAddr>,
     pub identity: Identity,
     pub remotes: Vec<Remote>,
+    /// Decoding anomalies of the frames this device sent, by kind.
+    pub anomalies: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -168,7 +171,10 @@ pub struct Analyzer {
     opts: Options,
     flows: FlowTable,
     devices: HashMap<[u8; 6], Identity, ahash::RandomState>,
-    names: HashMap<IpAddr, BTreeSet<String>>,
+    /// Address → name → (first seen, valid until), in nanoseconds.
+    names: HashMap<IpAddr, BTreeMap<String, (i64, i64)>>,
+    /// Decoding anomalies of frames each device sent.
+    device_anomalies: HashMap<[u8; 6], BTreeMap<String, u64>, ahash::RandomState>,
     sni: HashMap<FlowKey, String>,
     by_device: HashMap<DeviceKey, RemoteTable, ahash::RandomState>,
     /// Distinct non-private source addresses seen behind each MAC (capped),
@@ -231,6 +237,7 @@ impl Analyzer {
             names: HashMap::new(),
             sni: HashMap::new(),
             by_device: HashMap::default(),
+            device_anomalies: HashMap::default(),
             sources_per_mac: HashMap::default(),
             anomalies: BTreeMap::new(),
             dropped: BTreeMap::new(),
@@ -279,17 +286,41 @@ impl Analyzer {
         }))
     }
 
-    fn bind(&mut self, ip: IpAddr, name: &str) {
+    /// Binds `name` to `ip` from `now_ns` for `ttl_s` seconds.
+    fn bind(&mut self, ip: IpAddr, name: &str, now_ns: i64, ttl_s: u32) {
         if !self.names.contains_key(&ip) && self.names.len() >= self.opts.caps.dns_addresses {
             *self.dropped.entry("dns addresses".into()).or_default() += 1;
             return;
         }
-        let set = self.names.entry(ip).or_default();
-        if set.len() < self.opts.caps.names_per_address {
-            set.insert(name.to_string());
-        } else if !set.contains(name) {
-            *self.dropped.entry("dns names".into()).or_default() += 1;
+        let until = now_ns.saturating_add(ttl_s as i64 * 1_000_000_000);
+        let cap = self.opts.caps.names_per_address;
+        let map = self.names.entry(ip).or_default();
+        let full = map.len() >= cap;
+        match map.get_mut(name) {
+            Some((first, last)) => {
+                *first = (*first).min(now_ns);
+                *last = (*last).max(until);
+            }
+            None if !full => {
+                map.insert(name.to_string(), (now_ns, until));
+            }
+            None => *self.dropped.entry("dns names".into()).or_default() += 1,
         }
+    }
+
+    /// The name of `ip` for a flow that started at `at_ns`: one whose DNS
+    /// binding covers that moment (a minute of slack before the answer, for
+    /// captures that reorder), else one whose TTL had run out.
+    fn name_at(&self, ip: IpAddr, at_ns: i64) -> Option<(String, &'static str)> {
+        const SLACK: i64 = 60 * 1_000_000_000;
+        let map = self.names.get(&ip)?;
+        if let Some((n, _)) = map
+            .iter()
+            .find(|(_, (first, until))| *first - SLACK <= at_ns && at_ns <= *until)
+        {
+            return Some((n.clone(), "dns"));
+        }
+        map.keys().next().map(|n| (n.clone(), "dns-expired"))
     }
 
     pub fn capture_error(&mut self, file: &str, e: &warden_capture::CaptureError) {
@@ -305,6 +336,18 @@ impl Analyzer {
                 warden_wire::Anomaly::UnsupportedLink => "unsupported link type".into(),
                 warden_wire::Anomaly::Encrypted => "encrypted 802.11".into(),
             };
+            if let Some(mac) = d.src_mac.filter(|m| m[0] & 1 == 0) {
+                if self.device_anomalies.contains_key(&mac)
+                    || self.device_anomalies.len() < self.opts.caps.devices
+                {
+                    *self
+                        .device_anomalies
+                        .entry(mac)
+                        .or_default()
+                        .entry(k.clone())
+                        .or_default() += 1;
+                }
+            }
             *self.anomalies.entry(k).or_default() += 1;
         }
         match d.net {
@@ -364,7 +407,7 @@ impl Analyzer {
                             || [53, 5353, 5355].contains(&u.dst_port)
                         {
                             if let Ok(m) = dns::parse(u.payload) {
-                                self.learn_dns(&m);
+                                self.learn_dns(&m, p.ts_nanos);
                             }
                         }
                         if matches!(ports, (67 | 68, 67 | 68)) {
@@ -420,7 +463,7 @@ impl Analyzer {
                     Transport::Tcp(t) => {
                         if t.src_port == 53 || t.dst_port == 53 {
                             if let Some(Ok(m)) = t.payload.get(2..).map(dns::parse) {
-                                self.learn_dns(&m);
+                                self.learn_dns(&m, p.ts_nanos);
                             }
                         } else if let Some(name) =
                             tls::client_hello(t.payload).and_then(|c| c.server_name)
@@ -444,7 +487,8 @@ impl Analyzer {
                                     name.clone(),
                                 );
                             }
-                            self.bind(ip.dst, &name);
+                            // A name from SNI has no TTL; an hour of validity.
+                            self.bind(ip.dst, &name, p.ts_nanos, 3600);
                         }
                     }
                     _ => {}
@@ -486,7 +530,7 @@ impl Analyzer {
         }
     }
 
-    fn learn_dns(&mut self, m: &dns::Message) {
+    fn learn_dns(&mut self, m: &dns::Message, now_ns: i64) {
         if !m.response {
             return;
         }
@@ -498,13 +542,13 @@ impl Analyzer {
                 alias.insert(t.as_str(), r.name.as_str());
             }
         }
-        for (owner, ip, _ttl) in m.resolved() {
-            self.bind(ip, &owner);
+        for (owner, ip, ttl) in m.resolved() {
+            self.bind(ip, &owner, now_ns, ttl);
             let mut cur = owner.as_str();
             for _ in 0..8 {
                 let Some(&prev) = alias.get(cur) else { break };
                 let prev = prev.to_string();
-                self.bind(ip, &prev);
+                self.bind(ip, &prev, now_ns, ttl);
                 cur = alias.get(cur).copied().unwrap_or("");
                 if cur.is_empty() {
                     break;
@@ -591,10 +635,9 @@ impl Analyzer {
                 }
                 let (name, named_by) = match &sni_name {
                     Some(n) => (n.clone(), "tls-sni"),
-                    None => match self.names.get(&peer.ip).and_then(|s| s.iter().next()) {
-                        Some(n) => (n.clone(), "dns"),
-                        None => (peer.ip.to_string(), "address"),
-                    },
+                    None => self
+                        .name_at(peer.ip, f.first_ns)
+                        .unwrap_or_else(|| (peer.ip.to_string(), "address")),
                 };
                 let outbound = side == 0;
                 let protocol = if f.key.protocol == 6 { "tcp" } else { "udp" };
@@ -648,6 +691,7 @@ impl Analyzer {
         }
         let packets = counters.packets;
         let mut by_device = std::mem::take(&mut self.by_device);
+        let mut device_anomalies = std::mem::take(&mut self.device_anomalies);
         let only = self.opts.device;
         let mut idents: BTreeMap<DeviceKey, Identity> = self
             .devices
@@ -684,15 +728,20 @@ impl Analyzer {
                         .then(a.port.cmp(&b.port))
                         .then(a.direction.cmp(b.direction))
                 });
-                let (mac, address) = match key {
-                    DeviceKey::Mac(m) => (Some(mac_str(&m)), None),
-                    DeviceKey::Ip(ip) => (None, Some(ip)),
+                let (mac, address, anomalies) = match key {
+                    DeviceKey::Mac(m) => (
+                        Some(mac_str(&m)),
+                        None,
+                        device_anomalies.remove(&m).unwrap_or_default(),
+                    ),
+                    DeviceKey::Ip(ip) => (None, Some(ip), BTreeMap::new()),
                 };
                 DeviceReport {
                     mac,
                     address,
                     identity,
                     remotes,
+                    anomalies,
                 }
             })
             .collect();

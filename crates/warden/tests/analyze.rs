@@ -258,3 +258,66 @@ fn a_lan_on_public_addresses_is_found_through_the_gateway_mac() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn dns_names_hold_for_their_ttl_and_anomalies_are_kept_per_device() {
+    use warden_capture::{LinkType, PcapWriter};
+    let (dev, gw) = ([0x00, 0x1b, 0x21, 0, 0, 9], [0x00, 0x1b, 0x21, 0, 0, 1]);
+    let udp =
+        |src: [u8; 6], dst: [u8; 6], sip: [u8; 4], dip: [u8; 4], sp: u16, dp: u16, body: &[u8]| {
+            let mut f = dst.to_vec();
+            f.extend(src);
+            f.extend([0x08, 0x00, 0x45, 0]);
+            f.extend(((28 + body.len()) as u16).to_be_bytes());
+            f.extend([0, 0, 0, 0, 64, 17, 0, 0]);
+            f.extend(sip);
+            f.extend(dip);
+            f.extend(sp.to_be_bytes());
+            f.extend(dp.to_be_bytes());
+            f.extend(((8 + body.len()) as u16).to_be_bytes());
+            f.extend([0, 0]);
+            f.extend_from_slice(body);
+            f
+        };
+    // A DNS answer: api.example.com A 203.0.113.5, TTL 60 s.
+    let mut answer = vec![0, 1, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0];
+    answer.extend(b"\x03api\x07example\x03com\x00\x00\x01\x00\x01");
+    answer.extend([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 203, 0, 113, 5]);
+    let (lan, server) = ([192, 168, 1, 9], [203, 0, 113, 5]);
+    let dir = std::env::temp_dir().join(format!("warden-ttl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("ttl.pcap");
+    let mut w = PcapWriter::new(
+        std::fs::File::create(&path).unwrap(),
+        LinkType::Ethernet,
+        65535,
+    )
+    .unwrap();
+    let s = 1_000_000_000i64;
+    let a = udp(gw, dev, [192, 168, 1, 1], lan, 53, 5000, &answer);
+    w.write(0, &a, a.len() as u32).unwrap();
+    let f = udp(dev, gw, lan, server, 6000, 443, b"in ttl");
+    w.write(10 * s, &f, f.len() as u32).unwrap();
+    let f = udp(dev, gw, lan, server, 7000, 8443, b"long after");
+    w.write(1000 * s, &f, f.len() as u32).unwrap();
+    // A frame from the device cut inside its IPv4 header.
+    let cut = udp(dev, gw, lan, server, 1, 2, b"")[..20].to_vec();
+    w.write(1001 * s, &cut, 42).unwrap();
+    drop(w);
+    let (code, v, err) = analyze(&["--json", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let d = device(&v, "00:1b:21:00:00:09");
+    let named = |port: u64| {
+        d["remotes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["port"] == port)
+            .unwrap()["named_by"]
+            .clone()
+    };
+    assert_eq!(named(443), "dns", "10 s after a 60 s answer");
+    assert_eq!(named(8443), "dns-expired", "1000 s after a 60 s answer");
+    assert_eq!(d["anomalies"]["truncated ipv4"], 1);
+    let _ = std::fs::remove_dir_all(dir);
+}
