@@ -111,13 +111,17 @@ pub trait PacketSource {
     fn next_packet(&mut self) -> Result<Option<Packet<'_>>, CaptureError>;
     /// Packets returned so far.
     fn packets_read(&self) -> u64;
+    /// Bytes of the (decompressed) stream consumed so far, for progress.
+    fn bytes_read(&self) -> u64 {
+        0
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CaptureError {
     /// Reading the underlying file failed.
-    #[error("read error: {0}")]
+    #[error("read error")]
     Io(#[from] std::io::Error),
     /// Neither a pcap nor a pcapng magic number (nor gzip around one).
     #[error("not a pcap or pcapng file (first bytes {0:02x?})")]

@@ -118,4 +118,8 @@ impl PacketSource for PcapReader {
     fn packets_read(&self) -> u64 {
         self.count
     }
+
+    fn bytes_read(&self) -> u64 {
+        self.input.offset
+    }
 }

@@ -305,4 +305,8 @@ impl PacketSource for PcapngReader {
     fn packets_read(&self) -> u64 {
         self.count
     }
+
+    fn bytes_read(&self) -> u64 {
+        self.input.offset
+    }
 }

@@ -46,9 +46,18 @@ enum Cmd {
     /// Analyse captures (pcap, pcapng, gzip): devices, who they talk to, anomalies.
     #[command(after_help = EXIT_HELP)]
     Analyze {
-        /// Capture files.
-        #[arg(required = true)]
+        /// Capture files (pcap, pcapng, gzip).
+        #[arg(required_unless_present = "interface")]
         files: Vec<PathBuf>,
+        /// Analyse a live interface instead of files (libpcap).
+        #[arg(long, conflicts_with = "files")]
+        interface: Option<String>,
+        /// With --interface: stop after this many seconds (default 60).
+        #[arg(long, requires = "interface")]
+        seconds: Option<u64>,
+        /// With --interface: a BPF filter in tcpdump syntax.
+        #[arg(long, requires = "interface")]
+        filter: Option<String>,
         /// Report only this device (MAC).
         #[arg(long)]
         device: Option<String>,
@@ -208,10 +217,16 @@ fn run(cli: Cli) -> Result<Option<Findings>> {
         } => capture(&interface, filter.as_deref(), count, seconds, &write),
         Cmd::Analyze {
             files,
+            interface,
+            seconds,
+            filter,
             device,
             lan,
             json,
-        } => analyze(&files, device.as_deref(), &lan, json),
+        } => {
+            let live = interface.map(|i| (i, seconds.unwrap_or(60), filter));
+            analyze(&files, live, device.as_deref(), &lan, json)
+        }
         Cmd::Mud(m) => match m {
             MudCmd::Validate {
                 files,
@@ -504,11 +519,13 @@ fn verify(
 
 fn analyze(
     files: &[PathBuf],
+    live: Option<(String, u64, Option<String>)>,
     device: Option<&str>,
     lan: &[String],
     json_out: bool,
 ) -> Result<Option<Findings>> {
     use std::io::IsTerminal;
+    use warden_capture::PacketSource;
     let mut opts = warden_analyze::Options::default();
     for l in lan {
         opts.lan.push(
@@ -523,9 +540,21 @@ fn analyze(
     }
     let mut a = warden_analyze::Analyzer::new(opts);
     let progress = std::io::stderr().is_terminal();
+    if let Some((interface, seconds, filter)) = live {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+        let mut src =
+            warden_capture::LiveSource::open(&interface, filter.as_deref(), Some(deadline))?;
+        eprintln!("warden: analysing {interface} for {seconds} s");
+        while let Some(p) = src.next_packet()? {
+            a.observe(&p);
+        }
+    }
     for f in files {
         let mut src = warden_capture::open_path(f)
             .with_context(|| format!("cannot read {} as a capture", f.display()))?;
+        // A progress bar by bytes read, for plain files on a terminal.
+        let size = std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
+        let gz = f.extension().is_some_and(|e| e == "gz");
         let mut n: u64 = 0;
         loop {
             match src.next_packet() {
@@ -533,7 +562,10 @@ fn analyze(
                     a.observe(&p);
                     n += 1;
                     if progress && n % 100_000 == 0 {
-                        eprint!("\r{}: {n} packets", f.display());
+                        eprint!(
+                            "\r{}",
+                            progress_line(f, n, src.bytes_read(), if gz { 0 } else { size })
+                        );
                     }
                 }
                 Ok(None) => break,
@@ -544,7 +576,7 @@ fn analyze(
             }
         }
         if progress && n >= 100_000 {
-            eprintln!("\r{}: {n} packets", f.display());
+            eprintln!("\r{}", progress_line(f, n, size, if gz { 0 } else { size }));
         }
     }
     let r = a.finish();
@@ -669,4 +701,17 @@ fn capture(
         write.display()
     );
     Ok(None)
+}
+
+/// "file [#########           ] 45% 1200000 packets", or just the count when
+/// the size is unknown (gzip).
+fn progress_line(f: &Path, packets: u64, done: u64, size: u64) -> String {
+    if size == 0 {
+        return format!("{}: {packets} packets", f.display());
+    }
+    let pct = (done.min(size) * 100 / size) as usize;
+    let bar: String = (0..30)
+        .map(|i| if i * 100 < pct * 30 { '#' } else { ' ' })
+        .collect();
+    format!("{} [{bar}] {pct:3}% {packets} packets", f.display())
 }

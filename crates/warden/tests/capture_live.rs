@@ -140,3 +140,73 @@ fn bad_interface_and_bad_filter_exit_2() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn analyze_reads_a_live_interface() {
+    let id = std::process::id() % 100_000;
+    let pair = Pair(format!("wd-lan-a-{id}"), format!("wd-lan-b-{id}"));
+    for ns in [&pair.0, &pair.1] {
+        ip(&["netns", "add", ns]);
+    }
+    let (a, b) = (format!("la{id}"), format!("lb{id}"));
+    ip(&[
+        "link", "add", &a, "netns", &pair.0, "type", "veth", "peer", "name", &b, "netns", &pair.1,
+    ]);
+    ip(&[
+        "-n",
+        &pair.1,
+        "link",
+        "set",
+        &b,
+        "address",
+        "00:1b:21:00:00:42",
+    ]);
+    ip(&["-n", &pair.0, "addr", "add", "10.79.0.1/24", "dev", &a]);
+    ip(&["-n", &pair.1, "addr", "add", "10.79.0.2/24", "dev", &b]);
+    ip(&["-n", &pair.0, "link", "set", &a, "up"]);
+    ip(&["-n", &pair.1, "link", "set", &b, "up"]);
+    let mut child = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &pair.0,
+            env!("CARGO_BIN_EXE_warden"),
+            "analyze",
+            "--json",
+            "--interface",
+            &a,
+            "--seconds",
+            "3",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut err, &mut line).unwrap();
+    assert!(line.contains("analysing"), "{line}");
+    let send = "import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\nfor i in range(4):\n  s.sendto(b'hello',('10.79.0.1',9999))\n  time.sleep(0.05)";
+    assert!(Command::new("ip")
+        .args(["netns", "exec", &pair.1, "python3", "-c", send])
+        .status()
+        .unwrap()
+        .success());
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let d = v["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["mac"] == "00:1b:21:00:00:42")
+        .expect("the sender is a device");
+    assert_eq!(d["identity"]["addresses"][0], "10.79.0.2");
+    let r = d["remotes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["port"] == 9999)
+        .unwrap();
+    assert_eq!(r["packets_out"], 4);
+}
