@@ -250,6 +250,7 @@ pub fn decode(link: Link, data: &[u8]) -> Decoded<'_> {
             return d;
         }
     };
+    let (ethertype, payload) = carrier(ethertype, payload);
     d.net = match ethertype {
         ETH_IPV4 | ETH_IPV6 => ip_layer(ethertype, payload, &mut d, 0),
         ETH_ARP => arp(payload, &mut d.anomaly),
@@ -257,6 +258,37 @@ pub fn decode(link: Link, data: &[u8]) -> Decoded<'_> {
         t => Net::Other(t, payload),
     };
     d
+}
+
+/// MPLS label stacks and PPPoE sessions carry IP on some access links:
+/// unwrap them to the IP version inside.
+fn carrier(ethertype: u16, payload: &[u8]) -> (u16, &[u8]) {
+    match ethertype {
+        0x8847 | 0x8848 => {
+            let mut off = 0;
+            for _ in 0..8 {
+                let Some(&s) = payload.get(off + 2) else {
+                    return (ethertype, payload);
+                };
+                off += 4;
+                if s & 1 == 1 {
+                    return match payload.get(off).map(|b| b >> 4) {
+                        Some(4) => (ETH_IPV4, payload.get(off..).unwrap_or_default()),
+                        Some(6) => (ETH_IPV6, payload.get(off..).unwrap_or_default()),
+                        _ => (ethertype, payload),
+                    };
+                }
+            }
+            (ethertype, payload)
+        }
+        // PPPoE session: 6-byte header, then the PPP protocol.
+        0x8864 => match be16(payload, 6) {
+            Some(0x0021) => (ETH_IPV4, payload.get(8..).unwrap_or_default()),
+            Some(0x0057) => (ETH_IPV6, payload.get(8..).unwrap_or_default()),
+            _ => (ethertype, payload),
+        },
+        _ => (ethertype, payload),
+    }
 }
 
 /// Tunnels opened at most (a GRE inside a GRE inside ...).
@@ -784,6 +816,30 @@ mod tests {
         }
         let d = decode(Link::Ethernet, &full[..20]);
         assert_eq!(d.anomaly, Some(Anomaly::Truncated("ipv4")));
+    }
+
+    #[test]
+    fn mpls_and_pppoe_carry_ip() {
+        let inner = ipv4_udp(0, 1, 2, b"m");
+        // Two MPLS labels, the second with bottom-of-stack.
+        let mut mpls = vec![0, 0x10, 0x00, 64, 0, 0x20, 0x01, 64];
+        mpls.extend(&inner);
+        let f = eth(0x8847, &mpls);
+        let Net::Ip(ip) = decode(Link::Ethernet, &f).net else {
+            panic!()
+        };
+        assert!(matches!(ip.transport, Transport::Udp(u) if u.payload == b"m"));
+        let mut pppoe = vec![0x11, 0, 0, 1, 0, (inner.len() + 2) as u8, 0x00, 0x21];
+        pppoe.extend(&inner);
+        let f = eth(0x8864, &pppoe);
+        let Net::Ip(ip) = decode(Link::Ethernet, &f).net else {
+            panic!()
+        };
+        assert_eq!(ip.dst.to_string(), "10.0.0.2");
+        for n in 0..pppoe.len() {
+            let _ = decode(Link::Ethernet, &eth(0x8864, &pppoe[..n]));
+            let _ = decode(Link::Ethernet, &eth(0x8847, &mpls[..n.min(mpls.len())]));
+        }
     }
 
     #[test]
