@@ -185,19 +185,9 @@ pub struct Analyzer {
     capture_errors: Vec<String>,
 }
 
+/// The decoder's view of a capture's link type.
 pub fn link(l: LinkType) -> Link {
-    match l {
-        LinkType::Ethernet => Link::Ethernet,
-        LinkType::Null => Link::Null,
-        LinkType::Raw => Link::Raw,
-        LinkType::Ipv4 => Link::Ipv4,
-        LinkType::Ipv6 => Link::Ipv6,
-        LinkType::LinuxSll => Link::LinuxSll,
-        LinkType::LinuxSll2 => Link::LinuxSll2,
-        LinkType::Ieee80211 => Link::Ieee80211,
-        LinkType::Ieee80211Radiotap => Link::Ieee80211Radiotap,
-        LinkType::Other(_) => Link::Unknown,
-    }
+    Link::from_linktype(l.to_u32())
 }
 
 fn mac_str(m: &[u8; 6]) -> String {

@@ -178,6 +178,30 @@ fn open_boxed(
     }
 }
 
+/// The capture files (`.pcap`, `.pcapng`, `.cap`, `.gz`) below `dir`,
+/// sorted, following no symbolic links.
+pub fn captures_in(dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(d)? {
+            let e = e?;
+            let t = e.file_type()?;
+            let p = e.path();
+            if t.is_dir() {
+                stack.push(p);
+            } else if t.is_file()
+                && p.extension()
+                    .is_some_and(|x| x == "pcap" || x == "pcapng" || x == "cap" || x == "gz")
+            {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 /// Opens a file by path.
 pub fn open_path(path: &std::path::Path) -> Result<Box<dyn PacketSource>, CaptureError> {
     let f = std::fs::File::open(path)?;

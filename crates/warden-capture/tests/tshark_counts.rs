@@ -12,23 +12,7 @@ fn captures() -> Vec<PathBuf> {
         "the shared corpus is missing at {}",
         base.display()
     );
-    let mut out = Vec::new();
-    let mut stack = vec![base];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p
-                .extension()
-                .is_some_and(|x| x == "pcap" || x == "pcapng" || x == "cap" || x == "gz")
-            {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
+    warden_capture::captures_in(&base).unwrap()
 }
 
 /// (frame length on the wire, captured length, epoch time as tshark prints it) per frame.

@@ -3,24 +3,9 @@
 //! without a panic. Deterministic: the mutations come from a fixed seed.
 
 use std::path::PathBuf;
-use warden_capture::{open_reader, LinkType};
+use warden_capture::open_reader;
 use warden_flow::{FlowTable, Limits};
 use warden_wire::{decode, dhcp, dns, lldp, Link, Net, Transport};
-
-fn link(l: LinkType) -> Link {
-    match l {
-        LinkType::Ethernet => Link::Ethernet,
-        LinkType::Null => Link::Null,
-        LinkType::Raw => Link::Raw,
-        LinkType::Ipv4 => Link::Ipv4,
-        LinkType::Ipv6 => Link::Ipv6,
-        LinkType::LinuxSll => Link::LinuxSll,
-        LinkType::LinuxSll2 => Link::LinuxSll2,
-        LinkType::Ieee80211 => Link::Ieee80211,
-        LinkType::Ieee80211Radiotap => Link::Ieee80211Radiotap,
-        LinkType::Other(_) => Link::Unknown,
-    }
-}
 
 fn run(bytes: Vec<u8>) -> u64 {
     let Ok(mut src) = open_reader(std::io::Cursor::new(bytes)) else {
@@ -33,7 +18,7 @@ fn run(bytes: Vec<u8>) -> u64 {
     let mut n = 0;
     while let Ok(Some(p)) = src.next_packet() {
         n += 1;
-        let d = decode(link(p.link), p.data);
+        let d = decode(Link::from_linktype(p.link.to_u32()), p.data);
         match d.net {
             Net::Ip(ip) => {
                 if let Transport::Udp(u) = ip.transport {
@@ -56,19 +41,7 @@ fn run(bytes: Vec<u8>) -> u64 {
 #[test]
 fn mangled_corpus_captures_never_panic() {
     let base = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/pcap");
-    let mut files = Vec::new();
-    let mut stack = vec![base];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "pcap" || x == "pcapng") {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
+    let files = warden_capture::captures_in(&base).unwrap();
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
     let mut next = move || {
         seed ^= seed << 13;

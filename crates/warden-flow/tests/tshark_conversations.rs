@@ -14,42 +14,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use warden_capture::{open_path, LinkType};
+use warden_capture::open_path;
 use warden_flow::{Endpoint, FlowTable, Limits};
 use warden_wire::{decode, Link};
-
-fn captures() -> Vec<PathBuf> {
-    let base = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/pcap");
-    let mut out = Vec::new();
-    let mut stack = vec![base];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "pcap" || x == "pcapng") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-fn link(l: LinkType) -> Link {
-    match l {
-        LinkType::Ethernet => Link::Ethernet,
-        LinkType::Null => Link::Null,
-        LinkType::Raw => Link::Raw,
-        LinkType::Ipv4 => Link::Ipv4,
-        LinkType::Ipv6 => Link::Ipv6,
-        LinkType::LinuxSll => Link::LinuxSll,
-        LinkType::LinuxSll2 => Link::LinuxSll2,
-        LinkType::Ieee80211 => Link::Ieee80211,
-        LinkType::Ieee80211Radiotap => Link::Ieee80211Radiotap,
-        LinkType::Other(_) => Link::Unknown,
-    }
-}
 
 /// Wireshark's format_size with SI prefixes, as conv tables print bytes.
 fn size(v: u64) -> String {
@@ -75,6 +42,16 @@ fn endpoint(s: &str) -> Endpoint {
         ip: ip.parse().unwrap(),
         port: port.parse().unwrap(),
     }
+}
+
+fn captures() -> Vec<PathBuf> {
+    let base = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/pcap");
+    assert!(
+        base.is_dir(),
+        "the shared corpus is missing at {}",
+        base.display()
+    );
+    warden_capture::captures_in(&base).unwrap()
 }
 
 fn tshark(p: &Path, proto: &str, number: u8) -> Vec<Conv> {
@@ -122,7 +99,7 @@ fn warden(p: &Path) -> Vec<Conv> {
     while let Ok(Some(pkt)) = src.next_packet() {
         t.observe(
             pkt.ts_nanos,
-            &decode(link(pkt.link), pkt.data),
+            &decode(Link::from_linktype(pkt.link.to_u32()), pkt.data),
             pkt.orig_len,
         );
     }

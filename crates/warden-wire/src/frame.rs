@@ -20,6 +20,24 @@ pub enum Link {
     Unknown,
 }
 
+impl Link {
+    /// From a LINKTYPE_* number as pcap and pcapng files carry it.
+    pub fn from_linktype(v: u32) -> Link {
+        match v {
+            0 | 108 => Link::Null,
+            1 => Link::Ethernet,
+            12 | 14 | 101 => Link::Raw,
+            228 => Link::Ipv4,
+            229 => Link::Ipv6,
+            113 => Link::LinuxSll,
+            276 => Link::LinuxSll2,
+            105 => Link::Ieee80211,
+            127 => Link::Ieee80211Radiotap,
+            _ => Link::Unknown,
+        }
+    }
+}
+
 /// What could not be decoded, and where.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Anomaly {

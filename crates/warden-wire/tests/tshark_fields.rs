@@ -4,43 +4,20 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use warden_capture::{open_path, LinkType};
+use warden_capture::open_path;
 use warden_wire::{decode, dhcp, dns, lldp, tls, Link, Net, Transport};
 
+/// frame number -> sorted values, from tshark.
 fn captures() -> Vec<PathBuf> {
     let base = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/pcap");
-    let mut out = Vec::new();
-    let mut stack = vec![base];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "pcap" || x == "pcapng") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
+    assert!(
+        base.is_dir(),
+        "the shared corpus is missing at {}",
+        base.display()
+    );
+    warden_capture::captures_in(&base).unwrap()
 }
 
-pub fn link(l: LinkType) -> Link {
-    match l {
-        LinkType::Ethernet => Link::Ethernet,
-        LinkType::Null => Link::Null,
-        LinkType::Raw => Link::Raw,
-        LinkType::Ipv4 => Link::Ipv4,
-        LinkType::Ipv6 => Link::Ipv6,
-        LinkType::LinuxSll => Link::LinuxSll,
-        LinkType::LinuxSll2 => Link::LinuxSll2,
-        LinkType::Ieee80211 => Link::Ieee80211,
-        LinkType::Ieee80211Radiotap => Link::Ieee80211Radiotap,
-        LinkType::Other(_) => Link::Unknown,
-    }
-}
-
-/// frame number -> sorted values, from tshark.
 fn tshark(p: &Path, fields: &[&str], filter: &str) -> BTreeMap<u64, Vec<String>> {
     let mut cmd = Command::new("tshark");
     cmd.args(["-n", "-r"]).arg(p).args([
@@ -85,7 +62,7 @@ fn warden(p: &Path) -> (Fields, Fields, Fields) {
     let mut n = 0u64;
     while let Ok(Some(pkt)) = src.next_packet() {
         n += 1;
-        let d = decode(link(pkt.link), pkt.data);
+        let d = decode(Link::from_linktype(pkt.link.to_u32()), pkt.data);
         let mut addrs = Vec::new();
         let mut urls = Vec::new();
         match d.net {

@@ -48,19 +48,11 @@ fn device<'a>(v: &'a serde_json::Value, mac: &str) -> &'a serde_json::Value {
 #[test]
 fn every_corpus_report_matches_the_schema() {
     let schema = schema();
-    let base = common::corpus().join("pcap");
-    let mut files = Vec::new();
-    let mut stack = vec![base];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "pcap" || x == "pcapng") {
-                files.push(p.to_string_lossy().into_owned());
-            }
-        }
-    }
+    let files: Vec<String> = warden_capture::captures_in(&common::corpus().join("pcap"))
+        .unwrap()
+        .into_iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
     for f in &files {
         let (code, v, err) = analyze(&["--json", f]);
         assert_eq!(code, 0, "{f}: {err}");

@@ -25,22 +25,48 @@ fn ip(args: &[&str]) {
     );
 }
 
-#[test]
-fn captures_only_what_the_bpf_filter_lets_through() {
+/// Two namespaces joined by a veth pair: `a` (addr `.1`) in the first,
+/// `b` (addr `.2`, MAC `b_mac` when given) in the second, both up.
+fn veth_pair(tag: &str, net: &str, b_mac: Option<&str>) -> (Pair, String, String) {
     let id = std::process::id() % 100_000;
-    let pair = Pair(format!("wd-cap-a-{id}"), format!("wd-cap-b-{id}"));
+    let pair = Pair(format!("wd-{tag}-a-{id}"), format!("wd-{tag}-b-{id}"));
     for ns in [&pair.0, &pair.1] {
         ip(&["netns", "add", ns]);
     }
-    let (a, b) = (format!("ca{id}"), format!("cb{id}"));
+    let (a, b) = (format!("{tag}a{id}"), format!("{tag}b{id}"));
     ip(&[
         "link", "add", &a, "netns", &pair.0, "type", "veth", "peer", "name", &b, "netns", &pair.1,
     ]);
-    ip(&["-n", &pair.0, "addr", "add", "10.78.0.1/24", "dev", &a]);
-    ip(&["-n", &pair.1, "addr", "add", "10.78.0.2/24", "dev", &b]);
+    if let Some(m) = b_mac {
+        ip(&["-n", &pair.1, "link", "set", &b, "address", m]);
+    }
+    ip(&[
+        "-n",
+        &pair.0,
+        "addr",
+        "add",
+        &format!("{net}.1/24"),
+        "dev",
+        &a,
+    ]);
+    ip(&[
+        "-n",
+        &pair.1,
+        "addr",
+        "add",
+        &format!("{net}.2/24"),
+        "dev",
+        &b,
+    ]);
     ip(&["-n", &pair.0, "link", "set", &a, "up"]);
     ip(&["-n", &pair.1, "link", "set", &b, "up"]);
+    (pair, a, b)
+}
 
+#[test]
+fn captures_only_what_the_bpf_filter_lets_through() {
+    let (pair, a, _b) = veth_pair("c", "10.78.0", None);
+    let id = std::process::id() % 100_000;
     let dir = std::env::temp_dir().join(format!("warden-cap-{id}"));
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join("cap.pcap");
@@ -143,28 +169,7 @@ fn bad_interface_and_bad_filter_exit_2() {
 
 #[test]
 fn analyze_reads_a_live_interface() {
-    let id = std::process::id() % 100_000;
-    let pair = Pair(format!("wd-lan-a-{id}"), format!("wd-lan-b-{id}"));
-    for ns in [&pair.0, &pair.1] {
-        ip(&["netns", "add", ns]);
-    }
-    let (a, b) = (format!("la{id}"), format!("lb{id}"));
-    ip(&[
-        "link", "add", &a, "netns", &pair.0, "type", "veth", "peer", "name", &b, "netns", &pair.1,
-    ]);
-    ip(&[
-        "-n",
-        &pair.1,
-        "link",
-        "set",
-        &b,
-        "address",
-        "00:1b:21:00:00:42",
-    ]);
-    ip(&["-n", &pair.0, "addr", "add", "10.79.0.1/24", "dev", &a]);
-    ip(&["-n", &pair.1, "addr", "add", "10.79.0.2/24", "dev", &b]);
-    ip(&["-n", &pair.0, "link", "set", &a, "up"]);
-    ip(&["-n", &pair.1, "link", "set", &b, "up"]);
+    let (pair, a, _b) = veth_pair("l", "10.79.0", Some("00:1b:21:00:00:42"));
     let mut child = Command::new("ip")
         .args([
             "netns",
