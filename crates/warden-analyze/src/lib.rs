@@ -371,32 +371,17 @@ impl Analyzer {
                                 }
                             }
                         }
-                        if u.src_port == 5353 && d.tunnels == 0 {
-                            if let (Ok(m), Some(mac)) = (dns::parse(u.payload), d.src_mac) {
-                                if m.response {
-                                    let names: Vec<String> = m
-                                        .answers
-                                        .iter()
-                                        .chain(&m.extra)
-                                        .filter(|r| {
-                                            matches!(r.data, dns::RData::A(_) | dns::RData::Aaaa(_))
-                                                && r.name.ends_with(".local")
-                                        })
-                                        .map(|r| r.name.clone())
-                                        .collect();
-                                    if let (false, Some(dev)) = (names.is_empty(), self.device(mac))
-                                    {
-                                        for n in names {
-                                            add_capped(&mut dev.mdns_names, n);
-                                        }
-                                    }
-                                }
-                            }
-                        }
+                        // One DNS parse serves the name map and, for mDNS
+                        // answers a device sends, its announced host names.
                         if [53, 5353, 5355].contains(&u.src_port)
                             || [53, 5353, 5355].contains(&u.dst_port)
                         {
                             if let Ok(m) = dns::parse(u.payload) {
+                                if u.src_port == 5353 && d.tunnels == 0 && m.response {
+                                    if let Some(mac) = d.src_mac {
+                                        self.learn_mdns_names(mac, &m);
+                                    }
+                                }
                                 self.learn_dns(&m, p.ts_nanos);
                             }
                         }
@@ -537,12 +522,30 @@ impl Analyzer {
             let mut cur = owner.as_str();
             for _ in 0..8 {
                 let Some(&prev) = alias.get(cur) else { break };
-                let prev = prev.to_string();
-                self.bind(ip, &prev, now_ns, ttl);
-                cur = alias.get(cur).copied().unwrap_or("");
-                if cur.is_empty() {
-                    break;
-                }
+                self.bind(ip, prev, now_ns, ttl);
+                cur = prev;
+            }
+        }
+    }
+
+    /// Host names (A/AAAA owners in .local) a device announces over mDNS.
+    fn learn_mdns_names(&mut self, mac: [u8; 6], m: &dns::Message) {
+        let names: Vec<&String> = m
+            .answers
+            .iter()
+            .chain(&m.extra)
+            .filter(|r| {
+                matches!(r.data, dns::RData::A(_) | dns::RData::Aaaa(_))
+                    && r.name.ends_with(".local")
+            })
+            .map(|r| &r.name)
+            .collect();
+        if names.is_empty() {
+            return;
+        }
+        if let Some(dev) = self.device(mac) {
+            for n in names {
+                add_capped(&mut dev.mdns_names, n.clone());
             }
         }
     }
