@@ -167,7 +167,36 @@ pub struct Report {
     pub capture_errors: Vec<String>,
 }
 
-pub struct Analyzer {
+/// What the traffic engine hands to a consumer beside the report (the
+/// detectors, the MUD compliance check): every packet with the DNS message
+/// and TLS server name the analyzer parsed from it, and every flow when it
+/// ends, with which of its sides are on the local network.
+pub trait Sink {
+    fn packet(&mut self, _p: &PacketEvent<'_>) {}
+    fn flow(&mut self, _f: &Flow, _local: [bool; 2]) {}
+}
+
+/// The sink that takes nothing: plain `analyze`.
+#[derive(Debug, Default)]
+pub struct NoSink;
+impl Sink for NoSink {}
+
+/// One packet as the analyzer saw it.
+pub struct PacketEvent<'a> {
+    pub ts_ns: i64,
+    pub wire_len: u32,
+    pub decoded: &'a warden_wire::Decoded<'a>,
+    /// The DNS message (UDP/TCP port 53, mDNS, LLMNR) when it parsed.
+    pub dns: Option<&'a dns::Message>,
+    /// The server name of a TLS ClientHello in this packet.
+    pub sni: Option<&'a str>,
+    /// Whether the IP source / destination is on the local network.
+    pub src_local: bool,
+    pub dst_local: bool,
+}
+
+pub struct Analyzer<S: Sink = NoSink> {
+    sink: S,
     opts: Options,
     flows: FlowTable,
     devices: HashMap<[u8; 6], Identity, ahash::RandomState>,
@@ -214,13 +243,21 @@ pub fn is_local_by_default(ip: IpAddr) -> bool {
     }
 }
 
-impl Analyzer {
-    pub fn new(opts: Options) -> Analyzer {
+impl Analyzer<NoSink> {
+    pub fn new(opts: Options) -> Analyzer<NoSink> {
+        Analyzer::with_sink(opts, NoSink)
+    }
+}
+
+impl<S: Sink> Analyzer<S> {
+    /// An analyzer that also hands packets and ended flows to `sink`.
+    pub fn with_sink(opts: Options, sink: S) -> Analyzer<S> {
         let flows = FlowTable::new(Limits {
             max_flows: opts.caps.flows,
             ..Limits::default()
         });
         Analyzer {
+            sink,
             opts,
             flows,
             devices: HashMap::default(),
@@ -317,8 +354,15 @@ impl Analyzer {
         self.capture_errors.push(format!("{file}: {e}"));
     }
 
+    /// Whether `ip` is on the local network (`--lan`, else the private ranges).
+    pub fn local(&self, ip: IpAddr) -> bool {
+        self.is_local(ip)
+    }
+
     pub fn observe(&mut self, p: &Packet<'_>) {
         let d = decode(link(p.link), p.data);
+        let mut dns_msg: Option<dns::Message> = None;
+        let mut sni: Option<String> = None;
         if let Some(a) = d.anomaly {
             let k = match a {
                 warden_wire::Anomaly::Truncated(l) => format!("truncated {l}"),
@@ -383,6 +427,7 @@ impl Analyzer {
                                     }
                                 }
                                 self.learn_dns(&m, p.ts_nanos);
+                                dns_msg = Some(m);
                             }
                         }
                         if matches!(ports, (67 | 68, 67 | 68)) {
@@ -439,6 +484,7 @@ impl Analyzer {
                         if t.src_port == 53 || t.dst_port == 53 {
                             if let Some(Ok(m)) = t.payload.get(2..).map(dns::parse) {
                                 self.learn_dns(&m, p.ts_nanos);
+                                dns_msg = Some(m);
                             }
                         } else if let Some(name) =
                             tls::client_hello(t.payload).and_then(|c| c.server_name)
@@ -464,6 +510,7 @@ impl Analyzer {
                             }
                             // A name from SNI has no TTL; an hour of validity.
                             self.bind(ip.dst, &name, p.ts_nanos, 3600);
+                            sni = Some(name);
                         }
                     }
                     _ => {}
@@ -498,6 +545,19 @@ impl Analyzer {
             }
             _ => {}
         }
+        let (src_local, dst_local) = match &d.net {
+            Net::Ip(ip) => (self.is_local(ip.src), self.is_local(ip.dst)),
+            _ => (false, false),
+        };
+        self.sink.packet(&PacketEvent {
+            ts_ns: p.ts_nanos,
+            wire_len: p.orig_len,
+            decoded: &d,
+            dns: dns_msg.as_ref(),
+            sni: sni.as_deref(),
+            src_local,
+            dst_local,
+        });
         self.flows.observe(p.ts_nanos, &d, p.orig_len);
         if self.flows.counters.packets % 65_536 == 0 {
             let done = self.flows.drain_finished();
@@ -584,6 +644,7 @@ impl Analyzer {
         };
         for f in &flows {
             let sni_name = self.sni.remove(&f.key);
+            let mut local = [false; 2];
             for side in [0usize, 1] {
                 let (me, peer) = if side == 0 {
                     (f.initiator, f.responder)
@@ -600,6 +661,7 @@ impl Analyzer {
                 if !(self.is_local(me.ip) || behind_gateway) {
                     continue;
                 }
+                local[side] = true;
                 if behind_gateway {
                     if let Some(m) = f.macs[side] {
                         if let Some(dev) = self.device(m) {
@@ -669,10 +731,16 @@ impl Analyzer {
                 r.first_seen_ns = r.first_seen_ns.min(f.first_ns);
                 r.last_seen_ns = r.last_seen_ns.max(f.last_ns);
             }
+            self.sink.flow(f, local);
         }
     }
 
-    pub fn finish(mut self) -> Report {
+    pub fn finish(self) -> Report {
+        self.finish_with_sink().0
+    }
+
+    /// The report, and the sink with everything it was handed.
+    pub fn finish_with_sink(mut self) -> (Report, S) {
         let counters = self.flows.counters;
         let table = std::mem::replace(&mut self.flows, FlowTable::new(Limits::default()));
         let flows = table.into_flows();
@@ -739,14 +807,17 @@ impl Analyzer {
             })
             .collect();
         anomalies.retain(|_, v| *v > 0);
-        Report {
-            packets,
-            flows: counters.flows_started,
-            devices,
-            anomalies,
-            dropped,
-            capture_errors: self.capture_errors,
-        }
+        (
+            Report {
+                packets,
+                flows: counters.flows_started,
+                devices,
+                anomalies,
+                dropped,
+                capture_errors: self.capture_errors,
+            },
+            self.sink,
+        )
     }
 }
 

@@ -5,6 +5,9 @@
 //! every run measures the same bytes. The `decode-loop` binary is the floor:
 //! read and decode, nothing else.
 
+pub mod attacks;
+pub mod eval;
+
 use std::io::Write;
 use warden_capture::{LinkType, PcapWriter};
 

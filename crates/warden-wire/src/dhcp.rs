@@ -27,6 +27,18 @@ pub struct Dhcp4 {
     pub fqdn: Option<String>,
     /// Option 161.
     pub mud_url: Option<String>,
+    /// Option 3 (routers), 6 (DNS servers), 42 (NTP servers): what the
+    /// server tells its clients to use. At most 8 of each.
+    pub routers: Vec<[u8; 4]>,
+    pub dns_servers: Vec<[u8; 4]>,
+    pub ntp_servers: Vec<[u8; 4]>,
+}
+
+fn addresses(v: &[u8]) -> Vec<[u8; 4]> {
+    v.chunks_exact(4)
+        .take(8)
+        .filter_map(|c| c.try_into().ok())
+        .collect()
 }
 
 fn text(b: &[u8]) -> String {
@@ -77,6 +89,9 @@ pub fn parse_v4(b: &[u8]) -> Option<Dhcp4> {
             61 => d.client_id = v.to_vec(),
             81 if v.len() >= 3 => d.fqdn = Some(text(v.get(3..).unwrap_or_default())),
             161 => d.mud_url = Some(text(v)),
+            3 => d.routers = addresses(v),
+            6 => d.dns_servers = addresses(v),
+            42 => d.ntp_servers = addresses(v),
             _ => {}
         }
     }

@@ -1,5 +1,8 @@
 //! `warden`: the one binary. It parses arguments and wires the library crates
-//! together; all logic lives in the crates (`warden-mud`, `warden-nft`).
+//! together; all logic lives in the crates (`warden-mud`, `warden-nft`,
+//! `warden-capture`, `warden-analyze`, `warden-detect`).
+
+mod judge;
 
 use anyhow::{Context as _, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -12,7 +15,8 @@ use warden_mud::{Context, Dialect, MudError, ValidateOptions};
 const EXIT_HELP: &str = "\
 Exit codes:
   0  ok
-  1  findings: a file is invalid, a signature does not verify, rules were left out
+  1  findings: a file is invalid, a signature does not verify, rules were left out,
+     an alert of medium or higher severity, a MUD violation
   2  usage or input error: bad arguments, unreadable file, bad context file";
 
 #[derive(Parser)]
@@ -68,6 +72,49 @@ enum Cmd {
         /// Print a JSON report (schema: schemas/analyze-report.schema.json).
         #[arg(long)]
         json: bool,
+        /// MUD files to check devices against: a file, or a directory of
+        /// *.json/*.mud files. Devices that announce a MUD URL (DHCP, LLDP)
+        /// are bound to the file whose mud-url matches. Repeatable.
+        #[arg(long)]
+        mud: Vec<PathBuf>,
+        /// Bind a device to a MUD file by hand: MAC=FILE. Repeatable.
+        #[arg(long)]
+        bind: Vec<String>,
+        /// Accept pre-RFC constructs in the MUD files, each as a warning.
+        #[arg(long)]
+        legacy: bool,
+        /// The deployment context (TOML): deployment kind (scales alert
+        /// severity), local networks, controllers (see warden-mud's Context).
+        #[arg(long)]
+        context: Option<PathBuf>,
+        /// A blocklist: one address, CIDR prefix or domain per line (hosts-file lines too).
+        #[arg(long)]
+        blocklist: Option<PathBuf>,
+        /// Detector thresholds (TOML); missing keys keep their defaults.
+        #[arg(long)]
+        thresholds: Option<PathBuf>,
+        /// Report only; run no detector.
+        #[arg(long)]
+        no_detect: bool,
+    },
+    /// Write a MUD profile (strict RFC 8520) from a device's observed traffic.
+    #[command(after_help = EXIT_HELP)]
+    Profile {
+        /// Capture files (pcap, pcapng, gzip).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The device (MAC address).
+        #[arg(long)]
+        device: String,
+        /// The profile's mud-url (default: a placeholder under example.invalid).
+        #[arg(long)]
+        mud_url: Option<String>,
+        /// The deployment context (TOML): its DNS/NTP controllers and local networks.
+        #[arg(long)]
+        context: Option<PathBuf>,
+        /// Local networks (CIDR), as for analyze.
+        #[arg(long, value_delimiter = ',')]
+        lan: Vec<String>,
     },
     /// Manufacturer Usage Description files (RFC 8520): validate, explain, compile, verify.
     #[command(subcommand, after_help = EXIT_HELP)]
@@ -223,10 +270,33 @@ fn run(cli: Cli) -> Result<Option<Findings>> {
             device,
             lan,
             json,
+            mud,
+            bind,
+            legacy,
+            context,
+            blocklist,
+            thresholds,
+            no_detect,
         } => {
             let live = interface.map(|i| (i, seconds.unwrap_or(60), filter));
-            analyze(&files, live, device.as_deref(), &lan, json)
+            let j = JudgeArgs {
+                mud,
+                bind,
+                legacy,
+                context,
+                blocklist,
+                thresholds,
+                detect: !no_detect,
+            };
+            analyze(&files, live, device.as_deref(), &lan, json, &j)
         }
+        Cmd::Profile {
+            files,
+            device,
+            mud_url,
+            context,
+            lan,
+        } => profile(&files, &device, mud_url, context.as_deref(), &lan),
         Cmd::Mud(m) => match m {
             MudCmd::Validate {
                 files,
@@ -517,28 +587,42 @@ fn verify(
     }
 }
 
-fn analyze(
+struct JudgeArgs {
+    mud: Vec<PathBuf>,
+    bind: Vec<String>,
+    legacy: bool,
+    context: Option<PathBuf>,
+    blocklist: Option<PathBuf>,
+    thresholds: Option<PathBuf>,
+    detect: bool,
+}
+
+fn lan_prefixes(lan: &[String]) -> Result<Vec<warden_analyze::Prefix>> {
+    lan.iter()
+        .map(|l| {
+            warden_analyze::Prefix::parse(l)
+                .with_context(|| format!("--lan `{l}` is not an IP prefix"))
+        })
+        .collect()
+}
+
+fn mud_prefixes(lan: &[warden_analyze::Prefix]) -> Vec<warden_mud::IpPrefix> {
+    lan.iter()
+        .map(|p| warden_mud::IpPrefix {
+            addr: p.addr,
+            len: p.len,
+        })
+        .collect()
+}
+
+/// Reads every capture (and the live interface) into the analyzer.
+fn feed<S: warden_analyze::Sink>(
+    a: &mut warden_analyze::Analyzer<S>,
     files: &[PathBuf],
     live: Option<(String, u64, Option<String>)>,
-    device: Option<&str>,
-    lan: &[String],
-    json_out: bool,
-) -> Result<Option<Findings>> {
+) -> Result<()> {
     use std::io::IsTerminal;
     use warden_capture::PacketSource;
-    let mut opts = warden_analyze::Options::default();
-    for l in lan {
-        opts.lan.push(
-            warden_analyze::Prefix::parse(l)
-                .with_context(|| format!("--lan `{l}` is not an IP prefix"))?,
-        );
-    }
-    if let Some(d) = device {
-        let mac = warden_mud::MacAddr::parse(d)
-            .with_context(|| format!("--device `{d}` is not a MAC address"))?;
-        opts.device = Some(mac.0);
-    }
-    let mut a = warden_analyze::Analyzer::new(opts);
     let progress = std::io::stderr().is_terminal();
     if let Some((interface, seconds, filter)) = live {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
@@ -579,11 +663,163 @@ fn analyze(
             eprintln!("\r{}", progress_line(f, n, size, if gz { 0 } else { size }));
         }
     }
-    let r = a.finish();
-    if json_out {
-        out(&format!("{}\n", serde_json::to_string_pretty(&r)?))?;
+    Ok(())
+}
+
+fn analyze(
+    files: &[PathBuf],
+    live: Option<(String, u64, Option<String>)>,
+    device: Option<&str>,
+    lan: &[String],
+    json_out: bool,
+    j: &JudgeArgs,
+) -> Result<Option<Findings>> {
+    let mut opts = warden_analyze::Options {
+        lan: lan_prefixes(lan)?,
+        ..Default::default()
+    };
+    if let Some(d) = device {
+        opts.device = Some(judge::parse_mac(d, "--device")?);
+    }
+    let lan_mud = mud_prefixes(&opts.lan);
+    let base = judge::load_context(j.context.as_deref())?;
+    let muds = judge::load_muds(&j.mud, j.legacy)?;
+    let mut explicit = Vec::new();
+    for b in &j.bind {
+        let (mac, file) = b
+            .split_once('=')
+            .with_context(|| format!("--bind `{b}`: expected MAC=FILE"))?;
+        let mac = judge::parse_mac(mac, "--bind")?;
+        let m = judge::load_muds(&[PathBuf::from(file)], j.legacy)?
+            .pop()
+            .with_context(|| format!("--bind {file}: no MUD file"))?;
+        explicit.push((warden_detect::DevKey::Mac(mac), m));
+    }
+    if !j.detect {
+        if !muds.is_empty() || !explicit.is_empty() {
+            anyhow::bail!(
+                "--no-detect cannot check MUD compliance; drop --mud/--bind or --no-detect"
+            );
+        }
+        let mut a = warden_analyze::Analyzer::new(opts);
+        feed(&mut a, files, live)?;
+        let r = a.finish();
+        if json_out {
+            out(&format!("{}\n", serde_json::to_string_pretty(&r)?))?;
+            return Ok(None);
+        }
+        out(&report_text(&r))?;
         return Ok(None);
     }
+    let mut dopts = warden_detect::Options {
+        deployment: base.deployment,
+        resolvers: base
+            .controllers
+            .get(warden_detect::profile::DNS_URN)
+            .map(|v| {
+                v.iter()
+                    .filter_map(|e| match e {
+                        warden_mud::Endpoint::Net(p) => Some(p.addr),
+                        warden_mud::Endpoint::Name(_) => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        record: if muds.is_empty() && explicit.is_empty() {
+            warden_detect::Record::Nothing
+        } else {
+            warden_detect::Record::All
+        },
+        ..Default::default()
+    };
+    if let Some(p) = &j.thresholds {
+        dopts.thresholds = warden_detect::Thresholds::from_toml(&judge::read_text(p)?)
+            .map_err(|e| anyhow::anyhow!("thresholds file {}: {e}", p.display()))?;
+    }
+    if let Some(p) = &j.blocklist {
+        dopts.blocklist = Some(
+            warden_detect::Blocklist::parse(&judge::read_text(p)?)
+                .with_context(|| format!("blocklist {}", p.display()))?,
+        );
+    }
+    let mut a = warden_analyze::Analyzer::with_sink(opts, warden_detect::Engine::new(dopts));
+    feed(&mut a, files, live)?;
+    let (r, mut engine) = a.finish_with_sink();
+    let (compliance, notes) = judge::check_all(&mut engine, &r, &muds, &explicit, &base, &lan_mud);
+    let found = engine.finish();
+    let judged = judge::Judged {
+        report: &r,
+        alerts: &found.alerts,
+        compliance: &compliance,
+        context_notes: &notes,
+        detection_dropped: &found.dropped,
+    };
+    let serious = found
+        .alerts
+        .iter()
+        .any(|a| a.severity >= warden_detect::Severity::Medium)
+        || compliance.iter().any(|c| !c.violations.is_empty());
+    if json_out {
+        out(&format!("{}\n", serde_json::to_string_pretty(&judged)?))?;
+    } else {
+        out(&(report_text(&r) + &judge::render_text(&judged)))?;
+    }
+    Ok(serious.then_some(Findings))
+}
+
+fn profile(
+    files: &[PathBuf],
+    device: &str,
+    mud_url: Option<String>,
+    context: Option<&Path>,
+    lan: &[String],
+) -> Result<Option<Findings>> {
+    let mac = judge::parse_mac(device, "--device")?;
+    let dev = warden_detect::DevKey::Mac(mac);
+    let opts = warden_analyze::Options {
+        lan: lan_prefixes(lan)?,
+        ..Default::default()
+    };
+    let lan_mud = mud_prefixes(&opts.lan);
+    let base = judge::load_context(context)?;
+    let dopts = warden_detect::Options {
+        deployment: base.deployment,
+        record: warden_detect::Record::Only(vec![dev]),
+        ..Default::default()
+    };
+    let mut a = warden_analyze::Analyzer::with_sink(opts, warden_detect::Engine::new(dopts));
+    feed(&mut a, files, None)?;
+    let (_r, engine) = a.finish_with_sink();
+    if engine.device_flows(dev).is_empty() {
+        anyhow::bail!("no traffic of {dev} in the capture(s)");
+    }
+    let (ctx, notes) = engine.effective_context(&base, &lan_mud);
+    let url = mud_url.unwrap_or_else(|| {
+        format!(
+            "https://example.invalid/warden-generated/{}",
+            dev.to_string().replace(':', "")
+        )
+    });
+    let p = engine.profile(
+        dev,
+        &ctx,
+        &warden_detect::ProfileOptions {
+            mud_url: url,
+            systeminfo: format!("observed traffic of {dev}"),
+        },
+    );
+    judge::validate_generated(&p.mud)?;
+    for n in notes {
+        eprintln!("warden: note: {n}");
+    }
+    for w in &p.warnings {
+        eprintln!("warden: warning: {w}");
+    }
+    out(&format!("{}\n", serde_json::to_string_pretty(&p.mud)?))?;
+    Ok(None)
+}
+
+fn report_text(r: &warden_analyze::Report) -> String {
     let mut t = format!(
         "{} packets, {} flows, {} devices\n",
         r.packets,
@@ -643,8 +879,7 @@ fn analyze(
             t += &format!("  {k}: {v}\n");
         }
     }
-    out(&t)?;
-    Ok(None)
+    t
 }
 
 fn capture(

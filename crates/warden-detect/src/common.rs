@@ -1,0 +1,183 @@
+//! Small pieces the detectors share: compact device keys and capped,
+//! windowed counters.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+use std::net::IpAddr;
+use warden_wire::Decoded;
+
+/// A device as the hot path keys it: its MAC, or its address when frames
+/// carry none (raw IP captures).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DevKey {
+    Mac([u8; 6]),
+    Ip(IpAddr),
+    /// The local network as a whole (an inbound sweep of many devices).
+    Network,
+}
+
+impl DevKey {
+    pub fn of(mac: Option<[u8; 6]>, ip: IpAddr) -> DevKey {
+        match mac {
+            Some(m) if m[0] & 1 == 0 && m != [0; 6] => DevKey::Mac(m),
+            _ => DevKey::Ip(ip),
+        }
+    }
+    pub fn src(d: &Decoded<'_>, ip: IpAddr) -> DevKey {
+        DevKey::of(d.src_mac, ip)
+    }
+    pub fn dst(d: &Decoded<'_>, ip: IpAddr) -> DevKey {
+        DevKey::of(d.dst_mac, ip)
+    }
+}
+
+impl std::fmt::Display for DevKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DevKey::Mac(m) => write!(
+                f,
+                "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+                m[0], m[1], m[2], m[3], m[4], m[5]
+            ),
+            DevKey::Ip(ip) => write!(f, "{ip}"),
+            DevKey::Network => f.write_str("network"),
+        }
+    }
+}
+
+pub const NS: i64 = 1_000_000_000;
+
+/// One window of distinct items for one key.
+pub struct Window<V> {
+    pub start: i64,
+    pub last: i64,
+    pub items: HashSet<V>,
+    /// Events in the window (not only distinct ones).
+    pub events: u64,
+    pub fired: bool,
+}
+
+/// A window that crossed its threshold.
+#[derive(Debug, Clone, Copy)]
+pub struct Fired {
+    pub start: i64,
+    pub last: i64,
+    pub events: u64,
+}
+
+/// Distinct items per key in tumbling windows. A key's set never holds
+/// more than `threshold` items (enough to decide), and the table never more
+/// than `max_keys` keys: when full, windows that ended are swept, and if
+/// none did the new key is counted as dropped.
+pub struct WindowSets<K, V> {
+    pub window_ns: i64,
+    pub threshold: usize,
+    max_keys: usize,
+    map: HashMap<K, Window<V>, ahash::RandomState>,
+    pub dropped: u64,
+}
+
+impl<K: Hash + Eq + Clone, V: Hash + Eq> WindowSets<K, V> {
+    pub fn new(window_ns: i64, threshold: usize, max_keys: usize) -> Self {
+        WindowSets {
+            window_ns,
+            threshold: threshold.max(1),
+            max_keys,
+            map: HashMap::default(),
+            dropped: 0,
+        }
+    }
+
+    /// Adds `item` under `key` at `ts`; returns the window when this item
+    /// made it cross the threshold (once per window).
+    pub fn add(&mut self, key: K, item: V, ts: i64) -> Option<Fired> {
+        if !self.map.contains_key(&key) && self.map.len() >= self.max_keys {
+            let w = self.window_ns;
+            self.map.retain(|_, v| ts - v.start <= w);
+            if self.map.len() >= self.max_keys {
+                self.dropped += 1;
+                return None;
+            }
+        }
+        let w = self.map.entry(key.clone()).or_insert_with(|| Window {
+            start: ts,
+            last: ts,
+            items: HashSet::new(),
+            events: 0,
+            fired: false,
+        });
+        if ts - w.start > self.window_ns || ts < w.start - self.window_ns {
+            w.start = ts;
+            w.items.clear();
+            w.events = 0;
+            w.fired = false;
+        }
+        w.last = w.last.max(ts);
+        w.events += 1;
+        if w.items.len() < self.threshold {
+            w.items.insert(item);
+        }
+        if !w.fired && w.items.len() >= self.threshold {
+            w.fired = true;
+            return Some(Fired {
+                start: w.start,
+                last: w.last,
+                events: w.events,
+            });
+        }
+        None
+    }
+
+    pub fn get_mut(&mut self, key: &K) -> Option<&mut Window<V>> {
+        self.map.get_mut(key)
+    }
+}
+
+pub fn proto_name(p: u8) -> &'static str {
+    match p {
+        6 => "tcp",
+        17 => "udp",
+        1 | 58 => "icmp",
+        47 => "gre",
+        _ => "ip",
+    }
+}
+
+/// Case-insensitive search for an ASCII needle.
+pub fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty()
+        && hay
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fires_once_per_window_and_resets() {
+        let mut w: WindowSets<u8, u32> = WindowSets::new(60 * NS, 3, 10);
+        assert!(w.add(1, 1, 0).is_none());
+        assert!(w.add(1, 1, NS).is_none());
+        assert!(w.add(1, 2, NS).is_none());
+        assert!(w.add(1, 3, 2 * NS).is_some());
+        assert!(w.add(1, 4, 3 * NS).is_none());
+        // A new window starts after 60 s.
+        assert!(w.add(1, 1, 100 * NS).is_none());
+        assert!(w.add(1, 2, 100 * NS).is_none());
+        assert!(w.add(1, 3, 100 * NS).is_some());
+    }
+
+    #[test]
+    fn key_cap_sweeps_then_drops() {
+        let mut w: WindowSets<u32, u32> = WindowSets::new(10 * NS, 2, 4);
+        for k in 0..4 {
+            w.add(k, 0, 0);
+        }
+        w.add(9, 0, 1);
+        assert_eq!(w.dropped, 1);
+        w.add(10, 0, 100 * NS); // old windows swept
+        assert_eq!(w.dropped, 1);
+    }
+}

@@ -1,0 +1,323 @@
+//! MUD profiles generated from observed traffic (`warden profile`).
+//!
+//! One strict RFC 8520 MUD file for one device: every flow it took part in
+//! becomes an ACE in each direction (the request and its answers), with
+//!
+//! - the remote by DNS name where the device's own DNS answers (or the TLS
+//!   server name it sent) bound one at the flow's start, preferring the name
+//!   it asked for over CNAME targets; else by address, with a warning;
+//! - LAN peers as `local-networks`;
+//! - DNS and NTP servers of the network as the registered controller URNs
+//!   `urn:ietf:params:mud:dns` / `urn:ietf:params:mud:ntp` (never the
+//!   unregistered `gateway` URN); a server the device uses that the network
+//!   did not configure is written by name or address instead;
+//! - TCP `direction-initiated` from the SYN (left out, with a warning, for
+//!   connections the capture joined midway);
+//! - the ephemeral port of the opening side folded away;
+//! - deterministic output: ACEs sorted, stable names, `last-update` from the
+//!   capture's last flow.
+//!
+//! Link-scope traffic (multicast, broadcast), DHCP, and inbound attempts the
+//! device never answered are not part of the profile, as the compliance
+//! check does not judge them.
+
+use crate::bindings::Bindings;
+use crate::common::DevKey;
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+use warden_flow::{Flow, TcpState};
+use warden_mud::{Context, Endpoint};
+
+pub const DNS_URN: &str = "urn:ietf:params:mud:dns";
+pub const NTP_URN: &str = "urn:ietf:params:mud:ntp";
+
+/// A flow the device took part in, and its side (0 initiator, 1 responder).
+#[derive(Debug, Clone)]
+pub struct DeviceFlow {
+    pub flow: Flow,
+    pub side: u8,
+    /// Whether the peer is on the local network.
+    pub peer_local: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum RemoteClass {
+    Controller(&'static str),
+    Local,
+    Name(String),
+    Addr(IpAddr),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct AceKey {
+    v6: bool,
+    remote: RemoteClass,
+    protocol: u8,
+    /// The service port, and whether it is the device's (inbound) or the remote's.
+    device_side_port: bool,
+    port: u16,
+    /// Some(true): the device opens; Some(false): the remote opens.
+    device_opens: Option<bool>,
+}
+
+pub struct ProfileOptions {
+    pub mud_url: String,
+    pub systeminfo: String,
+}
+
+pub struct Profile {
+    pub mud: Value,
+    pub warnings: Vec<String>,
+    pub aces: usize,
+}
+
+fn in_endpoints(eps: Option<&Vec<Endpoint>>, ip: IpAddr) -> bool {
+    eps.is_some_and(|v| {
+        v.iter().any(|e| match e {
+            Endpoint::Net(p) => p.contains(ip),
+            Endpoint::Name(_) => false,
+        })
+    })
+}
+
+fn link_scope(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(a) => a.is_multicast() || a.is_broadcast() || a.octets()[3] == 255,
+        IpAddr::V6(a) => a.is_multicast(),
+    }
+}
+
+fn rfc3339(ns: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(ns.div_euclid(1_000_000_000))
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".into())
+}
+
+/// Generates the profile of `device` from its flows.
+pub fn generate(
+    device: DevKey,
+    flows: &[DeviceFlow],
+    bindings: &Bindings,
+    ctx: &Context,
+    opts: &ProfileOptions,
+) -> Profile {
+    let mut keys: BTreeSet<AceKey> = BTreeSet::new();
+    let mut unnamed: BTreeSet<IpAddr> = BTreeSet::new();
+    let mut midstream = 0u64;
+    let mut last_ns = 0i64;
+    for df in flows {
+        let f = &df.flow;
+        let side = df.side as usize;
+        let (me, peer) = if side == 0 {
+            (f.initiator, f.responder)
+        } else {
+            (f.responder, f.initiator)
+        };
+        if link_scope(peer.ip)
+            || (f.key.protocol == 17
+                && matches!(
+                    (me.port, peer.port),
+                    (67 | 68, 67 | 68) | (546 | 547, 546 | 547)
+                ))
+            || (side == 1 && f.packets[1] == 0)
+            || !matches!(f.key.protocol, 6 | 17)
+        {
+            continue;
+        }
+        last_ns = last_ns.max(f.last_ns);
+        let outbound = side == 0;
+        let remote =
+            if outbound && peer.port == 53 && in_endpoints(ctx.controllers.get(DNS_URN), peer.ip) {
+                RemoteClass::Controller(DNS_URN)
+            } else if outbound
+                && f.key.protocol == 17
+                && peer.port == 123
+                && in_endpoints(ctx.controllers.get(NTP_URN), peer.ip)
+            {
+                RemoteClass::Controller(NTP_URN)
+            } else if df.peer_local {
+                RemoteClass::Local
+            } else if let Some(n) = bindings.best_name(device, peer.ip, f.first_ns) {
+                RemoteClass::Name(n)
+            } else {
+                unnamed.insert(peer.ip);
+                RemoteClass::Addr(peer.ip)
+            };
+        let device_opens = if f.key.protocol == 6 {
+            if f.tcp == TcpState::Midstream {
+                midstream += 1;
+                None
+            } else {
+                Some(outbound)
+            }
+        } else {
+            None
+        };
+        keys.insert(AceKey {
+            v6: peer.ip.is_ipv6(),
+            remote,
+            protocol: f.key.protocol,
+            device_side_port: !outbound,
+            port: if outbound { peer.port } else { me.port },
+            device_opens,
+        });
+    }
+    let mut warnings = Vec::new();
+    for ip in &unnamed {
+        warnings.push(format!(
+            "{ip}: no DNS answer or TLS name bound it when the device used it; written as an address, \
+             which breaks when the service moves"
+        ));
+    }
+    if midstream > 0 {
+        warnings.push(format!(
+            "{midstream} TCP flow(s) began before the capture: who opened them is unknown, so their ACEs \
+             carry no direction-initiated"
+        ));
+    }
+    // Merge: a key with unknown opener is covered when the same service is
+    // also seen with a known opener? No: keep both; they are different ACEs.
+    let slug: String = {
+        let tail = opts
+            .mud_url
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or("device");
+        let s: String = tail
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .take(40)
+            .collect();
+        if s.is_empty() {
+            "device".into()
+        } else {
+            s
+        }
+    };
+    let mut acls: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    let mut from_names = Vec::new();
+    let mut to_names = Vec::new();
+    for k in &keys {
+        let fam = if k.v6 { "ipv6" } else { "ipv4" };
+        for from_device in [true, false] {
+            let acl = format!("{}-{fam}-{slug}", if from_device { "from" } else { "to" });
+            let list = acls.entry(acl.clone()).or_default();
+            if list.is_empty() {
+                if from_device {
+                    from_names.push(acl.clone());
+                } else {
+                    to_names.push(acl.clone());
+                }
+            }
+            let mut ipm = Map::new();
+            ipm.insert("protocol".into(), json!(k.protocol));
+            let mut m = Map::new();
+            match &k.remote {
+                RemoteClass::Controller(urn) => {
+                    m.insert("ietf-mud:mud".into(), json!({"controller": urn}));
+                }
+                RemoteClass::Local => {
+                    m.insert("ietf-mud:mud".into(), json!({"local-networks": [null]}));
+                }
+                RemoteClass::Name(n) => {
+                    let key = if from_device {
+                        "ietf-acldns:dst-dnsname"
+                    } else {
+                        "ietf-acldns:src-dnsname"
+                    };
+                    ipm.insert(key.into(), json!(n));
+                }
+                RemoteClass::Addr(ip) => {
+                    let key = format!(
+                        "{}-{fam}-network",
+                        if from_device { "destination" } else { "source" }
+                    );
+                    let len = if k.v6 { 128 } else { 32 };
+                    ipm.insert(key, json!(format!("{ip}/{len}")));
+                }
+            }
+            m.insert(fam.into(), Value::Object(ipm));
+            // The service port: the remote's (outbound) or the device's (inbound).
+            let port_is_dst = from_device != k.device_side_port;
+            let mut l4 = Map::new();
+            l4.insert(
+                if port_is_dst {
+                    "destination-port"
+                } else {
+                    "source-port"
+                }
+                .into(),
+                json!({"operator": "eq", "port": k.port}),
+            );
+            if let Some(dev_opens) = k.device_opens {
+                l4.insert(
+                    "ietf-mud:direction-initiated".into(),
+                    json!(if dev_opens {
+                        "from-device"
+                    } else {
+                        "to-device"
+                    }),
+                );
+            }
+            m.insert(
+                if k.protocol == 6 { "tcp" } else { "udp" }.into(),
+                Value::Object(l4),
+            );
+            let name = format!("{acl}-{}", list.len());
+            list.push(json!({
+                "name": name,
+                "matches": Value::Object(m),
+                "actions": {"forwarding": "accept"}
+            }));
+        }
+    }
+    from_names.sort();
+    to_names.sort();
+    let mut mud = Map::new();
+    mud.insert("mud-version".into(), json!(1));
+    mud.insert("mud-url".into(), json!(opts.mud_url));
+    mud.insert("last-update".into(), json!(rfc3339(last_ns)));
+    mud.insert("cache-validity".into(), json!(48));
+    mud.insert("is-supported".into(), json!(true));
+    mud.insert("systeminfo".into(), json!(opts.systeminfo));
+    let lists = |names: &[String]| json!({"access-lists": {"access-list": names.iter().map(|n| json!({"name": n})).collect::<Vec<_>>()}});
+    if !from_names.is_empty() {
+        mud.insert("from-device-policy".into(), lists(&from_names));
+    }
+    if !to_names.is_empty() {
+        mud.insert("to-device-policy".into(), lists(&to_names));
+    }
+    let acl_list: Vec<Value> = acls
+        .into_iter()
+        .map(|(name, aces)| {
+            json!({
+                "name": name,
+                "type": if name.contains("-ipv6-") { "ipv6-acl-type" } else { "ipv4-acl-type" },
+                "aces": {"ace": aces}
+            })
+        })
+        .collect();
+    let mut doc = Map::new();
+    doc.insert("ietf-mud:mud".into(), Value::Object(mud));
+    doc.insert(
+        "ietf-access-control-list:acls".into(),
+        json!({ "acl": acl_list }),
+    );
+    Profile {
+        mud: Value::Object(doc),
+        warnings,
+        aces: keys.len() * 2,
+    }
+}
