@@ -662,7 +662,7 @@ impl<S: Sink> Analyzer<S> {
                     continue;
                 }
                 local[side] = true;
-                if behind_gateway {
+                if behind_gateway && !me.ip.is_unspecified() {
                     if let Some(m) = f.macs[side] {
                         if let Some(dev) = self.device(m) {
                             if dev.addresses.len() < 64 {

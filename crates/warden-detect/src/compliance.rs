@@ -19,7 +19,7 @@
 use crate::bindings::Bindings;
 use serde::Serialize;
 use std::net::IpAddr;
-use warden_flow::{Flow, TcpState};
+use warden_flow::Flow;
 use warden_mud::{Direction, DirectionInitiated, Forwarding, IpVersion, Policy, Remote, Rule};
 
 /// Why a flow fell outside the policy.
@@ -192,7 +192,7 @@ pub fn check(
     } else {
         Direction::ToDevice
     };
-    let midstream = flow.tcp == TcpState::Midstream;
+    let midstream = flow.midstream;
     let verdict = decide(policy, &view(dir, !midstream));
     if verdict.is_some_and(|r| r.action == Forwarding::Accept) {
         return Verdict::Allowed;

@@ -12,7 +12,8 @@
 //!   unregistered `gateway` URN); a server the device uses that the network
 //!   did not configure is written by name or address instead;
 //! - TCP `direction-initiated` from the SYN (left out, with a warning, for
-//!   connections the capture joined midway);
+//!   connections the capture joined midway, whose service side is taken to
+//!   be the lower port);
 //! - the ephemeral port of the opening side folded away;
 //! - deterministic output: ACEs sorted, stable names, `last-update` from the
 //!   capture's last flow.
@@ -26,7 +27,7 @@ use crate::common::DevKey;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
-use warden_flow::{Flow, TcpState};
+use warden_flow::Flow;
 use warden_mud::{Context, Endpoint};
 
 pub const DNS_URN: &str = "urn:ietf:params:mud:dns";
@@ -130,7 +131,14 @@ pub fn generate(
             continue;
         }
         last_ns = last_ns.max(f.last_ns);
-        let outbound = side == 0;
+        // A TCP connection the capture joined midway: its first packet may
+        // be an answer, so the side on the lower (service) port is taken as
+        // the one that was opened.
+        let outbound = if f.key.protocol == 6 && f.midstream {
+            peer.port < me.port || (peer.port == me.port && side == 0)
+        } else {
+            side == 0
+        };
         let remote =
             if outbound && peer.port == 53 && in_endpoints(ctx.controllers.get(DNS_URN), peer.ip) {
                 RemoteClass::Controller(DNS_URN)
@@ -149,7 +157,7 @@ pub fn generate(
                 RemoteClass::Addr(peer.ip)
             };
         let device_opens = if f.key.protocol == 6 {
-            if f.tcp == TcpState::Midstream {
+            if f.midstream {
                 midstream += 1;
                 None
             } else {

@@ -81,6 +81,9 @@ pub struct Flow {
     pub tcp: TcpState,
     /// The source MAC of the first frame in each direction (the last hop).
     pub macs: [Option<[u8; 6]>; 2],
+    /// TCP: the capture joined the connection after its SYN, so the
+    /// initiator is only the sender of the first packet seen.
+    pub midstream: bool,
 }
 
 /// What the table holds per flow, beside its key: kept small because a
@@ -96,11 +99,14 @@ struct State {
     macs: [[u8; 6]; 2],
     tcp: TcpState,
     /// Bits: 0 initiator is `key.lo`; 1/2 base_seq set per direction;
-    /// 3/4 FIN seen per direction; 5/6 MAC set per direction.
+    /// 3/4 FIN seen per direction; 5/6 MAC set per direction; 7 began
+    /// midstream.
     bits: u8,
 }
 
 const INIT_LO: u8 = 1;
+/// A TCP flow whose first packet was not a SYN (kept when the state moves on).
+const MIDSTREAM: u8 = 128;
 const fn seq_bit(dir: usize) -> u8 {
     2 << dir
 }
@@ -134,6 +140,7 @@ impl State {
             last_ns: self.last_ns,
             tcp: self.tcp,
             macs: [mac(0), mac(1)],
+            midstream: self.bits & MIDSTREAM != 0,
         }
     }
 }
@@ -259,7 +266,12 @@ impl FlowTable {
                     Some(t) if is_new_syn(&t) => TcpState::SynSent,
                     Some(_) => TcpState::Midstream,
                 },
-                bits: if src == key.lo { INIT_LO } else { 0 },
+                bits: (if src == key.lo { INIT_LO } else { 0 })
+                    | if tcp.is_some_and(|t| !is_new_syn(&t)) {
+                        MIDSTREAM
+                    } else {
+                        0
+                    },
             }
         };
         let f = match self.active.entry(key) {

@@ -789,9 +789,16 @@ fn profile(
     };
     let mut a = warden_analyze::Analyzer::with_sink(opts, warden_detect::Engine::new(dopts));
     feed(&mut a, files, None)?;
-    let (_r, engine) = a.finish_with_sink();
-    if engine.device_flows(dev).is_empty() {
+    let (r, engine) = a.finish_with_sink();
+    let seen = r
+        .devices
+        .iter()
+        .any(|d| d.mac.as_deref() == Some(dev.to_string().as_str()));
+    if !seen {
         anyhow::bail!("no traffic of {dev} in the capture(s)");
+    }
+    if engine.device_flows(dev).is_empty() {
+        eprintln!("warden: warning: {dev} has no IP flows here (only ARP/DHCP/link-local): the profile allows nothing");
     }
     let (ctx, notes) = engine.effective_context(&base, &lan_mud);
     let url = mud_url.unwrap_or_else(|| {
