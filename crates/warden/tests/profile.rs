@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::frames::{eth, ipv4, tcp, udp};
+
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr};
@@ -109,42 +111,6 @@ fn violations(cap: &Path, dev: &str, mud: &Path) -> BTreeSet<(String, IpAddr, u1
             )
         })
         .collect()
-}
-
-fn ipv4(src: [u8; 4], dst: [u8; 4], proto: u8, l4: &[u8]) -> Vec<u8> {
-    let mut v = vec![0x45, 0];
-    v.extend(((20 + l4.len()) as u16).to_be_bytes());
-    v.extend([0, 0, 0x40, 0, 64, proto, 0, 0]);
-    v.extend(src);
-    v.extend(dst);
-    v.extend_from_slice(l4);
-    v
-}
-
-fn eth(src: [u8; 6], dst: [u8; 6], ip: Vec<u8>) -> Vec<u8> {
-    let mut v = dst.to_vec();
-    v.extend(src);
-    v.extend([0x08, 0x00]);
-    v.extend(ip);
-    v
-}
-
-fn tcp(sp: u16, dp: u16, seq: u32, ack: u32, flags: u8) -> Vec<u8> {
-    let mut v = sp.to_be_bytes().to_vec();
-    v.extend(dp.to_be_bytes());
-    v.extend(seq.to_be_bytes());
-    v.extend(ack.to_be_bytes());
-    v.extend([0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-    v
-}
-
-fn udp(sp: u16, dp: u16, payload: &[u8]) -> Vec<u8> {
-    let mut v = sp.to_be_bytes().to_vec();
-    v.extend(dp.to_be_bytes());
-    v.extend(((8 + payload.len()) as u16).to_be_bytes());
-    v.extend([0, 0]);
-    v.extend_from_slice(payload);
-    v
 }
 
 /// Copies `cap` to `out` with three extra flows of the device spliced in

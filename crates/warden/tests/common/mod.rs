@@ -60,3 +60,125 @@ impl Drop for Netns {
         let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
     }
 }
+
+/// Frame builders for captures the tests write (Ethernet, IPv4, TCP, UDP,
+/// DNS, DHCP), so that a scenario is spelled out packet by packet.
+pub mod frames {
+    pub fn ipv4(src: [u8; 4], dst: [u8; 4], proto: u8, l4: &[u8]) -> Vec<u8> {
+        let mut v = vec![0x45, 0];
+        v.extend(((20 + l4.len()) as u16).to_be_bytes());
+        v.extend([0, 0, 0x40, 0, 64, proto, 0, 0]);
+        v.extend(src);
+        v.extend(dst);
+        v.extend_from_slice(l4);
+        v
+    }
+
+    pub fn eth(src: [u8; 6], dst: [u8; 6], ip: Vec<u8>) -> Vec<u8> {
+        let mut v = dst.to_vec();
+        v.extend(src);
+        v.extend([0x08, 0x00]);
+        v.extend(ip);
+        v
+    }
+
+    pub const SYN: u8 = 0x02;
+    pub const SYNACK: u8 = 0x12;
+    pub const ACK: u8 = 0x10;
+
+    pub fn tcp(sp: u16, dp: u16, seq: u32, ack: u32, flags: u8) -> Vec<u8> {
+        let mut v = sp.to_be_bytes().to_vec();
+        v.extend(dp.to_be_bytes());
+        v.extend(seq.to_be_bytes());
+        v.extend(ack.to_be_bytes());
+        v.extend([0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+        v
+    }
+
+    pub fn udp(sp: u16, dp: u16, payload: &[u8]) -> Vec<u8> {
+        let mut v = sp.to_be_bytes().to_vec();
+        v.extend(dp.to_be_bytes());
+        v.extend(((8 + payload.len()) as u16).to_be_bytes());
+        v.extend([0, 0]);
+        v.extend_from_slice(payload);
+        v
+    }
+
+    fn name(n: &str) -> Vec<u8> {
+        let mut v = Vec::new();
+        for l in n.split('.') {
+            v.push(l.len() as u8);
+            v.extend(l.as_bytes());
+        }
+        v.push(0);
+        v
+    }
+
+    /// A DNS query (answer None) or an answer with one A record.
+    pub fn dns(id: u16, q: &str, answer: Option<([u8; 4], u32)>) -> Vec<u8> {
+        let mut m = id.to_be_bytes().to_vec();
+        m.extend(if answer.is_some() {
+            [0x81, 0x80]
+        } else {
+            [0x01, 0x00]
+        });
+        m.extend([0, 1, 0, u8::from(answer.is_some()), 0, 0, 0, 0]);
+        m.extend(name(q));
+        m.extend([0, 1, 0, 1]);
+        if let Some((a, ttl)) = answer {
+            m.extend([0xc0, 12, 0, 1, 0, 1]);
+            m.extend(ttl.to_be_bytes());
+            m.extend([0, 4]);
+            m.extend(a);
+        }
+        m
+    }
+
+    /// A DHCPv4 message: op 1 (request, with a MUD URL) or 2 (ACK with
+    /// router, DNS and NTP options).
+    pub fn dhcp(
+        op: u8,
+        mac: [u8; 6],
+        yiaddr: [u8; 4],
+        mud_url: Option<&str>,
+        server: [u8; 4],
+    ) -> Vec<u8> {
+        let mut m = vec![op, 1, 6, 0, 0, 0, 0x12, 0x34, 0, 0, 0, 0];
+        m.extend([0; 4]);
+        m.extend(yiaddr);
+        m.extend([0; 8]);
+        m.extend(mac);
+        m.extend([0; 10]);
+        m.extend([0; 192]);
+        m.extend([99, 130, 83, 99]);
+        m.extend([53, 1, if op == 1 { 3 } else { 5 }]);
+        if let Some(u) = mud_url {
+            m.push(161);
+            m.push(u.len() as u8);
+            m.extend(u.as_bytes());
+        }
+        if op == 2 {
+            for code in [3u8, 6, 42] {
+                m.extend([code, 4]);
+                m.extend(server);
+            }
+        }
+        m.push(255);
+        m
+    }
+
+    /// Writes (time in seconds, frame) pairs as an Ethernet pcap.
+    pub fn write_pcap(path: &std::path::Path, packets: &[(f64, Vec<u8>)]) {
+        let f = std::fs::File::create(path).unwrap();
+        let mut w = warden_capture::PcapWriter::new(
+            std::io::BufWriter::new(f),
+            warden_capture::LinkType::Ethernet,
+            65535,
+        )
+        .unwrap();
+        let t0: i64 = 1_735_689_600_000_000_000; // 2025-01-01
+        for (t, d) in packets {
+            w.write(t0 + (t * 1e9) as i64, d, d.len() as u32).unwrap();
+        }
+    }
+}
