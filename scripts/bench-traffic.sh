@@ -3,7 +3,8 @@
 #   (a) a generated capture (seeded, $PACKETS packets of IoT-like traffic:
 #       DNS, TLS with SNI, MQTT, HTTP, NTP, mDNS, telnet scans), and
 #   (b) the shared corpus's Ethernet captures concatenated.
-# Tools: warden's full pipeline (warden analyze), warden's flow loop,
+# Tools: warden's full pipeline (warden analyze, with every detector; and
+# with --no-detect, the report alone), warden's flow loop,
 # warden's bare decode loop (the limit), nfpcapd (nfdump), softflowd -r,
 # argus -r, and tshark -q -z conv,tcp (on (b) and a 1M-packet cut of (a):
 # tshark keeps per-frame state and would need tens of GB for 10M).
@@ -60,6 +61,7 @@ for f in "$GEN" "$CORPUS" "$D/gen-1m.pcap"; do
   echo "== $(basename "$f")"
   tmp=$(mktemp -d)
   BASE_MPPS=0
+  run "warden analyze --no-detect" "$f" "$B/warden" analyze --no-detect --json "$f"
   run "warden analyze (full)" "$f" "$B/warden" analyze --json "$f"
   BASE_MPPS=$(tail -1 "$D/last-run.txt" | awk '{for (i = 1; i < NF; i++) if ($(i + 1) == "Mpps") print $i}')
   run "warden flow loop" "$f" "$B/flow-loop" "$f"
