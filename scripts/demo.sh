@@ -19,6 +19,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 cargo build --release -q
 W=target/release/warden
+G=target/release/gen-attack
 S=samples/mud
 step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; "${@:2}" || true; }
 
@@ -43,6 +44,25 @@ step "Analyse a smart plug joining a network: identity, vendor, and whom it talk
   $W analyze samples/pcap/tplink-hs110-setup.pcap
 step "Devices announcing their MUD URL over DHCP and LLDP" \
   $W analyze samples/pcap/dhcp-mud.pcap samples/pcap/lldp_mudurl.pcap
+
+gen=$(mktemp -d)
+"$G" mirai-telnet-scan "$gen/mirai-scan.pcap" 2>/dev/null
+"$G" udp-flood-out "$gen/udp-flood.pcap" 2>/dev/null
+step "Detect: a device scanning for Telnet like a Mirai bot (a synthetic capture from gen-attack)" \
+  $W analyze "$gen/mirai-scan.pcap"
+step "Detect: the same device flooding a host with UDP (synthetic)" \
+  $W analyze "$gen/udp-flood.pcap"
+step "Detect: a Telnet login in cleartext (a real capture)" \
+  $W analyze samples/pcap/telnet-login.pcap
+step "Write a MUD profile for the smart plug from what it did (strict RFC 8520)" \
+  $W profile samples/pcap/tplink-hs110-setup.pcap --device 50:c7:bf:00:c7:03 --mud-url https://plug.example.com/hs110
+$W profile samples/pcap/tplink-hs110-setup.pcap --device 50:c7:bf:00:c7:03 --mud-url https://plug.example.com/hs110 \
+  > "$gen/hs110.json" 2>/dev/null
+step "Check the plug's traffic against that profile (0 violations expected)" \
+  $W analyze samples/pcap/tplink-hs110-setup.pcap --bind "50:c7:bf:00:c7:03=$gen/hs110.json"
+step "...and the Mirai-scan capture against the plug's profile, as if the plug had been infected" \
+  sh -c "$W analyze '$gen/mirai-scan.pcap' --bind '02:00:00:00:00:50=$gen/hs110.json' | tail -n 12"
+rm -rf "$gen"
 
 out=$(mktemp -d)
 $W mud compile $S/smart-plug-transparency.json --device 02:00:00:00:00:01,192.168.1.10,fd00:1::10 \

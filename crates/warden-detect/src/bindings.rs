@@ -28,9 +28,13 @@ struct Span {
 /// Per-device bindings, capped.
 pub struct Bindings {
     min_ttl_ns: i64,
-    map: HashMap<DevKey, HashMap<IpAddr, BTreeMap<String, Vec<Span>>>>,
+    map: HashMap<
+        DevKey,
+        HashMap<IpAddr, BTreeMap<String, Vec<Span>>, ahash::RandomState>,
+        ahash::RandomState,
+    >,
     /// Names each device asked for (the head of a CNAME chain).
-    asked: HashSet<(DevKey, String)>,
+    asked: HashSet<(DevKey, String), ahash::RandomState>,
     max_addresses: usize,
     addresses: usize,
     pub dropped: u64,
@@ -43,8 +47,8 @@ impl Bindings {
     pub fn new(min_ttl_s: u32, max_addresses: usize) -> Bindings {
         Bindings {
             min_ttl_ns: min_ttl_s as i64 * NS,
-            map: HashMap::new(),
-            asked: HashSet::new(),
+            map: HashMap::default(),
+            asked: HashSet::default(),
             max_addresses,
             addresses: 0,
             dropped: 0,
@@ -58,18 +62,22 @@ impl Bindings {
     pub fn bind(&mut self, device: DevKey, ip: IpAddr, name: &str, at_ns: i64, ttl_s: u32) {
         let until = at_ns.saturating_add((ttl_s as i64 * NS).max(self.min_ttl_ns));
         let dev = self.map.entry(device).or_default();
-        if !dev.contains_key(&ip) {
-            if self.addresses >= self.max_addresses {
-                self.dropped += 1;
-                return;
+        let names = match dev.entry(ip) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                if self.addresses >= self.max_addresses {
+                    self.dropped += 1;
+                    return;
+                }
+                self.addresses += 1;
+                e.insert(BTreeMap::new())
             }
-            self.addresses += 1;
-        }
-        let spans = dev
-            .entry(ip)
-            .or_default()
-            .entry(name.to_string())
-            .or_default();
+        };
+        // Look up before allocating: most answers repeat a known name.
+        let spans = match names.get_mut(name) {
+            Some(s) => s,
+            None => names.entry(name.to_string()).or_default(),
+        };
         if let Some(last) = spans.last_mut() {
             if at_ns <= last.until && at_ns >= last.from {
                 last.until = last.until.max(until);
@@ -104,8 +112,9 @@ impl Bindings {
                 self.bind(device, ip, &prev.to_ascii_lowercase(), at_ns, ttl);
                 cur = prev;
             }
-            if self.asked.len() < self.max_addresses {
-                self.asked.insert((device, cur.to_ascii_lowercase()));
+            let head = (device, cur.to_ascii_lowercase());
+            if self.asked.len() < self.max_addresses && !self.asked.contains(&head) {
+                self.asked.insert(head);
             }
         }
     }

@@ -1,7 +1,7 @@
 //! Small pieces the detectors share: compact device keys and capped,
 //! windowed counters.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
 use warden_wire::Decoded;
@@ -47,14 +47,37 @@ impl std::fmt::Display for DevKey {
 
 pub const NS: i64 = 1_000_000_000;
 
-/// One window of distinct items for one key.
+/// One window of distinct items for one key. The first item is kept
+/// inline, so that the many keys that never see a second item (a scanner's
+/// one probe per host) cost no allocation.
 pub struct Window<V> {
     pub start: i64,
     pub last: i64,
-    pub items: HashSet<V>,
+    first: Option<V>,
+    rest: Vec<V>,
     /// Events in the window (not only distinct ones).
     pub events: u64,
     pub fired: bool,
+}
+
+impl<V: PartialEq> Window<V> {
+    pub fn distinct(&self) -> usize {
+        usize::from(self.first.is_some()) + self.rest.len()
+    }
+    fn insert(&mut self, v: V) {
+        if self.first.as_ref() == Some(&v) || self.rest.contains(&v) {
+            return;
+        }
+        if self.first.is_none() {
+            self.first = Some(v);
+        } else {
+            self.rest.push(v);
+        }
+    }
+    fn clear(&mut self) {
+        self.first = None;
+        self.rest.clear();
+    }
 }
 
 /// A window that crossed its threshold.
@@ -66,7 +89,8 @@ pub struct Fired {
 }
 
 /// Distinct items per key in tumbling windows. A key's set never holds
-/// more than `threshold` items (enough to decide), and the table never more
+/// more than `threshold` items (enough to decide; thresholds are small, so
+/// a linear search beats hashing), and the table never more
 /// than `max_keys` keys: when full, windows that ended are swept, and if
 /// none did the new key is counted as dropped.
 pub struct WindowSets<K, V> {
@@ -74,16 +98,20 @@ pub struct WindowSets<K, V> {
     pub threshold: usize,
     max_keys: usize,
     map: HashMap<K, Window<V>, ahash::RandomState>,
+    /// When the table was last swept: a full table is swept at most once
+    /// per eighth of a window, so a flood of new keys costs O(1) each.
+    swept: i64,
     pub dropped: u64,
 }
 
-impl<K: Hash + Eq + Clone, V: Hash + Eq> WindowSets<K, V> {
+impl<K: Hash + Eq + Clone, V: PartialEq> WindowSets<K, V> {
     pub fn new(window_ns: i64, threshold: usize, max_keys: usize) -> Self {
         WindowSets {
             window_ns,
             threshold: threshold.max(1),
             max_keys,
             map: HashMap::default(),
+            swept: i64::MIN,
             dropped: 0,
         }
     }
@@ -91,9 +119,12 @@ impl<K: Hash + Eq + Clone, V: Hash + Eq> WindowSets<K, V> {
     /// Adds `item` under `key` at `ts`; returns the window when this item
     /// made it cross the threshold (once per window).
     pub fn add(&mut self, key: K, item: V, ts: i64) -> Option<Fired> {
-        if !self.map.contains_key(&key) && self.map.len() >= self.max_keys {
+        if self.map.len() >= self.max_keys && !self.map.contains_key(&key) {
             let w = self.window_ns;
-            self.map.retain(|_, v| ts - v.start <= w);
+            if ts.saturating_sub(self.swept) > w / 8 {
+                self.swept = ts;
+                self.map.retain(|_, v| ts - v.start <= w);
+            }
             if self.map.len() >= self.max_keys {
                 self.dropped += 1;
                 return None;
@@ -102,22 +133,23 @@ impl<K: Hash + Eq + Clone, V: Hash + Eq> WindowSets<K, V> {
         let w = self.map.entry(key.clone()).or_insert_with(|| Window {
             start: ts,
             last: ts,
-            items: HashSet::new(),
+            first: None,
+            rest: Vec::new(),
             events: 0,
             fired: false,
         });
         if ts - w.start > self.window_ns || ts < w.start - self.window_ns {
             w.start = ts;
-            w.items.clear();
+            w.clear();
             w.events = 0;
             w.fired = false;
         }
         w.last = w.last.max(ts);
         w.events += 1;
-        if w.items.len() < self.threshold {
-            w.items.insert(item);
+        if w.distinct() < self.threshold {
+            w.insert(item);
         }
-        if !w.fired && w.items.len() >= self.threshold {
+        if !w.fired && w.distinct() >= self.threshold {
             w.fired = true;
             return Some(Fired {
                 start: w.start,

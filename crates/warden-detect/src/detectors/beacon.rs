@@ -26,8 +26,9 @@ pub struct Beacon {
     pub dropped: u64,
 }
 
-const MAX_KEYS: usize = 1 << 16;
-const MAX_STARTS: usize = 512;
+/// Keys and start times per key: at most 32 Ki x 64 x 8 B = 16 MiB.
+const MAX_KEYS: usize = 1 << 15;
+const MAX_STARTS: usize = 64;
 
 impl Beacon {
     pub fn new(t: &Thresholds) -> Beacon {
@@ -62,7 +63,7 @@ impl Beacon {
             f.key.protocol,
             f.responder.port,
         );
-        if !self.starts.contains_key(&key) && self.starts.len() >= MAX_KEYS {
+        if self.starts.len() >= MAX_KEYS && !self.starts.contains_key(&key) {
             self.dropped += 1;
             return;
         }

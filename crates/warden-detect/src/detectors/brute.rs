@@ -15,8 +15,10 @@ use std::net::IpAddr;
 use warden_wire::{Net, TcpSegment, Transport};
 
 /// Event times of one key: a true sliding window holding at most
-/// `threshold` times.
+/// `threshold` times. The first time is kept inline, so that keys seen
+/// once (a scanner's probe of one host) cost no allocation.
 struct Rate {
+    first: Option<i64>,
     times: VecDeque<i64>,
     fired_until: i64,
 }
@@ -31,6 +33,7 @@ pub struct Brute {
     fails: HashMap<Key, Rate, ahash::RandomState>,
     /// Server endpoints that sent an SSH banner.
     ssh_servers: HashSet<(IpAddr, u16), ahash::RandomState>,
+    swept: [i64; 2],
     pub dropped: u64,
 }
 
@@ -55,18 +58,38 @@ fn hit(
     n: usize,
     w: i64,
     dropped: &mut u64,
+    swept: &mut i64,
 ) -> Option<(i64, u64)> {
-    if !map.contains_key(&key) && map.len() >= MAX_KEYS {
-        map.retain(|_, r| r.times.back().is_some_and(|&t| ts - t <= w));
+    if map.len() >= MAX_KEYS && !map.contains_key(&key) {
+        // At most one sweep per eighth of a window: O(1) per new key.
+        if ts.saturating_sub(*swept) > w / 8 {
+            *swept = ts;
+            map.retain(|_, r| {
+                r.times
+                    .back()
+                    .or(r.first.as_ref())
+                    .is_some_and(|&t| ts - t <= w)
+            });
+        }
         if map.len() >= MAX_KEYS {
             *dropped += 1;
             return None;
         }
     }
     let r = map.entry(key).or_insert_with(|| Rate {
+        first: None,
         times: VecDeque::new(),
         fired_until: i64::MIN,
     });
+    if r.times.is_empty() && n > 1 {
+        match r.first.take() {
+            None => {
+                r.first = Some(ts);
+                return None;
+            }
+            Some(f) => r.times.push_back(f),
+        }
+    }
     r.times.push_back(ts);
     while r.times.len() > n {
         r.times.pop_front();
@@ -91,6 +114,7 @@ impl Brute {
             conns: HashMap::default(),
             fails: HashMap::default(),
             ssh_servers: HashSet::default(),
+            swept: [i64::MIN; 2],
             dropped: 0,
         }
     }
@@ -121,6 +145,7 @@ impl Brute {
                 self.attempts,
                 self.window_ns,
                 &mut self.dropped,
+                &mut self.swept[0],
             ) {
                 let (role, dev) = if server_local && !client_local {
                     (Role::Target, DevKey::dst(d, ip.dst))
@@ -165,6 +190,7 @@ impl Brute {
             self.failures,
             self.window_ns,
             &mut self.dropped,
+            &mut self.swept[1],
         ) {
             let svc = if pl.starts_with(b"530") {
                 "FTP"

@@ -36,7 +36,8 @@ const HTTP: usize = 4;
 struct Out {
     start: i64,
     counts: [u32; 5],
-    replies: u32,
+    /// Packets sent when the pair became hot (answers are counted from then).
+    sent_at_hot: Option<u32>,
     ports: HashSet<u16>,
     fired: u8,
     sample: Option<(u8, IpAddr, u16, IpAddr, u16)>,
@@ -75,6 +76,7 @@ struct Tunnel {
 
 const MAX_KEYS: usize = 1 << 16;
 const MAX_SET: usize = 64;
+const MAX_HOT: usize = 4096;
 
 pub struct Flood {
     window_ns: i64,
@@ -89,6 +91,15 @@ pub struct Flood {
     victims: HashMap<DevKey, Victim, ahash::RandomState>,
     reflect: HashMap<DevKey, Reflect, ahash::RandomState>,
     tunnels: HashMap<DevKey, Tunnel, ahash::RandomState>,
+    /// Pairs sending at an eighth of the flood rate or more: only their
+    /// answers are counted, so that ordinary packets cost no extra lookup.
+    /// (answers, since)
+    hot_out: HashMap<(DevKey, IpAddr), (u32, i64), ahash::RandomState>,
+    /// Devices whose victim window is busy: only their own SYNs and
+    /// requests are counted.
+    hot_victims: HashMap<DevKey, i64, ahash::RandomState>,
+    /// Last sweep of each table: out, victims, reflect, tunnels.
+    swept: [i64; 4],
     pub dropped: u64,
 }
 
@@ -125,9 +136,14 @@ fn slot<'m, K: std::hash::Hash + Eq + Copy, V: Windowed>(
     ts: i64,
     w: i64,
     dropped: &mut u64,
+    swept: &mut i64,
 ) -> Option<&'m mut V> {
-    if !map.contains_key(&key) && map.len() >= MAX_KEYS {
-        map.retain(|_, v| ts - *v.start() <= w);
+    if map.len() >= MAX_KEYS && !map.contains_key(&key) {
+        // At most one sweep per eighth of a window: O(1) per new key.
+        if ts.saturating_sub(*swept) > w / 8 {
+            *swept = ts;
+            map.retain(|_, v| ts - *v.start() <= w);
+        }
         if map.len() >= MAX_KEYS {
             *dropped += 1;
             return None;
@@ -165,6 +181,9 @@ impl Flood {
             victims: HashMap::default(),
             reflect: HashMap::default(),
             tunnels: HashMap::default(),
+            hot_out: HashMap::default(),
+            hot_victims: HashMap::default(),
+            swept: [i64::MIN; 4],
             dropped: 0,
         }
     }
@@ -180,7 +199,14 @@ impl Flood {
 
         // Tunnelled packets from a device.
         if d.tunnels > 0 && !(p.ev.dst_local && !p.ev.src_local) {
-            if let Some(t) = slot(&mut self.tunnels, src_dev, ts, w, &mut self.dropped) {
+            if let Some(t) = slot(
+                &mut self.tunnels,
+                src_dev,
+                ts,
+                w,
+                &mut self.dropped,
+                &mut self.swept[3],
+            ) {
                 t.count += 1;
                 if !t.fired && t.count >= self.tunnel_packets {
                     t.fired = true;
@@ -235,11 +261,11 @@ impl Flood {
             IpAddr::V6(a) => a.is_multicast(),
         };
 
-        // Answers to an outbound window (not RSTs: those say "no such connection").
-        if !rst {
-            if let Some(o) = self.out.get_mut(&(dst_dev, ip.src)) {
-                if ts - o.start <= w {
-                    o.replies = o.replies.saturating_add(1);
+        // Answers to a hot outbound pair (not RSTs: those say "no such connection").
+        if !rst && !self.hot_out.is_empty() {
+            if let Some(h) = self.hot_out.get_mut(&(dst_dev, ip.src)) {
+                if ts - h.1 <= w {
+                    h.0 = h.0.saturating_add(1);
                 }
             }
         }
@@ -247,9 +273,31 @@ impl Flood {
         let inbound = p.ev.dst_local && !p.ev.src_local;
         if inbound {
             // The device as a victim.
-            if let Some(v) = slot(&mut self.victims, dst_dev, ts, w, &mut self.dropped) {
-                if v.sources.len() < MAX_SET {
-                    v.sources.insert(ip.src);
+            if let Some(v) = slot(
+                &mut self.victims,
+                dst_dev,
+                ts,
+                w,
+                &mut self.dropped,
+                &mut self.swept[1],
+            ) {
+                // Sources are evidence, counted once the window gets busy;
+                // from then on the device's own SYNs and requests count too.
+                let busy = v
+                    .counts
+                    .iter()
+                    .chain([&v.synacks_in, &v.amp_in])
+                    .any(|&c| c >= self.reflection.min(self.packets) / 4);
+                if busy {
+                    if v.sources.len() < MAX_SET {
+                        v.sources.insert(ip.src);
+                    }
+                    if self.hot_victims.len() >= MAX_HOT {
+                        self.hot_victims.retain(|_, since| ts - *since <= w);
+                    }
+                    if self.hot_victims.len() < MAX_HOT {
+                        self.hot_victims.entry(dst_dev).or_insert(v.start);
+                    }
                 }
                 if let Some(c) = class.filter(|&c| c < 4 && c != ACK) {
                     v.counts[c] += 1;
@@ -330,8 +378,9 @@ impl Flood {
             return;
         }
 
-        // The sender as a victim's own traffic (SYNs and requests it did send).
-        if let Some(v) = self.victims.get_mut(&src_dev) {
+        // The sender as a busy victim's own traffic (SYNs and requests it did send).
+        let busy = !self.hot_victims.is_empty() && self.hot_victims.contains_key(&src_dev);
+        if let Some(v) = busy.then(|| self.victims.get_mut(&src_dev)).flatten() {
             if ts - v.start <= w {
                 if class == Some(SYN) {
                     v.syns_out += 1;
@@ -350,7 +399,14 @@ impl Flood {
             && AMPLIFIER_PORTS.contains(&sport)
             && dport > 1023
         {
-            if let Some(r) = slot(&mut self.reflect, src_dev, ts, w, &mut self.dropped) {
+            if let Some(r) = slot(
+                &mut self.reflect,
+                src_dev,
+                ts,
+                w,
+                &mut self.dropped,
+                &mut self.swept[2],
+            ) {
                 if r.answers == 0 {
                     r.port = sport;
                 }
@@ -389,23 +445,44 @@ impl Flood {
         if group {
             return;
         }
-        let Some(o) = slot(&mut self.out, (src_dev, ip.dst), ts, w, &mut self.dropped) else {
+        let Some(o) = slot(
+            &mut self.out,
+            (src_dev, ip.dst),
+            ts,
+            w,
+            &mut self.dropped,
+            &mut self.swept[0],
+        ) else {
             return;
         };
         o.counts[class] += 1;
-        if class == UDP && o.ports.len() < MAX_SET {
+        // Destination ports matter only near the threshold: tracked from a
+        // quarter of it, so that ordinary pairs never allocate.
+        if class == UDP && o.counts[UDP] >= self.packets / 4 && o.ports.len() < MAX_SET {
             o.ports.insert(dport);
         }
         if o.sample.is_none() {
             o.sample = Some((ip.protocol, ip.src, sport, ip.dst, dport));
         }
         let n = o.counts[class];
+        let sent: u32 = o.counts.iter().sum();
+        let key = (src_dev, ip.dst);
+        if o.sent_at_hot.is_none() && sent >= (self.packets / 8).max(1) {
+            if self.hot_out.len() >= MAX_HOT {
+                self.hot_out.retain(|_, h| ts - h.1 <= w);
+            }
+            if self.hot_out.len() < MAX_HOT {
+                o.sent_at_hot = Some(sent);
+                self.hot_out.insert(key, (0, ts));
+            }
+        }
         let bit = 1u8 << class;
-        if o.fired & bit != 0 {
+        if o.fired & bit != 0 || n < self.packets.min(self.http_requests) {
             return;
         }
-        let sent: u32 = o.counts.iter().sum();
-        let answered_little = (o.replies as u64) * 100 <= (sent as u64) * self.reply_pct as u64;
+        let replies = self.hot_out.get(&key).map_or(0, |h| h.0);
+        let since_hot = sent - o.sent_at_hot.unwrap_or(0);
+        let answered_little = (replies as u64) * 100 <= (since_hot as u64) * self.reply_pct as u64;
         let (kind, fire, name) = match class {
             SYN => (Kind::FloodSyn, n >= self.packets, "TCP SYN"),
             ACK => (
@@ -442,10 +519,10 @@ impl Flood {
                 if class == SYN || class == ICMP || class == HTTP {
                     String::new()
                 } else {
-                    format!(" and got {} answers back", o.replies)
+                    format!(" and got {replies} answers back")
                 }
             ),
-            &[("packets", n as u64), ("answers", o.replies as u64), ("ports", o.ports.len() as u64)],
+            &[("packets", n as u64), ("answers", replies as u64), ("ports", o.ports.len() as u64)],
             vec![sample(pr, s, sp, dd, dp, o.start)],
         ));
     }
