@@ -328,7 +328,16 @@ impl Engine {
         );
         let mut pending = std::mem::take(&mut self.pending);
         pending.extend(out);
-        pending.sort_by_key(|d| d.first_ns);
+        // A total order, so that deduplication never depends on hash order.
+        pending.sort_by(|a, b| {
+            (a.first_ns, &a.device, a.kind, a.role, &a.explanation).cmp(&(
+                b.first_ns,
+                &b.device,
+                b.kind,
+                b.role,
+                &b.explanation,
+            ))
+        });
         for d in pending {
             self.alerts.raise(d);
         }
@@ -434,7 +443,15 @@ impl Sink for Engine {
             b.packet(&pk, &mut out);
         }
         if out.len() > 256 {
-            out.sort_by_key(|d| d.first_ns);
+            out.sort_by(|a, b| {
+                (a.first_ns, &a.device, a.kind, a.role, &a.explanation).cmp(&(
+                    b.first_ns,
+                    &b.device,
+                    b.kind,
+                    b.role,
+                    &b.explanation,
+                ))
+            });
             for d in out.drain(..) {
                 self.alerts.raise(d);
             }

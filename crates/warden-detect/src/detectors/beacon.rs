@@ -78,13 +78,10 @@ impl Beacon {
         names: impl Fn(DevKey, IpAddr, i64) -> Vec<String>,
         out: &mut Vec<Detection>,
     ) {
-        let mut keys: Vec<Key> = self.starts.keys().copied().collect();
-        keys.sort();
-        for key in keys {
-            let mut t = self.starts.remove(&key).unwrap_or_default();
-            if t.len() < self.min {
-                continue;
-            }
+        // The engine orders all detections before raising them, so the
+        // table's own order does not matter here.
+        let min = self.min;
+        for (key, mut t) in self.starts.drain().filter(|(_, t)| t.len() >= min) {
             t.sort_unstable();
             let mut gaps: Vec<i64> = t.windows(2).map(|w| w[1] - w[0]).collect();
             gaps.sort_unstable();

@@ -52,9 +52,7 @@ impl Creds {
             "a Telnet password"
         } else if t.dst_port == 21 && pl.len() > 5 && pl[..5].eq_ignore_ascii_case(b"PASS ") {
             "an FTP password"
-        } else if pl.first().is_some_and(u8::is_ascii_uppercase)
-            && contains_ci(pl, b"\nauthorization: basic ")
-        {
+        } else if is_request(pl) && has_basic_auth(pl) {
             "an HTTP Basic password"
         } else {
             return;
@@ -93,5 +91,58 @@ impl Creds {
                 ev,
             ));
         }
+    }
+}
+
+/// An HTTP request line's method.
+fn is_request(p: &[u8]) -> bool {
+    const METHODS: [&[u8]; 7] = [
+        b"GET ",
+        b"POST ",
+        b"PUT ",
+        b"HEAD ",
+        b"DELETE ",
+        b"PATCH ",
+        b"OPTIONS ",
+    ];
+    METHODS.iter().any(|m| p.starts_with(m))
+}
+
+/// An `Authorization: Basic` header among the request's header lines (the
+/// head only, line by line: linear in the head's length).
+fn has_basic_auth(p: &[u8]) -> bool {
+    const H: &[u8] = b"authorization:";
+    for line in p.split(|&b| b == b'\n').skip(1) {
+        if line.is_empty() || line == b"\r" {
+            return false; // the end of the head
+        }
+        if line.len() > H.len() && line[..H.len()].eq_ignore_ascii_case(H) {
+            let v = line[H.len()..].trim_ascii_start();
+            return v.len() >= 6 && v[..6].eq_ignore_ascii_case(b"basic ");
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_auth_in_the_head_only() {
+        assert!(has_basic_auth(
+            b"GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Basic YWRtaW46YWRtaW4=\r\n\r\n"
+        ));
+        assert!(has_basic_auth(
+            b"GET / HTTP/1.1\r\nauthorization:basic YQ==\r\n\r\n"
+        ));
+        assert!(!has_basic_auth(
+            b"GET / HTTP/1.1\r\nAuthorization: Bearer x\r\n\r\n"
+        ));
+        assert!(!has_basic_auth(
+            b"GET / HTTP/1.1\r\nHost: x\r\n\r\nAuthorization: Basic YQ==\r\n"
+        ));
+        assert!(is_request(b"POST /login HTTP/1.1\r\n"));
+        assert!(!is_request(b"HTTP/1.1 200 OK\r\n"));
     }
 }

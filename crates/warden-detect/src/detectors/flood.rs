@@ -67,6 +67,13 @@ struct Reflect {
     port: u16,
 }
 
+/// A device's sending, per kind, in the window.
+#[derive(Default)]
+struct Sender {
+    start: i64,
+    counts: [u32; 5],
+}
+
 #[derive(Default)]
 struct Tunnel {
     start: i64,
@@ -91,6 +98,7 @@ pub struct Flood {
     victims: HashMap<DevKey, Victim, ahash::RandomState>,
     reflect: HashMap<DevKey, Reflect, ahash::RandomState>,
     tunnels: HashMap<DevKey, Tunnel, ahash::RandomState>,
+    senders: HashMap<DevKey, Sender, ahash::RandomState>,
     /// Pairs sending at an eighth of the flood rate or more: only their
     /// answers are counted, so that ordinary packets cost no extra lookup.
     /// (answers, since)
@@ -98,8 +106,8 @@ pub struct Flood {
     /// Devices whose victim window is busy: only their own SYNs and
     /// requests are counted.
     hot_victims: HashMap<DevKey, i64, ahash::RandomState>,
-    /// Last sweep of each table: out, victims, reflect, tunnels.
-    swept: [i64; 4],
+    /// Last sweep of each table: out, victims, reflect, tunnels and senders.
+    swept: [i64; 5],
     pub dropped: u64,
 }
 
@@ -118,6 +126,11 @@ impl Windowed for Victim {
     }
 }
 impl Windowed for Reflect {
+    fn start(&mut self) -> &mut i64 {
+        &mut self.start
+    }
+}
+impl Windowed for Sender {
     fn start(&mut self) -> &mut i64 {
         &mut self.start
     }
@@ -181,9 +194,10 @@ impl Flood {
             victims: HashMap::default(),
             reflect: HashMap::default(),
             tunnels: HashMap::default(),
+            senders: HashMap::default(),
             hot_out: HashMap::default(),
             hot_victims: HashMap::default(),
-            swept: [i64::MIN; 4],
+            swept: [i64::MIN; 5],
             dropped: 0,
         }
     }
@@ -205,7 +219,7 @@ impl Flood {
                 ts,
                 w,
                 &mut self.dropped,
-                &mut self.swept[3],
+                &mut self.swept[4],
             ) {
                 t.count += 1;
                 if !t.fired && t.count >= self.tunnel_packets {
@@ -440,9 +454,25 @@ impl Flood {
             }
         }
 
-        // Outbound floods from the device.
+        // Outbound floods from the device. First per device (a small,
+        // cache-friendly table): only a device that sends a quarter of the
+        // flood rate of one kind in the window is followed per destination.
         let Some(class) = class else { return };
         if group {
+            return;
+        }
+        let Some(dv) = slot(
+            &mut self.senders,
+            src_dev,
+            ts,
+            w,
+            &mut self.dropped,
+            &mut self.swept[3],
+        ) else {
+            return;
+        };
+        dv.counts[class] = dv.counts[class].saturating_add(1);
+        if dv.counts[class] < (self.packets.min(self.http_requests) / 4).max(1) {
             return;
         }
         let Some(o) = slot(
