@@ -25,14 +25,13 @@ struct Span {
     until: i64,
 }
 
+/// One device's bindings: address → name → validity spans.
+type ByAddress = HashMap<IpAddr, BTreeMap<String, Vec<Span>>, ahash::RandomState>;
+
 /// Per-device bindings, capped.
 pub struct Bindings {
     min_ttl_ns: i64,
-    map: HashMap<
-        DevKey,
-        HashMap<IpAddr, BTreeMap<String, Vec<Span>>, ahash::RandomState>,
-        ahash::RandomState,
-    >,
+    map: HashMap<DevKey, ByAddress, ahash::RandomState>,
     /// Names each device asked for (the head of a CNAME chain).
     asked: HashSet<(DevKey, String), ahash::RandomState>,
     max_addresses: usize,

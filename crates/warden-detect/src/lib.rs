@@ -414,15 +414,18 @@ impl Engine {
                     }
                 }
             }
-            Transport::Udp(u) if p.src_local && u.dst_port == 123 => {
-                if self.learned.used_ntp_servers.len() < 64 {
-                    self.learned.used_ntp_servers.insert(ip.dst);
-                }
+            Transport::Udp(u)
+                if p.src_local && u.dst_port == 123 && self.learned.used_ntp_servers.len() < 64 =>
+            {
+                self.learned.used_ntp_servers.insert(ip.dst);
             }
-            Transport::Udp(u) if p.src_local && u.dst_port == 53 && p.dns.is_some() => {
-                if self.learned.used_dns_servers.len() < 64 {
-                    self.learned.used_dns_servers.insert(ip.dst);
-                }
+            Transport::Udp(u)
+                if p.src_local
+                    && u.dst_port == 53
+                    && p.dns.is_some()
+                    && self.learned.used_dns_servers.len() < 64 =>
+            {
+                self.learned.used_dns_servers.insert(ip.dst);
             }
             _ => {}
         }

@@ -14,6 +14,16 @@ use std::process::Command;
 /// `controller:<urn>`; None where the ACE leaves it open.
 type Endpoint = (String, Option<u64>, Option<u64>);
 
+/// (capture, device MAC, MUDgee's output, both allow, only warden, only MUDgee)
+type Case = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Vec<Endpoint>,
+    Vec<Endpoint>,
+    Vec<Endpoint>,
+);
+
 fn from_device(doc: &Value) -> BTreeSet<Endpoint> {
     let acls = doc
         .get("ietf-access-control-list:acls")
@@ -75,14 +85,7 @@ fn warden_profile_beside_mudgee() {
     let c = common::corpus();
     // (capture, device MAC from MUDgee's config, MUDgee's output,
     //  endpoints both allow, only warden, only MUDgee)
-    let cases: Vec<(
-        &str,
-        &str,
-        &str,
-        Vec<Endpoint>,
-        Vec<Endpoint>,
-        Vec<Endpoint>,
-    )> = vec![
+    let cases: Vec<Case> = vec![
         (
             "tapo-p115/G06-tapo-p115.pcap",
             "40:ae:30:46:6e:a8",

@@ -212,7 +212,7 @@ impl Flood {
         let dst_dev = DevKey::dst(d, ip.dst);
 
         // Tunnelled packets from a device.
-        if d.tunnels > 0 && !(p.ev.dst_local && !p.ev.src_local) {
+        if d.tunnels > 0 && (p.ev.src_local || !p.ev.dst_local) {
             if let Some(t) = slot(
                 &mut self.tunnels,
                 src_dev,
