@@ -745,7 +745,12 @@ fn analyze(
     let mut a = warden_analyze::Analyzer::with_sink(opts, warden_detect::Engine::new(dopts));
     feed(&mut a, files, live)?;
     let (r, mut engine) = a.finish_with_sink();
-    let (compliance, notes) = judge::check_all(&mut engine, &r, &muds, &explicit, &base, &lan_mud);
+    // The context matters only when devices are judged against MUD files.
+    let (compliance, notes) = if muds.is_empty() && explicit.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        judge::check_all(&mut engine, &r, &muds, &explicit, &base, &lan_mud)
+    };
     let found = engine.finish();
     let judged = judge::Judged {
         report: &r,
