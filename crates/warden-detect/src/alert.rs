@@ -303,6 +303,9 @@ pub struct Alert {
     pub detections: u64,
     /// What happened, in one sentence.
     pub explanation: String,
+    /// Other detections folded into this alert that say something
+    /// different (another port scanned, another target), up to four.
+    pub other_explanations: Vec<String>,
     /// What the household should do.
     pub advice: &'static str,
     /// Counters that crossed their thresholds, and the thresholds.
@@ -357,6 +360,12 @@ impl Alerts {
                 && d.last_ns >= a.first_ns.saturating_sub(self.window_ns)
             {
                 a.detections += 1;
+                if d.explanation != a.explanation
+                    && a.other_explanations.len() < 4
+                    && !a.other_explanations.contains(&d.explanation)
+                {
+                    a.other_explanations.push(d.explanation);
+                }
                 a.first_ns = a.first_ns.min(d.first_ns);
                 a.last_ns = a.last_ns.max(d.last_ns);
                 for (k, v) in d.counts {
@@ -388,6 +397,7 @@ impl Alerts {
             last_ns: d.last_ns,
             detections: 1,
             explanation: d.explanation,
+            other_explanations: Vec::new(),
             counts: d.counts,
             evidence,
         });

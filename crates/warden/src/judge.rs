@@ -165,7 +165,7 @@ pub fn render_text(j: &Judged<'_>) -> String {
         t += &format!("\nalerts ({}):\n", j.alerts.len());
         for a in j.alerts {
             t += &format!(
-                "  [{}] {} {} ({}) {}..{}  x{}\n    {}\n    what to do: {}\n",
+                "  [{}] {} {} ({}) {}..{}  x{}\n    {}\n",
                 a.severity.as_str(),
                 a.kind.name(),
                 a.device,
@@ -174,8 +174,11 @@ pub fn render_text(j: &Judged<'_>) -> String {
                 time(a.last_ns),
                 a.detections,
                 a.explanation,
-                a.advice
             );
+            for o in &a.other_explanations {
+                t += &format!("    also: {o}\n");
+            }
+            t += &format!("    what to do: {}\n", a.advice);
         }
     }
     for c in j.compliance {
