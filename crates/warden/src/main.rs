@@ -119,6 +119,33 @@ enum Cmd {
     /// Manufacturer Usage Description files (RFC 8520): validate, explain, compile, verify.
     #[command(subcommand, after_help = EXIT_HELP)]
     Mud(MudCmd),
+    /// The standards warden assesses against: the EN 303 645 catalog and its crosswalks.
+    #[command(subcommand, after_help = EXIT_HELP)]
+    Standards(StdCmd),
+}
+
+#[derive(Subcommand)]
+enum StdCmd {
+    /// The ETSI EN 303 645 provisions: id, status, conditions, our short title.
+    Catalog {
+        /// v2.1.1 (what UK PSTI pins) or v3.1.3 (changes not all verified).
+        #[arg(long, default_value = "v2.1.1")]
+        version: String,
+        /// Print the catalog as an OSCAL 1.0.6 catalog (JSON).
+        #[arg(long)]
+        oscal: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// How another regime's requirements map to EN 303 645 provisions.
+    Crosswalk {
+        /// uk-cop, uk-psti, eu-cra, us-nist-ir-8425, sg-cls, fi-label, nl-roadmap; all when left out.
+        regime: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -297,6 +324,7 @@ fn run(cli: Cli) -> Result<Option<Findings>> {
             context,
             lan,
         } => profile(&files, &device, mud_url, context.as_deref(), &lan),
+        Cmd::Standards(c) => standards(c),
         Cmd::Mud(m) => match m {
             MudCmd::Validate {
                 files,
@@ -961,4 +989,109 @@ fn progress_line(f: &Path, packets: u64, done: u64, size: u64) -> String {
         .map(|i| if i * 100 < pct * 30 { '#' } else { ' ' })
         .collect();
     format!("{} [{bar}] {pct:3}% {packets} packets", f.display())
+}
+
+fn standards(c: StdCmd) -> Result<Option<Findings>> {
+    use warden_assess::{Catalog, Status};
+    let load = |v: &str| -> Result<Catalog> {
+        Ok(match v.trim_start_matches(['v', 'V']) {
+            "2.1.1" => Catalog::v2_1_1()?,
+            "3.1.3" => Catalog::v3_1_3()?,
+            _ => anyhow::bail!("--version `{v}`: v2.1.1 or v3.1.3"),
+        })
+    };
+    match c {
+        StdCmd::Catalog {
+            version,
+            oscal,
+            json,
+        } => {
+            let cat = load(&version)?;
+            if oscal {
+                let now = time::OffsetDateTime::now_utc()
+                    .format(&time::format_description::well_known::Rfc3339)?;
+                out(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&warden_assess::oscal::catalog(&cat, &now))?
+                ))?;
+            } else if json {
+                out(&format!("{}\n", serde_json::to_string_pretty(&cat)?))?;
+            } else {
+                let mut t = format!("{} {} ({})\n", cat.standard, cat.version, cat.date);
+                for p in &cat.provisions {
+                    let cond = if p.conditions.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " C({})",
+                            p.conditions
+                                .iter()
+                                .map(|c| c.to_string())
+                                .collect::<Vec<_>>()
+                                .join(",")
+                        )
+                    };
+                    let st = if p.status == Status::M { "M" } else { "R" };
+                    t += &format!(
+                        "{:<9} {st}{cond:<9} {}{}\n",
+                        p.id,
+                        p.title,
+                        if p.unverified { "  [unverified]" } else { "" }
+                    );
+                }
+                out(&t)?;
+            }
+        }
+        StdCmd::Crosswalk { regime, json } => {
+            let cat = Catalog::v2_1_1()?;
+            let all = warden_assess::crosswalks(&cat)?;
+            let chosen: Vec<&warden_assess::Crosswalk> = all
+                .iter()
+                .filter(|x| regime.as_ref().is_none_or(|r| *r == x.regime))
+                .collect();
+            if chosen.is_empty() {
+                let names: Vec<&str> = all.iter().map(|x| x.regime.as_str()).collect();
+                anyhow::bail!(
+                    "no regime {:?}; known: {}",
+                    regime.unwrap_or_default(),
+                    names.join(", ")
+                );
+            }
+            if json {
+                out(&format!("{}\n", serde_json::to_string_pretty(&chosen)?))?;
+            } else {
+                let mut t = String::new();
+                for x in chosen {
+                    t += &format!(
+                        "{} ({}, {}){}\n  source: {}\n",
+                        x.name,
+                        x.regime,
+                        x.kind,
+                        if x.unverified {
+                            " [warden's own mapping, unverified]"
+                        } else {
+                            ""
+                        },
+                        x.source
+                    );
+                    for r in &x.rows {
+                        t += &format!(
+                            "  {:<28} {:<8} {}\n      {}\n",
+                            r.id,
+                            format!("{:?}", r.fit).to_lowercase(),
+                            r.title,
+                            if r.provisions.is_empty() {
+                                "(no EN 303 645 provision)".to_string()
+                            } else {
+                                r.provisions.join(" ")
+                            }
+                        );
+                    }
+                    t += "\n";
+                }
+                out(&t)?;
+            }
+        }
+    }
+    Ok(None)
 }
