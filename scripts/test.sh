@@ -47,6 +47,8 @@ fi
 cp samples/mud/*.json fuzz/corpus/mud_pipeline/
 cp samples/mud/*.p7s fuzz/corpus/mud_signature/
 cp samples/context.toml fuzz/corpus/context_toml/
+mkdir -p fuzz/corpus/assess_declaration
+cp samples/declarations/*.toml fuzz/corpus/assess_declaration/
 if [ -d ../shared/corpus/pcap ]; then
   # Small captures only: the fuzzer mutates them many times a second.
   find ../shared/corpus/pcap -type f \( -name '*.pcap' -o -name '*.pcapng' \) -size -64k \

@@ -14,10 +14,17 @@
 //! - the catalog as an **OSCAL catalog** ([`oscal::catalog`]), which no one
 //!   publishes for EN 303 645 today.
 //!
-//! Not here yet (issue 6, open): the manufacturer declaration, `warden
-//! probe`, verdicts per provision, regime results, label and reports.
+//! On that data: the manufacturer's [`declaration`] and
+//! [`verdict::assess`], which gives a verdict per provision (conceptual on
+//! the declaration, functional on evidence from the device, evidence
+//! winning) and a result per regime.
+//!
+//! Not here yet (issue 6, open): `warden probe`, the label, HTML and OSCAL
+//! assessment-results reports, procurement policies.
 
+pub mod declaration;
 pub mod oscal;
+pub mod verdict;
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
