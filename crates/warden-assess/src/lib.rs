@@ -23,6 +23,7 @@
 //! assessment-results reports, procurement policies.
 
 pub mod declaration;
+pub mod evidence;
 pub mod oscal;
 pub mod verdict;
 

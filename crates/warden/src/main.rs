@@ -122,6 +122,23 @@ enum Cmd {
     /// The standards warden assesses against: the EN 303 645 catalog and its crosswalks.
     #[command(subcommand, after_help = EXIT_HELP)]
     Standards(StdCmd),
+    /// Assess a device against EN 303 645 from its maker's declaration and,
+    /// when given, what `warden analyze` saw it do; results per regime.
+    #[command(after_help = EXIT_HELP)]
+    Assess {
+        /// The manufacturer's declaration (TOML; schemas/declaration.schema.json).
+        #[arg(long)]
+        declaration: PathBuf,
+        /// A `warden analyze --json` report with the device's traffic.
+        #[arg(long, requires = "device")]
+        report: Option<PathBuf>,
+        /// The device in the report (MAC, or address on raw-IP captures).
+        #[arg(long)]
+        device: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -325,6 +342,12 @@ fn run(cli: Cli) -> Result<Option<Findings>> {
             lan,
         } => profile(&files, &device, mud_url, context.as_deref(), &lan),
         Cmd::Standards(c) => standards(c),
+        Cmd::Assess {
+            declaration,
+            report,
+            device,
+            json,
+        } => assess(&declaration, report.as_deref(), device.as_deref(), json),
         Cmd::Mud(m) => match m {
             MudCmd::Validate {
                 files,
@@ -1094,4 +1117,74 @@ fn standards(c: StdCmd) -> Result<Option<Findings>> {
         }
     }
     Ok(None)
+}
+
+fn assess(
+    declaration: &Path,
+    report: Option<&Path>,
+    device: Option<&str>,
+    json_out: bool,
+) -> Result<Option<Findings>> {
+    use warden_assess::verdict::{RegimeOutcome, Verdict};
+    let cat = warden_assess::Catalog::v2_1_1()?;
+    let x = warden_assess::crosswalks(&cat)?;
+    let text = judge::read_text(declaration)?;
+    let d = warden_assess::declaration::Declaration::parse(&text, &cat)
+        .with_context(|| declaration.display().to_string())?;
+    let mut findings = Vec::new();
+    if let (Some(r), Some(dev)) = (report, device) {
+        let v: serde_json::Value = serde_json::from_slice(&read(r)?)
+            .with_context(|| format!("{} is not JSON", r.display()))?;
+        findings = warden_assess::evidence::from_report(&v, dev, &d)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", r.display()))?;
+    }
+    let a = warden_assess::verdict::assess(&cat, &x, &d, &findings);
+    let failed = a.provisions.iter().any(|p| p.verdict == Verdict::Fail);
+    if json_out {
+        out(&format!("{}\n", serde_json::to_string_pretty(&a)?))?;
+        return Ok(failed.then_some(Findings));
+    }
+    let count = |v: Verdict| a.provisions.iter().filter(|p| p.verdict == v).count();
+    let mut t = format!(
+        "{} {} against {}\n\nIn short: {} provisions pass, {} fail, {} do not apply, {} could not be judged.\n",
+        a.manufacturer,
+        a.model,
+        a.catalog,
+        count(Verdict::Pass),
+        count(Verdict::Fail),
+        count(Verdict::NotApplicable),
+        count(Verdict::Inconclusive)
+    );
+    if let Some(s) = &a.support_period_end {
+        t += &format!("Security updates promised until {s}.\n");
+    }
+    t += "\nRegimes:\n";
+    for r in &a.regimes {
+        let o = match r.outcome {
+            RegimeOutcome::Satisfied => "satisfied".to_string(),
+            RegimeOutcome::NotSatisfied => format!(
+                "NOT satisfied ({})",
+                r.rows
+                    .iter()
+                    .filter(|x| x.outcome == RegimeOutcome::NotSatisfied)
+                    .map(|x| format!("{}: {}", x.id, x.deciding.join(" ")))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            RegimeOutcome::Undetermined => "undetermined".to_string(),
+            RegimeOutcome::PolicyAlignment => "policy alignment only".to_string(),
+        };
+        let lvl = r
+            .level
+            .as_ref()
+            .map(|l| format!(", level {l}"))
+            .unwrap_or_default();
+        t += &format!("  {:<48} {o}{lvl}\n", r.name);
+    }
+    t += "\nFailed provisions:\n";
+    for p in a.provisions.iter().filter(|p| p.verdict == Verdict::Fail) {
+        t += &format!("  {} {}\n    {}\n", p.id, p.title, p.reasons.join("; "));
+    }
+    out(&t)?;
+    Ok(failed.then_some(Findings))
 }

@@ -52,3 +52,67 @@ fn catalog_crosswalk_and_oscal_from_the_binary() {
     let (code, _, _) = warden(&["standards", "catalog", "--version", "v9"]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn assess_a_declaration_with_traffic_evidence() {
+    let repo = common::repo();
+    let decl = repo.join("samples/declarations/weak-camera.toml");
+    // On its own claims the weak camera passes what it claims...
+    let (code, out, err) = warden(&["assess", "--declaration", decl.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let a: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let verdict = |a: &serde_json::Value, id: &str| {
+        a["provisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == id)
+            .unwrap()["verdict"]
+            .clone()
+    };
+    assert_eq!(verdict(&a, "5.5-1"), "PASS");
+    // ...until its traffic shows a Telnet login in cleartext on an undeclared port.
+    let dir = std::env::temp_dir().join(format!("warden-assess-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let report = dir.join("report.json");
+    let (_, r, _) = warden(&[
+        "analyze",
+        repo.join("samples/pcap/telnet-login.pcap")
+            .to_str()
+            .unwrap(),
+        "--json",
+    ]);
+    std::fs::write(&report, r).unwrap();
+    let (code, out, err) = warden(&[
+        "assess",
+        "--declaration",
+        decl.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        "--device",
+        "00:00:c0:9f:a0:97",
+        "--json",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let a: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(verdict(&a, "5.5-1"), "FAIL");
+    assert_eq!(verdict(&a, "5.6-1"), "FAIL");
+    let cls = a["regimes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["regime"] == "sg-cls")
+        .unwrap();
+    assert_eq!(cls["level"], "L1");
+    // A declaration with an unknown key is refused, naming it.
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[product]\nmanufacturer = \"A\"\nmodel = \"B\"\nwarranty = 2\n",
+    )
+    .unwrap();
+    let (code, _, err) = warden(&["assess", "--declaration", bad.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("warranty"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
