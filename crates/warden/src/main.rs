@@ -122,6 +122,28 @@ enum Cmd {
     /// The standards warden assesses against: the EN 303 645 catalog and its crosswalks.
     #[command(subcommand, after_help = EXIT_HELP)]
     Standards(StdCmd),
+    /// Actively test one device: a TCP connect scan with banners. Only
+    /// addresses inside --allow are ever touched.
+    #[command(after_help = EXIT_HELP)]
+    Probe {
+        /// The device's address (an IP address: names are not resolved).
+        target: String,
+        /// Address ranges the probe may touch (CIDR), repeatable; required.
+        #[arg(long, required = true, value_delimiter = ',')]
+        allow: Vec<String>,
+        /// Ports: a list and ranges ("22,80,8000-8100"); default: IoT ports.
+        #[arg(long)]
+        ports: Option<String>,
+        /// New connections per second, at most.
+        #[arg(long, default_value_t = 500)]
+        rate: u32,
+        /// Connections in flight at once.
+        #[arg(long, default_value_t = 64)]
+        parallel: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Assess a device against EN 303 645 from its maker's declaration and,
     /// when given, what `warden analyze` saw it do; results per regime.
     #[command(after_help = EXIT_HELP)]
@@ -342,6 +364,14 @@ fn run(cli: Cli) -> Result<Option<Findings>> {
             lan,
         } => profile(&files, &device, mud_url, context.as_deref(), &lan),
         Cmd::Standards(c) => standards(c),
+        Cmd::Probe {
+            target,
+            allow,
+            ports,
+            rate,
+            parallel,
+            json,
+        } => probe(&target, &allow, ports.as_deref(), rate, parallel, json),
         Cmd::Assess {
             declaration,
             report,
@@ -1187,4 +1217,59 @@ fn assess(
     }
     out(&t)?;
     Ok(failed.then_some(Findings))
+}
+
+fn probe(
+    target: &str,
+    allow: &[String],
+    ports: Option<&str>,
+    rate: u32,
+    parallel: usize,
+    json_out: bool,
+) -> Result<Option<Findings>> {
+    let ip: std::net::IpAddr = target
+        .parse()
+        .with_context(|| format!("`{target}` is not an IP address (names are not resolved)"))?;
+    let scope = warden_probe::Scope::new(allow)?;
+    scope.check(ip)?;
+    let ports = match ports {
+        Some(p) => warden_probe::parse_ports(p).map_err(|e| anyhow::anyhow!("--ports: {e}"))?,
+        None => warden_probe::IOT_PORTS.to_vec(),
+    };
+    let o = warden_probe::ScanOptions {
+        rate,
+        parallel,
+        ..Default::default()
+    };
+    let t0 = std::time::Instant::now();
+    let r = warden_probe::scan_tcp(&scope, ip, &ports, &o)?;
+    let open: Vec<&warden_probe::PortResult> = r
+        .iter()
+        .filter(|p| p.state == warden_probe::PortState::Open)
+        .collect();
+    if json_out {
+        out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&json!({
+                "target": ip, "ports_scanned": ports.len(),
+                "seconds": t0.elapsed().as_secs_f64(), "open": open
+            }))?
+        ))?;
+    } else {
+        let mut t = format!(
+            "{ip}: {} ports scanned in {:.2} s, {} open\n",
+            ports.len(),
+            t0.elapsed().as_secs_f64(),
+            open.len()
+        );
+        for p in &open {
+            t += &format!(
+                "  tcp/{:<5} open  {}\n",
+                p.port,
+                p.banner.as_deref().unwrap_or("")
+            );
+        }
+        out(&t)?;
+    }
+    Ok(None)
 }
