@@ -19,6 +19,14 @@ Exit codes:
      an alert of medium or higher severity, a MUD violation
   2  usage or input error: bad arguments, unreadable file, bad context file";
 
+const PROBE_EXIT_HELP: &str = "\
+Exit codes:
+  0  nothing weak found
+  1  findings: a default credential accepted, TLS older than 1.2 or a weak
+     certificate, an admin page without login, an open resolver, a login
+     service without brute-force protection
+  2  usage or input error, or a target outside --allow (nothing is sent)";
+
 #[derive(Parser)]
 #[command(name = "warden", version, about = "Keeps IoT devices from being the weak spot of their network.", after_help = EXIT_HELP)]
 struct Cli {
@@ -122,9 +130,11 @@ enum Cmd {
     /// The standards warden assesses against: the EN 303 645 catalog and its crosswalks.
     #[command(subcommand, after_help = EXIT_HELP)]
     Standards(StdCmd),
-    /// Actively test one device: a TCP connect scan with banners. Only
-    /// addresses inside --allow are ever touched.
-    #[command(after_help = EXIT_HELP)]
+    /// Actively test one device: open ports and banners, default
+    /// credentials (Telnet, SSH, FTP, HTTP), TLS versions and certificate,
+    /// open admin pages, SSDP, an open resolver, brute-force protection.
+    /// Only addresses inside --allow are ever touched.
+    #[command(after_help = PROBE_EXIT_HELP)]
     Probe {
         /// The device's address (an IP address: names are not resolved).
         target: String,
@@ -134,13 +144,35 @@ enum Cmd {
         /// Ports: a list and ranges ("22,80,8000-8100"); default: IoT ports.
         #[arg(long)]
         ports: Option<String>,
-        /// New connections per second, at most.
+        /// New connections per second, at most (the scan).
         #[arg(long, default_value_t = 500)]
         rate: u32,
-        /// Connections in flight at once.
+        /// Connections in flight at once (the scan).
         #[arg(long, default_value_t = 64)]
         parallel: usize,
-        /// Print JSON.
+        /// Credentials to try (CSV `username,password`) instead of Mirai's
+        /// list and the common vendor defaults.
+        #[arg(long, conflicts_with = "no_credentials")]
+        credentials: Option<PathBuf>,
+        /// Try no credentials (and so no brute-force check).
+        #[arg(long)]
+        no_credentials: bool,
+        /// Login attempts in flight at once, per service.
+        #[arg(long, default_value_t = 4)]
+        login_parallel: usize,
+        /// Wrong passwords sent to check brute-force protection (0: off).
+        #[arg(long, default_value_t = 8)]
+        brute_force: usize,
+        /// Leave out the TLS checks.
+        #[arg(long)]
+        no_tls: bool,
+        /// Leave out the UDP checks (SSDP, open resolver).
+        #[arg(long)]
+        no_udp: bool,
+        /// Only the port scan (no logins, TLS or UDP checks).
+        #[arg(long)]
+        scan_only: bool,
+        /// Print JSON (the input of `warden assess --probe`).
         #[arg(long)]
         json: bool,
     },
@@ -370,8 +402,28 @@ fn run(cli: Cli) -> Result<Option<Findings>> {
             ports,
             rate,
             parallel,
+            credentials,
+            no_credentials,
+            login_parallel,
+            brute_force,
+            no_tls,
+            no_udp,
+            scan_only,
             json,
-        } => probe(&target, &allow, ports.as_deref(), rate, parallel, json),
+        } => probe(&ProbeArgs {
+            target,
+            allow,
+            ports,
+            rate,
+            parallel,
+            credentials,
+            no_credentials: no_credentials || scan_only,
+            login_parallel,
+            brute_force: if scan_only { 0 } else { brute_force },
+            tls: !(no_tls || scan_only),
+            udp: !(no_udp || scan_only),
+            json,
+        }),
         Cmd::Assess {
             declaration,
             report,
@@ -1219,57 +1271,202 @@ fn assess(
     Ok(failed.then_some(Findings))
 }
 
-fn probe(
-    target: &str,
-    allow: &[String],
-    ports: Option<&str>,
+struct ProbeArgs {
+    target: String,
+    allow: Vec<String>,
+    ports: Option<String>,
     rate: u32,
     parallel: usize,
-    json_out: bool,
-) -> Result<Option<Findings>> {
-    let ip: std::net::IpAddr = target
-        .parse()
-        .with_context(|| format!("`{target}` is not an IP address (names are not resolved)"))?;
-    let scope = warden_probe::Scope::new(allow)?;
+    credentials: Option<PathBuf>,
+    no_credentials: bool,
+    login_parallel: usize,
+    brute_force: usize,
+    tls: bool,
+    udp: bool,
+    json: bool,
+}
+
+fn probe(a: &ProbeArgs) -> Result<Option<Findings>> {
+    use warden_probe::bruteforce::Protection;
+    let ip: std::net::IpAddr = a.target.parse().with_context(|| {
+        format!(
+            "`{}` is not an IP address (names are not resolved)",
+            a.target
+        )
+    })?;
+    let scope = warden_probe::Scope::new(&a.allow)?;
     scope.check(ip)?;
-    let ports = match ports {
+    let ports = match &a.ports {
         Some(p) => warden_probe::parse_ports(p).map_err(|e| anyhow::anyhow!("--ports: {e}"))?,
         None => warden_probe::IOT_PORTS.to_vec(),
     };
-    let o = warden_probe::ScanOptions {
-        rate,
-        parallel,
-        ..Default::default()
-    };
-    let t0 = std::time::Instant::now();
-    let r = warden_probe::scan_tcp(&scope, ip, &ports, &o)?;
-    let open: Vec<&warden_probe::PortResult> = r
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let nonce = (now.as_nanos() as u64) ^ (u64::from(std::process::id()) << 32);
+    let mut o = warden_probe::ProbeOptions::new(ports, now.as_secs() as i64, nonce);
+    o.scan.rate = a.rate;
+    o.scan.parallel = a.parallel;
+    o.login_parallel = a.login_parallel;
+    o.brute_force_attempts = a.brute_force;
+    o.tls = a.tls;
+    o.udp = a.udp;
+    if a.no_credentials {
+        o.credentials.clear();
+        o.brute_force_attempts = 0;
+    } else if let Some(f) = &a.credentials {
+        let text = judge::read_text(f)?;
+        o.credentials = warden_probe::creds::parse_csv(&text, &f.display().to_string())?;
+    }
+    let r = warden_probe::probe(&scope, ip, &o)?;
+    let accepted: Vec<_> = r
+        .credentials
         .iter()
-        .filter(|p| p.state == warden_probe::PortState::Open)
+        .filter(|c| c.accepted.is_some())
         .collect();
-    if json_out {
-        out(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&json!({
-                "target": ip, "ports_scanned": ports.len(),
-                "seconds": t0.elapsed().as_secs_f64(), "open": open
-            }))?
-        ))?;
-    } else {
-        let mut t = format!(
-            "{ip}: {} ports scanned in {:.2} s, {} open\n",
-            ports.len(),
-            t0.elapsed().as_secs_f64(),
-            open.len()
+    let weak_tls: Vec<_> = r
+        .tls
+        .iter()
+        .filter(|t| {
+            !t.legacy_versions.is_empty()
+                || t.certificate
+                    .as_ref()
+                    .is_some_and(|c| !c.weaknesses.is_empty())
+        })
+        .collect();
+    let open_resolver = r.dns_resolver.as_ref().is_some_and(|d| d.open);
+    let unprotected = r.brute_force.as_ref().is_some_and(|b| {
+        matches!(b.protection, Protection::None { .. }) || b.accepted_wrong_password
+    });
+    let findings = !accepted.is_empty()
+        || !weak_tls.is_empty()
+        || !r.open_admin_pages.is_empty()
+        || open_resolver
+        || unprotected;
+    if a.json {
+        out(&format!("{}\n", serde_json::to_string_pretty(&r)?))?;
+        return Ok(findings.then_some(Findings));
+    }
+    let mut t = format!(
+        "{ip}: {} ports scanned in {:.1} s, {} open\n",
+        r.ports_scanned,
+        r.seconds,
+        r.open.len()
+    );
+    for p in &r.open {
+        t += &format!(
+            "  tcp/{:<5} {:<7} {}\n",
+            p.port,
+            p.service.unwrap_or("?"),
+            p.banner.as_deref().unwrap_or("")
         );
-        for p in &open {
+    }
+    for c in &r.credentials {
+        t += &match &c.accepted {
+            Some(x) => format!(
+                "DEFAULT PASSWORD: {}/{} accepts {:?} / {:?} (from the {} list) after {} tries\n",
+                c.service, c.port, x.user, x.password, x.list, c.tried
+            ),
+            None => format!(
+                "{}/{}: none of {} default credentials accepted{}\n",
+                c.service,
+                c.port,
+                c.tried,
+                c.note
+                    .as_deref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default()
+            ),
+        };
+    }
+    for x in &r.tls {
+        let offered: Vec<&str> = x
+            .versions
+            .iter()
+            .filter(|v| v.accepted)
+            .map(|v| v.version)
+            .collect();
+        t += &format!(
+            "tls/{}: accepts {}",
+            x.port,
+            if offered.is_empty() {
+                "nothing".to_string()
+            } else {
+                offered.join(", ")
+            }
+        );
+        if !x.legacy_versions.is_empty() {
+            t += &format!("  (OUTDATED: {})", x.legacy_versions.join(", "));
+        }
+        if let Some(c) = &x.certificate {
             t += &format!(
-                "  tcp/{:<5} open  {}\n",
-                p.port,
-                p.banner.as_deref().unwrap_or("")
+                "; certificate {} {} bits, until {}{}",
+                c.key_type,
+                c.key_bits,
+                c.not_after,
+                if c.weaknesses.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (WEAK: {})", c.weaknesses.join(", "))
+                }
             );
         }
-        out(&t)?;
+        t += "\n";
     }
-    Ok(None)
+    for p in &r.open_admin_pages {
+        t += &format!(
+            "ADMIN PAGE WITHOUT LOGIN: http/{}{} ({}){}\n",
+            p.port,
+            p.path,
+            p.words.join(", "),
+            if p.changes_settings {
+                ", with a form to change settings"
+            } else {
+                ""
+            }
+        );
+    }
+    if let Some(s) = &r.ssdp {
+        t += &format!(
+            "ssdp: answers discovery ({} answers){}\n",
+            s.answers,
+            s.server
+                .as_deref()
+                .map(|x| format!(", server {x:?}"))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(d) = &r.dns_resolver {
+        t += &if d.open {
+            format!(
+                "OPEN RESOLVER: resolves {} for anyone (a tool for reflection attacks)\n",
+                d.name
+            )
+        } else {
+            format!(
+                "dns: answers, but does not resolve for the probe (rcode {})\n",
+                d.rcode
+            )
+        };
+    }
+    if let Some(b) = &r.brute_force {
+        t += &format!("brute force on {}/{}: ", b.service, b.port);
+        t += &match &b.protection {
+            _ if b.accepted_wrong_password => "ACCEPTS A WRONG PASSWORD\n".to_string(),
+            Protection::Lockout { after } => format!("locked out after {after} wrong passwords\n"),
+            Protection::GrowingDelay { first_s, last_s } => {
+                format!("delay grows from {first_s:.2} s to {last_s:.2} s\n")
+            }
+            Protection::None { per_attempt_s } => format!(
+                "NO PROTECTION: {} wrong passwords answered at {per_attempt_s:.2} s each, no lockout\n",
+                b.attempts.len()
+            ),
+            Protection::Unknown => "could not be judged\n".to_string(),
+        };
+    }
+    for n in &r.notes {
+        t += &format!("note: {n}\n");
+    }
+    out(&t)?;
+    Ok(findings.then_some(Findings))
 }
