@@ -6,16 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
-need=()
-command -v nft >/dev/null 2>&1 || need+=(nftables)
-command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
-dpkg -s libssl-dev >/dev/null 2>&1 || need+=(libssl-dev)
-[ -f /usr/share/ieee-data/oui.csv ] || need+=(ieee-data)
-dpkg -s libpcap-dev >/dev/null 2>&1 || need+=(libpcap-dev)
-if [ ${#need[@]} -gt 0 ]; then
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+. scripts/lib/packages.sh
+need_packages nft:nftables ip:iproute2 pkg-config:pkg-config dpkg:libssl-dev dpkg:libpcap-dev \
+  dpkg:libssh2-1-dev /usr/share/ieee-data/oui.csv:ieee-data openssl:openssl
+if ! busybox --list 2>/dev/null | grep -qx telnetd; then
+  need_packages dpkg:busybox-static
 fi
 cargo build --release -q
 W=target/release/warden

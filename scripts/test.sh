@@ -7,21 +7,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
-
-need=()
-command -v nft >/dev/null 2>&1 || need+=(nftables)
-command -v ip >/dev/null 2>&1 || need+=(iproute2)
-command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
-command -v tshark >/dev/null 2>&1 || need+=(tshark)
-dpkg -s libssl-dev >/dev/null 2>&1 || need+=(libssl-dev)
-[ -f /usr/share/ieee-data/oui.csv ] || need+=(ieee-data)
-dpkg -s libpcap-dev >/dev/null 2>&1 || need+=(libpcap-dev)
-command -v python3 >/dev/null 2>&1 || need+=(python3)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "== installing ${need[*]}"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+. scripts/lib/packages.sh
+# Build: nftables, libpcap, OpenSSL, libssh2, the OUI registry. Tests: tshark
+# (the reference for the traffic engine), and the real servers the probe is
+# tested against (BusyBox telnetd, OpenSSH, dnsmasq, OpenSSL), rsvg-convert
+# and zbarimg for the label.
+need_packages nft:nftables ip:iproute2 pkg-config:pkg-config tshark:tshark \
+  dpkg:libssl-dev dpkg:libpcap-dev dpkg:libssh2-1-dev /usr/share/ieee-data/oui.csv:ieee-data \
+  python3:python3 openssl:openssl /usr/sbin/sshd:openssh-server dnsmasq:dnsmasq-base \
+  rsvg-convert:librsvg2-bin zbarimg:zbar-tools ssh-keygen:openssh-client
+if ! busybox --list 2>/dev/null | grep -qx telnetd; then
+  need_packages dpkg:busybox-static
 fi
 
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
@@ -49,6 +45,9 @@ cp samples/mud/*.p7s fuzz/corpus/mud_signature/
 cp samples/context.toml fuzz/corpus/context_toml/
 mkdir -p fuzz/corpus/assess_declaration
 cp samples/declarations/*.toml fuzz/corpus/assess_declaration/
+mkdir -p fuzz/corpus/probe_answers fuzz/corpus/assess_inputs
+cp crates/warden-probe/data/*.csv fuzz/corpus/probe_answers/
+cp samples/policies/*.toml fuzz/corpus/assess_inputs/
 if [ -d ../shared/corpus/pcap ]; then
   # Small captures only: the fuzzer mutates them many times a second.
   find ../shared/corpus/pcap -type f \( -name '*.pcap' -o -name '*.pcapng' \) -size -64k \

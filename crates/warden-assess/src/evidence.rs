@@ -79,3 +79,218 @@ pub fn from_report(report: &Value, device: &str, d: &Declaration) -> Result<Vec<
     }
     Ok(out)
 }
+
+/// Evidence from a `warden probe --json` report, as findings:
+///
+/// - a default credential accepted on any service: 5.1-1 not met; services
+///   that refused every pair they answered: 5.1-1 met;
+/// - a login dialogue over Telnet, FTP or plain HTTP, TLS older than 1.2, or
+///   a weak certificate (short key, SHA-1/MD5, expired): 5.5-1 not met; TLS
+///   1.2+ only with a sound certificate: 5.5-1 met;
+/// - a login service that answered wrong passwords at an even pace without
+///   locking out (or took a wrong one): 5.1-5 not met; lockout or growing
+///   delay: 5.1-5 met;
+/// - an administration page served without login: 5.5-4 not met, and 5.5-5
+///   too when it holds a form that changes settings;
+/// - an open TCP port, an SSDP answer (udp/1900) or a DNS answer (udp/53)
+///   that no declared interface lists: 5.6-1 not met; one it lists: met.
+pub fn from_probe(probe: &Value, d: &Declaration) -> Result<Vec<Finding>, String> {
+    let open = probe["open"]
+        .as_array()
+        .ok_or("the probe report has no `open` array (is it `warden probe --json` output?)")?;
+    let mut out = Vec::new();
+    let mut push = |provision: &str, met: bool, detail: String| {
+        out.push(Finding {
+            provision: provision.into(),
+            met,
+            source: "probe".into(),
+            detail,
+        })
+    };
+    for c in probe["credentials"].as_array().into_iter().flatten() {
+        let service = c["service"].as_str().unwrap_or("?");
+        let port = c["port"].as_u64().unwrap_or(0);
+        let tried = c["tried"].as_u64().unwrap_or(0);
+        if tried == 0 {
+            continue;
+        }
+        match c["accepted"].as_object() {
+            Some(a) => push(
+                "5.1-1",
+                false,
+                format!(
+                    "{service}/{port} accepted the default credential {} / {} (from the {} list)",
+                    a["user"].as_str().unwrap_or("?"),
+                    a["password"].as_str().unwrap_or("?"),
+                    a["list"].as_str().unwrap_or("?")
+                ),
+            ),
+            None => push(
+                "5.1-1",
+                true,
+                format!("{service}/{port} refused all {tried} default credentials tried"),
+            ),
+        }
+        if matches!(service, "telnet" | "ftp" | "http-basic" | "http-form") {
+            push(
+                "5.5-1",
+                false,
+                format!("{service}/{port} takes a username and password in cleartext"),
+            );
+        }
+    }
+    for t in probe["tls"].as_array().into_iter().flatten() {
+        let port = t["port"].as_u64().unwrap_or(0);
+        let legacy: Vec<&str> = t["legacy_versions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let weak: Vec<&str> = t["certificate"]["weaknesses"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let accepted = t["versions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|v| v["accepted"] == true);
+        if !legacy.is_empty() {
+            push(
+                "5.5-1",
+                false,
+                format!(
+                    "tls/{port} accepts {}, which are deprecated (RFC 8996)",
+                    legacy.join(" and ")
+                ),
+            );
+        }
+        if !weak.is_empty() {
+            push(
+                "5.5-1",
+                false,
+                format!("tls/{port} certificate: {}", weak.join(", ")),
+            );
+        }
+        if accepted && legacy.is_empty() && weak.is_empty() {
+            push(
+                "5.5-1",
+                true,
+                format!("tls/{port} accepts only TLS 1.2 or newer, with a sound certificate"),
+            );
+        }
+    }
+    let b = &probe["brute_force"];
+    if b.is_object() {
+        let svc = format!(
+            "{}/{}",
+            b["service"].as_str().unwrap_or("?"),
+            b["port"].as_u64().unwrap_or(0)
+        );
+        let n = b["attempts"].as_array().map(Vec::len).unwrap_or(0);
+        if b["accepted_wrong_password"] == true {
+            push("5.1-5", false, format!("{svc} accepted a wrong password"));
+        } else {
+            match b["protection"]["kind"].as_str() {
+                Some("none") => push(
+                    "5.1-5",
+                    false,
+                    format!(
+                        "{svc} answered {n} wrong passwords in a row at {:.2} s each, without lockout or growing delay",
+                        b["protection"]["per_attempt_s"].as_f64().unwrap_or(0.0)
+                    ),
+                ),
+                Some("lockout") => push(
+                    "5.1-5",
+                    true,
+                    format!(
+                        "{svc} stopped answering after {} wrong passwords",
+                        b["protection"]["after"].as_u64().unwrap_or(0)
+                    ),
+                ),
+                Some("growing-delay") => push(
+                    "5.1-5",
+                    true,
+                    format!(
+                        "{svc} slowed from {:.2} s to {:.2} s per wrong password",
+                        b["protection"]["first_s"].as_f64().unwrap_or(0.0),
+                        b["protection"]["last_s"].as_f64().unwrap_or(0.0)
+                    ),
+                ),
+                _ => {}
+            }
+        }
+    }
+    for a in probe["open_admin_pages"].as_array().into_iter().flatten() {
+        let at = format!(
+            "http/{}{}",
+            a["port"].as_u64().unwrap_or(0),
+            a["path"].as_str().unwrap_or("/")
+        );
+        push(
+            "5.5-4",
+            false,
+            format!("{at} shows an administration page without any login"),
+        );
+        if a["changes_settings"] == true {
+            push(
+                "5.5-5",
+                false,
+                format!("{at} offers a form that changes settings without any login"),
+            );
+        }
+    }
+    let declared = |proto: &str, port: u16| {
+        d.interfaces.iter().any(|i| {
+            i.port == Some(port)
+                && i.protocol
+                    .as_deref()
+                    .is_none_or(|p| p.eq_ignore_ascii_case(proto))
+        })
+    };
+    let mut exposed: Vec<(String, u16, String)> = open
+        .iter()
+        .filter_map(|p| {
+            let port = p["port"].as_u64()? as u16;
+            let what = p["service"]
+                .as_str()
+                .unwrap_or("unknown service")
+                .to_string();
+            Some(("tcp".to_string(), port, what))
+        })
+        .collect();
+    if probe["ssdp"].is_object() {
+        exposed.push(("udp".into(), 1900, "SSDP (UPnP discovery)".into()));
+    }
+    if probe["dns_resolver"].is_object() {
+        let open = probe["dns_resolver"]["open"] == true;
+        exposed.push((
+            "udp".into(),
+            53,
+            if open {
+                "DNS, resolving for anyone (an open resolver)".into()
+            } else {
+                "DNS".into()
+            },
+        ));
+    }
+    for (proto, port, what) in exposed {
+        if declared(&proto, port) {
+            push(
+                "5.6-1",
+                true,
+                format!("{proto}/{port} ({what}) is open, and the declaration lists it"),
+            );
+        } else {
+            push(
+                "5.6-1",
+                false,
+                format!("{proto}/{port} ({what}) is open, but no declared interface uses it"),
+            );
+        }
+    }
+    Ok(out)
+}

@@ -19,12 +19,20 @@
 //! the declaration, functional on evidence from the device, evidence
 //! winning) and a result per regime.
 //!
-//! Not here yet (issue 6, open): `warden probe`, the label, HTML and OSCAL
-//! assessment-results reports, procurement policies.
+//! From an assessment: the consumer [`label`] (a level, the support
+//! period, a QR code to the report, as SVG), the [`html`] report that leads
+//! with plain language, OSCAL assessment results ([`oscal`]), and
+//! procurement [`policy`] checks.
+//!
+//! Not here: lab evidence (physical interfaces, secure boot, source code
+//! review); regimes say so in each row's `needs`.
 
 pub mod declaration;
 pub mod evidence;
+pub mod html;
+pub mod label;
 pub mod oscal;
+pub mod policy;
 pub mod verdict;
 
 use serde::{Deserialize, Serialize};

@@ -97,3 +97,110 @@ pub fn catalog(c: &Catalog, last_modified: &str) -> Value {
         }
     })
 }
+
+/// An assessment as an OSCAL 1.0.6 assessment-results document.
+///
+/// One result; one finding per provision, targeting the control of
+/// warden's OSCAL catalog (`objective-id` = the control id). OSCAL knows
+/// only `satisfied` and `not-satisfied`, so: PASS is satisfied (reason
+/// `pass`); FAIL is not-satisfied (`fail`); NOT APPLICABLE is satisfied
+/// (`other`) and INCONCLUSIVE not-satisfied (`other`), each with warden's
+/// own verdict as a property and in the remarks, so nothing is lost. Every
+/// piece of evidence is an observation (EXAMINE for the declaration, TEST
+/// for the probe and traffic), linked from the findings it supports.
+/// `at` is RFC 3339 (the assessment's time when it has one).
+pub fn assessment_results(a: &crate::verdict::Assessment, at: &str) -> Value {
+    use crate::verdict::Verdict;
+    const NS_W: &str = "https://warden.example/ns/en303645";
+    let key = format!("{} {} {} {at}", a.manufacturer, a.model, a.catalog);
+    let mut observations = Vec::new();
+    let mut findings = Vec::new();
+    for p in &a.provisions {
+        let mut related = Vec::new();
+        for (i, e) in p.evidence.iter().enumerate() {
+            let (source, text) = e.split_once(": ").unwrap_or(("evidence", e));
+            let uuid = id_uuid(&format!("{key} obs {} {i}", p.id));
+            observations.push(json!({
+                "uuid": uuid,
+                "title": format!("{} evidence for {}", source, p.id),
+                "description": text,
+                "methods": [if source == "declaration" { "EXAMINE" } else { "TEST" }],
+                "props": [{"name": "source", "ns": NS_W, "value": source}],
+                "collected": at
+            }));
+            related.push(json!({"observation-uuid": uuid}));
+        }
+        let (state, reason) = match p.verdict {
+            Verdict::Pass => ("satisfied", "pass"),
+            Verdict::Fail => ("not-satisfied", "fail"),
+            Verdict::NotApplicable => ("satisfied", "other"),
+            Verdict::Inconclusive => ("not-satisfied", "other"),
+        };
+        let verdict = match p.verdict {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+            Verdict::NotApplicable => "NOT_APPLICABLE",
+            Verdict::Inconclusive => "INCONCLUSIVE",
+        };
+        let mut f = json!({
+            "uuid": id_uuid(&format!("{key} finding {}", p.id)),
+            "title": format!("{} {}", p.id, p.title),
+            "description": if p.reasons.is_empty() { verdict.to_string() } else { p.reasons.join(" ") },
+            "props": [{"name": "verdict", "ns": NS_W, "value": verdict}],
+            "target": {
+                "type": "objective-id",
+                "target-id": control_id(&p.id),
+                "status": {"state": state, "reason": reason},
+                "remarks": format!("warden verdict: {verdict}")
+            }
+        });
+        if !related.is_empty() {
+            f["related-observations"] = Value::Array(related);
+        }
+        findings.push(f);
+    }
+    let mut result = json!({
+        "uuid": id_uuid(&format!("{key} result")),
+        "title": format!("{} {} against {}", a.manufacturer, a.model, a.catalog),
+        "description": format!(
+            "Conceptual checks of the manufacturer's declaration and functional checks of evidence from the device ({}). Label level {} of 3 ({}).",
+            if a.evidence_sources.is_empty() { "none".to_string() } else { a.evidence_sources.join(", ") },
+            a.label.level,
+            a.label.name
+        ),
+        "start": at,
+        "props": [
+            {"name": "label-level", "ns": NS_W, "value": a.label.level.to_string()}
+        ],
+        "reviewed-controls": {
+            "control-selections": [{
+                "include-controls": a.provisions.iter().map(|p| json!({"control-id": control_id(&p.id)})).collect::<Vec<_>>()
+            }]
+        },
+        "findings": findings
+    });
+    if !observations.is_empty() {
+        result["observations"] = Value::Array(observations);
+    }
+    if let Some(s) = &a.support_period_end {
+        if let Some(props) = result["props"].as_array_mut() {
+            props.push(json!({"name": "support-period-end", "ns": NS_W, "value": s}));
+        }
+    }
+    json!({
+        "assessment-results": {
+            "uuid": id_uuid(&format!("{key} assessment-results")),
+            "metadata": {
+                "title": format!("Security assessment: {} {}", a.manufacturer, a.model),
+                "last-modified": at,
+                "version": "1",
+                "oscal-version": "1.0.6"
+            },
+            "import-ap": {
+                "href": "warden-en303645-method",
+                "remarks": "warden's fixed method: the declaration examined, the device probed and its traffic analysed; the controls are those of the catalog from `warden standards catalog --oscal`."
+            },
+            "results": [result]
+        }
+    })
+}

@@ -42,7 +42,7 @@ pub struct Finding {
     pub detail: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProvisionResult {
     pub id: String,
     pub status: Status,
@@ -53,7 +53,7 @@ pub struct ProvisionResult {
     pub evidence: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RegimeOutcome {
     Satisfied,
@@ -63,7 +63,7 @@ pub enum RegimeOutcome {
     PolicyAlignment,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RowResult {
     pub id: String,
     pub title: String,
@@ -74,7 +74,7 @@ pub struct RowResult {
     pub needs: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RegimeResult {
     pub regime: String,
     pub name: String,
@@ -85,12 +85,25 @@ pub struct RegimeResult {
     pub level: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Assessment {
     pub manufacturer: String,
     pub model: String,
+    #[serde(default)]
+    pub firmware: Option<String>,
     pub catalog: String,
+    /// When the assessment was made (RFC 3339); set by the caller, who owns the clock.
+    #[serde(default)]
+    pub assessed_at: Option<String>,
     pub support_period_end: Option<String>,
+    #[serde(default)]
+    pub mud_url: Option<String>,
+    #[serde(default)]
+    pub mud_signed: Option<bool>,
+    /// Where the functional evidence came from ("probe", "traffic").
+    #[serde(default)]
+    pub evidence_sources: Vec<String>,
+    pub label: crate::label::Level,
     pub provisions: Vec<ProvisionResult>,
     pub regimes: Vec<RegimeResult>,
 }
@@ -328,11 +341,20 @@ pub fn assess(
             level: level.flatten(),
         });
     }
+    let mut evidence_sources: Vec<String> = findings.iter().map(|f| f.source.clone()).collect();
+    evidence_sources.sort();
+    evidence_sources.dedup();
     Assessment {
         manufacturer: d.product.manufacturer.clone(),
         model: d.product.model.clone(),
+        firmware: d.product.firmware.clone(),
         catalog: format!("{} {}", catalog.standard, catalog.version),
+        assessed_at: None,
         support_period_end: d.product.support_period_end.clone(),
+        mud_url: d.product.mud_url.clone(),
+        mud_signed: d.product.mud_signed,
+        label: crate::label::level(&provisions, &evidence_sources),
+        evidence_sources,
         provisions,
         regimes,
     }

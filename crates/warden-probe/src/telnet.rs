@@ -121,10 +121,14 @@ pub fn attempt(scope: &Scope, addr: SocketAddr, c: &Credential, timeout: Duratio
             contains_any(b, &["password:"]) || ends_like_prompt(b)
         });
         if !contains_any(&text, &["password:"]) {
-            if ends_like_prompt(&text) && !contains_any(&text, &FAILURES) {
+            if contains_any(&text, &FAILURES) {
+                return Attempt::Rejected;
+            }
+            if ends_like_prompt(&text) {
+                // No password asked at all.
                 return confirm(&mut s, &mut filter, timeout);
             }
-            return Attempt::Rejected;
+            return Attempt::Error("no password prompt after the username".into());
         }
     }
     if s.write_all(format!("{}\r\n", c.password).as_bytes())

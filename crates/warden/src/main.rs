@@ -189,6 +189,42 @@ enum Cmd {
         /// The device in the report (MAC, or address on raw-IP captures).
         #[arg(long)]
         device: Option<String>,
+        /// A `warden probe --json` report of the device.
+        #[arg(long)]
+        probe: Option<PathBuf>,
+        /// Print JSON (the input of `warden policy check`).
+        #[arg(long)]
+        json: bool,
+        /// Also write the assessment as OSCAL 1.0.6 assessment results (JSON).
+        #[arg(long)]
+        oscal: Option<PathBuf>,
+        /// Also write the HTML report (plain language first).
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// Also write the consumer label (SVG).
+        #[arg(long)]
+        label: Option<PathBuf>,
+        /// Where the label's QR code leads (default: the --html file).
+        #[arg(long)]
+        report_url: Option<String>,
+        /// The time of the assessment (RFC 3339; default: now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Procurement and deployment policies, checked against assessments.
+    #[command(subcommand, after_help = EXIT_HELP)]
+    Policy(PolicyCmd),
+}
+
+#[derive(Subcommand)]
+enum PolicyCmd {
+    /// Does an assessment (`warden assess --json`) meet a policy? Exit 1 when not.
+    Check {
+        /// The policy (TOML; examples in samples/policies/).
+        #[arg(long)]
+        policy: PathBuf,
+        /// The assessment, as `warden assess --json` wrote it.
+        assessment: PathBuf,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -428,8 +464,30 @@ fn run(cli: Cli) -> Result<Option<Findings>> {
             declaration,
             report,
             device,
+            probe,
             json,
-        } => assess(&declaration, report.as_deref(), device.as_deref(), json),
+            oscal,
+            html,
+            label,
+            report_url,
+            at,
+        } => assess(&AssessArgs {
+            declaration,
+            report,
+            device,
+            probe,
+            json,
+            oscal,
+            html,
+            label,
+            report_url,
+            at,
+        }),
+        Cmd::Policy(PolicyCmd::Check {
+            policy,
+            assessment,
+            json,
+        }) => policy_check(&policy, &assessment, json),
         Cmd::Mud(m) => match m {
             MudCmd::Validate {
                 files,
@@ -1201,27 +1259,122 @@ fn standards(c: StdCmd) -> Result<Option<Findings>> {
     Ok(None)
 }
 
-fn assess(
-    declaration: &Path,
-    report: Option<&Path>,
-    device: Option<&str>,
-    json_out: bool,
-) -> Result<Option<Findings>> {
+struct AssessArgs {
+    declaration: PathBuf,
+    report: Option<PathBuf>,
+    device: Option<String>,
+    probe: Option<PathBuf>,
+    json: bool,
+    oscal: Option<PathBuf>,
+    html: Option<PathBuf>,
+    label: Option<PathBuf>,
+    report_url: Option<String>,
+    at: Option<String>,
+}
+
+fn read_json(p: &Path) -> Result<serde_json::Value> {
+    serde_json::from_slice(&read(p)?).with_context(|| format!("{} is not JSON", p.display()))
+}
+
+fn write_file(p: &Path, data: &str) -> Result<()> {
+    std::fs::write(p, data).with_context(|| format!("cannot write {}", p.display()))
+}
+
+fn assess(args: &AssessArgs) -> Result<Option<Findings>> {
     use warden_assess::verdict::{RegimeOutcome, Verdict};
     let cat = warden_assess::Catalog::v2_1_1()?;
     let x = warden_assess::crosswalks(&cat)?;
-    let text = judge::read_text(declaration)?;
+    let text = judge::read_text(&args.declaration)?;
     let d = warden_assess::declaration::Declaration::parse(&text, &cat)
-        .with_context(|| declaration.display().to_string())?;
+        .with_context(|| args.declaration.display().to_string())?;
+    let at = match &args.at {
+        Some(t) => {
+            time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                .with_context(|| format!("--at {t:?} is not an RFC 3339 time"))?;
+            t.clone()
+        }
+        None => time::OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+            .format(&time::format_description::well_known::Rfc3339)?,
+    };
     let mut findings = Vec::new();
-    if let (Some(r), Some(dev)) = (report, device) {
-        let v: serde_json::Value = serde_json::from_slice(&read(r)?)
-            .with_context(|| format!("{} is not JSON", r.display()))?;
+    if let (Some(r), Some(dev)) = (&args.report, &args.device) {
+        let v = read_json(r)?;
         findings = warden_assess::evidence::from_report(&v, dev, &d)
             .map_err(|e| anyhow::anyhow!("{}: {e}", r.display()))?;
     }
-    let a = warden_assess::verdict::assess(&cat, &x, &d, &findings);
+    if let Some(p) = &args.probe {
+        let v = read_json(p)?;
+        findings.extend(
+            warden_assess::evidence::from_probe(&v, &d)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+        );
+    }
+    let mut a = warden_assess::verdict::assess(&cat, &x, &d, &findings);
+    a.assessed_at = Some(at.clone());
     let failed = a.provisions.iter().any(|p| p.verdict == Verdict::Fail);
+    if let Some(f) = &args.oscal {
+        let doc = warden_assess::oscal::assessment_results(&a, &at);
+        write_file(f, &format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
+    }
+    let report_url = args.report_url.clone().or_else(|| {
+        args.html.as_ref().map(|h| {
+            let abs = std::path::absolute(h).unwrap_or_else(|_| h.clone());
+            format!("file://{}", abs.display())
+        })
+    });
+    let label_svg = match &report_url {
+        Some(url) => {
+            let regimes = a
+                .regimes
+                .iter()
+                .filter(|r| {
+                    matches!(
+                        r.regime.as_str(),
+                        "uk-psti" | "sg-cls" | "eu-cra" | "us-nist-ir-8425"
+                    )
+                })
+                .map(|r| {
+                    let o = match r.outcome {
+                        RegimeOutcome::Satisfied => "satisfied",
+                        RegimeOutcome::NotSatisfied => "not satisfied",
+                        RegimeOutcome::Undetermined => "undetermined",
+                        RegimeOutcome::PolicyAlignment => "alignment",
+                    };
+                    match &r.level {
+                        Some(l) => format!("{}: level {l}", r.name),
+                        None if r.regime == "sg-cls" => format!("{}: no level", r.name),
+                        None => format!("{}: {o}", r.name),
+                    }
+                })
+                .collect();
+            Some(
+                warden_assess::label::svg(&warden_assess::label::LabelInput {
+                    manufacturer: &a.manufacturer,
+                    model: &a.model,
+                    level: &a.label,
+                    support_period_end: a.support_period_end.as_deref(),
+                    assessed_at: a.assessed_at.as_deref(),
+                    catalog: &a.catalog,
+                    regimes,
+                    report_url: url,
+                })
+                .map_err(|e| anyhow::anyhow!("--report-url: {e}"))?,
+            )
+        }
+        None if args.label.is_some() => {
+            anyhow::bail!("--label needs --report-url or --html (the QR code must lead somewhere)")
+        }
+        None => None,
+    };
+    if let (Some(f), Some(svg)) = (&args.label, &label_svg) {
+        write_file(f, svg)?;
+    }
+    if let Some(f) = &args.html {
+        write_file(f, &warden_assess::html::report(&a, label_svg.as_deref()))?;
+    }
+    let json_out = args.json;
     if json_out {
         out(&format!("{}\n", serde_json::to_string_pretty(&a)?))?;
         return Ok(failed.then_some(Findings));
@@ -1263,12 +1416,59 @@ fn assess(
             .unwrap_or_default();
         t += &format!("  {:<48} {o}{lvl}\n", r.name);
     }
+    t += &format!(
+        "\nLabel: level {} of 3 ({}){}\n",
+        a.label.level,
+        a.label.name,
+        if a.label.tested {
+            ""
+        } else {
+            ", declared only: the device was not tested"
+        }
+    );
     t += "\nFailed provisions:\n";
     for p in a.provisions.iter().filter(|p| p.verdict == Verdict::Fail) {
         t += &format!("  {} {}\n    {}\n", p.id, p.title, p.reasons.join("; "));
     }
     out(&t)?;
     Ok(failed.then_some(Findings))
+}
+
+fn policy_check(policy: &Path, assessment: &Path, json_out: bool) -> Result<Option<Findings>> {
+    let p = warden_assess::policy::Policy::parse(&judge::read_text(policy)?)
+        .with_context(|| policy.display().to_string())?;
+    let a: warden_assess::verdict::Assessment = serde_json::from_slice(&read(assessment)?)
+        .with_context(|| {
+            format!(
+                "{} is not an assessment (`warden assess --json` output)",
+                assessment.display()
+            )
+        })?;
+    let today = time::OffsetDateTime::now_utc()
+        .date()
+        .format(&time::macros::format_description!("[year]-[month]-[day]"))?;
+    let r = warden_assess::policy::check(&p, &a, &today);
+    if json_out {
+        out(&format!("{}\n", serde_json::to_string_pretty(&r)?))?;
+    } else {
+        let mut t = format!(
+            "{} {} {} policy {:?}\n",
+            a.manufacturer,
+            a.model,
+            if r.met { "meets" } else { "does NOT meet" },
+            r.policy
+        );
+        for x in &r.rules {
+            t += &format!(
+                "  [{}] {}: {}\n",
+                if x.met { "ok" } else { "NO" },
+                x.rule,
+                x.detail
+            );
+        }
+        out(&t)?;
+    }
+    Ok((!r.met).then_some(Findings))
 }
 
 struct ProbeArgs {

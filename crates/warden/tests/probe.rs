@@ -97,6 +97,7 @@ fn probe_finds_services_and_refuses_out_of_scope() {
             "127.0.0.1/32",
             "--ports",
             "1-1024,2323,8080",
+            "--scan-only",
             "--json",
         ])
         .output()
