@@ -49,7 +49,14 @@ pub struct ScanOptions {
     /// New connections per second, at most.
     pub rate: u32,
     pub banners: bool,
+    /// Once three ports have answered, wait for a silent port only ten
+    /// times the slowest answer seen (at least 200 ms, at most
+    /// `connect_timeout`), as nmap adapts its timeouts to the round trip.
+    pub adaptive_timeout: bool,
 }
+
+/// The floor of the adaptive connect timeout.
+pub const MIN_ADAPTIVE_TIMEOUT: Duration = Duration::from_millis(200);
 
 impl Default for ScanOptions {
     fn default() -> Self {
@@ -59,6 +66,7 @@ impl Default for ScanOptions {
             parallel: 64,
             rate: 500,
             banners: true,
+            adaptive_timeout: true,
         }
     }
 }
@@ -149,6 +157,16 @@ pub fn scan_tcp(
     let start = Instant::now();
     let workers = o.parallel.clamp(1, 256).min(ports.len().max(1));
     let rate = o.rate.max(1) as f64;
+    // Slowest answer (open or refused) so far, in microseconds, and how many.
+    let slowest = std::sync::atomic::AtomicU64::new(0);
+    let answers = AtomicUsize::new(0);
+    let timeout = || {
+        if !o.adaptive_timeout || answers.load(Ordering::Relaxed) < 3 {
+            return o.connect_timeout;
+        }
+        let t = Duration::from_micros(slowest.load(Ordering::Relaxed).saturating_mul(10));
+        t.clamp(MIN_ADAPTIVE_TIMEOUT.min(o.connect_timeout), o.connect_timeout)
+    };
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| loop {
@@ -159,10 +177,17 @@ pub fn scan_tcp(
                 if let Some(wait) = due.checked_sub(start.elapsed()) {
                     std::thread::sleep(wait);
                 }
+                let t0 = Instant::now();
+                let answered = |t0: Instant| {
+                    let us = t0.elapsed().as_micros().min(u64::MAX as u128) as u64;
+                    slowest.fetch_max(us, Ordering::Relaxed);
+                    answers.fetch_add(1, Ordering::Relaxed);
+                };
                 let (state, banner, service) =
-                    match scope.connect(SocketAddr::new(ip, port), o.connect_timeout) {
+                    match scope.connect(SocketAddr::new(ip, port), timeout()) {
                         Err(_) => break, // cannot happen: checked above
                         Ok(Ok(stream)) => {
+                            answered(t0);
                             let (b, s) = if o.banners {
                                 grab(stream, port, o.banner_timeout)
                             } else {
@@ -171,6 +196,7 @@ pub fn scan_tcp(
                             (PortState::Open, b, s)
                         }
                         Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                            answered(t0);
                             (PortState::Closed, None, None)
                         }
                         Ok(Err(_)) => (PortState::Filtered, None, None),
