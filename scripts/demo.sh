@@ -71,3 +71,53 @@ else
   echo "(skipped: creating a network namespace needs root)"
 fi
 rm -rf "$out"
+
+printf '\n\033[1m== Assurance: EN 303 645 and the regimes around it\033[0m\n'
+step "How UK PSTI maps to EN 303 645 provisions" $W standards crosswalk uk-psti
+step "Assess a hardened plug from its maker's declaration alone (not tested: the label says so)" \
+  sh -c "$W assess --declaration samples/declarations/hardened-plug.toml | head -n 16"
+
+# A weak camera in a network namespace: BusyBox telnetd with a password from
+# Mirai's list and an OpenSSL server that speaks only TLS 1.0/1.1. Probed
+# from a second namespace; everything is removed afterwards.
+lab="wdn-demo-lab-$$" dev="wdn-demo-cam-$$" tmp=$(mktemp -d)
+demo_cleanup() {
+  ip netns pids "$dev" 2>/dev/null | xargs -r kill 2>/dev/null || true
+  ip netns del "$lab" 2>/dev/null || true
+  ip netns del "$dev" 2>/dev/null || true
+  rm -rf "/etc/netns/$dev" "$tmp"
+}
+if [ "$(id -u)" = 0 ] && ip netns add "$lab" 2>/dev/null; then
+  trap demo_cleanup EXIT
+  mkdir -p "/etc/netns/$dev"
+  printf 'root:x:0:0:root:/root:/bin/sh\n' > "/etc/netns/$dev/passwd"
+  printf 'root:%s:19000:0:99999:7:::\n' "$(openssl passwd -6 klv123)" > "/etc/netns/$dev/shadow"
+  printf 'nameserver 127.0.0.1\n' > "/etc/netns/$dev/resolv.conf"
+  ip netns add "$dev"
+  ip link add wdemo$$a netns "$lab" type veth peer name wdemo$$b netns "$dev"
+  ip -n "$lab" addr add 10.215.0.1/24 dev wdemo$$a
+  ip -n "$dev" addr add 10.215.0.2/24 dev wdemo$$b
+  ip -n "$lab" link set wdemo$$a up; ip -n "$dev" link set wdemo$$b up; ip -n "$dev" link set lo up
+  ln -s /bin/busybox "$tmp/login"
+  ip netns exec "$dev" busybox telnetd -F -p 23 -b 10.215.0.2 -l "$tmp/login" >/dev/null 2>&1 &
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/k.pem" -out "$tmp/c.pem" -days 30 -subj /CN=cam.example >/dev/null 2>&1
+  ip netns exec "$dev" openssl s_server -accept 10.215.0.2:443 -cert "$tmp/c.pem" -key "$tmp/k.pem" \
+    -no_tls1_2 -no_tls1_3 -cipher 'DEFAULT:@SECLEVEL=0' -www -quiet >/dev/null 2>&1 &
+  sleep 1
+  step "Probe the weak camera (only 10.215.0.0/24 is allowed; Mirai's passwords, TLS, brute force)" \
+    ip netns exec "$lab" $W probe 10.215.0.2 --allow 10.215.0.0/24 --ports 22,23,80,443,2323,8080 --login-parallel 8 --brute-force 4
+  step "The probe refuses an address outside --allow (nothing is sent)" \
+    ip netns exec "$lab" $W probe 10.215.1.9 --allow 10.215.0.0/24
+  ip netns exec "$lab" $W probe 10.215.0.2 --allow 10.215.0.0/24 --ports 22,23,80,443,2323,8080 --login-parallel 8 --brute-force 4 --json \
+    > "$tmp/probe.json" 2>/dev/null || true
+  mkdir -p target/demo
+  step "Assess it: the maker claims everything; the probe shows otherwise" \
+    sh -c "$W assess --declaration samples/declarations/weak-camera.toml --probe '$tmp/probe.json' \
+      --html target/demo/weak-camera.html --label target/demo/weak-camera.svg --oscal target/demo/weak-camera.oscal.json \
+      --json > target/demo/weak-camera.json; $W assess --declaration samples/declarations/weak-camera.toml --probe '$tmp/probe.json' | sed -n '/^Regimes/,\$p'"
+  step "Would a hospital buy it? (samples/policies/healthcare.toml)" \
+    $W policy check --policy samples/policies/healthcare.toml target/demo/weak-camera.json
+  echo "The report, label and OSCAL results are in target/demo/ (weak-camera.html, .svg, .oscal.json)."
+else
+  echo "(probe demo skipped: it needs root to make network namespaces)"
+fi

@@ -128,6 +128,8 @@ pub fn check(p: &Policy, a: &Assessment, today: &str) -> PolicyResult {
             met: !sel.is_empty() && bad.is_empty(),
             detail: if sel.is_empty() {
                 format!("no provision {want} in {}", a.catalog)
+            } else if bad.is_empty() && sel.len() == 1 {
+                format!("{want} passes or does not apply")
             } else if bad.is_empty() {
                 format!(
                     "all {} provisions of {want} pass or do not apply",

@@ -3,8 +3,9 @@
 //! device whose evidence contradicts its declaration fails 5.1-1, 5.5-1 and
 //! 5.6-1, UK PSTI and every CLS level; a hardened, honest one passes them.
 //!
-//! The findings here are written by the test in the form `warden probe`
-//! will produce; the probe itself is not built yet (issue 6 stays open).
+//! The findings here are written by the test, so that the verdict rules are
+//! checked on their own; `crates/warden/tests/assurance_lab.rs` runs the
+//! same judgement on a real probe of real servers.
 
 use std::path::PathBuf;
 use warden_assess::declaration::Declaration;

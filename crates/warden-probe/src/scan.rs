@@ -165,7 +165,10 @@ pub fn scan_tcp(
             return o.connect_timeout;
         }
         let t = Duration::from_micros(slowest.load(Ordering::Relaxed).saturating_mul(10));
-        t.clamp(MIN_ADAPTIVE_TIMEOUT.min(o.connect_timeout), o.connect_timeout)
+        t.clamp(
+            MIN_ADAPTIVE_TIMEOUT.min(o.connect_timeout),
+            o.connect_timeout,
+        )
     };
     std::thread::scope(|s| {
         for _ in 0..workers {
