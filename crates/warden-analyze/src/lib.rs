@@ -740,6 +740,11 @@ impl<S: Sink> Analyzer<S> {
     }
 
     /// The report, and the sink with everything it was handed.
+    /// The sink, while packets are still coming (a daemon drains it).
+    pub fn sink_mut(&mut self) -> &mut S {
+        &mut self.sink
+    }
+
     pub fn finish_with_sink(mut self) -> (Report, S) {
         let counters = self.flows.counters;
         let table = std::mem::replace(&mut self.flows, FlowTable::new(Limits::default()));

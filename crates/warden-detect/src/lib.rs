@@ -319,6 +319,12 @@ impl Engine {
         profile::generate(device, self.device_flows(device), &self.bindings, ctx, opts)
     }
 
+    /// The detections made so far and not yet taken, as they come (a
+    /// daemon's view; `finish` deduplicates what is left into alerts).
+    pub fn take_detections(&mut self) -> Vec<Detection> {
+        std::mem::take(&mut self.pending)
+    }
+
     pub fn finish(mut self) -> Findings {
         let bindings = &self.bindings;
         let mut out = Vec::new();

@@ -156,7 +156,7 @@ pub fn check_service(
                         Attempt::Error(e) => {
                             errors.fetch_add(1, Ordering::Relaxed);
                             let n = consecutive_errors.fetch_add(1, Ordering::Relaxed) + 1;
-                            if n >= 3 + parallel {
+                            if n >= 3 + 2 * parallel {
                                 stop.store(true, Ordering::Relaxed);
                                 if let Ok(mut m) = note.lock() {
                                     m.get_or_insert_with(|| {
@@ -225,7 +225,7 @@ mod tests {
         assert!(r.tried < creds.len());
         let r = check_service("t", 1, &creds, 2, &|_| Attempt::Error("closed".into()));
         assert!(r.accepted.is_none());
-        assert!(r.errors <= 8, "{}", r.errors);
+        assert!(r.errors <= 10, "{}", r.errors);
         assert!(r.note.unwrap().contains("closed"));
         let r = check_service("t", 1, &creds, 3, &|_| Attempt::Rejected);
         assert_eq!(r.tried, creds.len());

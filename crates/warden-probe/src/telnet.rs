@@ -116,7 +116,7 @@ pub fn attempt(scope: &Scope, addr: SocketAddr, c: &Credential, timeout: Duratio
             return Attempt::Error("closed after the login prompt".into());
         }
         text.clear();
-        let deadline = Instant::now() + timeout * 2;
+        let deadline = Instant::now() + timeout * 4;
         read_until(&mut s, &mut text, deadline, 16 << 10, &mut filter, &|b| {
             contains_any(b, &["password:"]) || ends_like_prompt(b)
         });
@@ -138,7 +138,7 @@ pub fn attempt(scope: &Scope, addr: SocketAddr, c: &Credential, timeout: Duratio
     }
     text.clear();
     // A refusal often comes only after a delay (busybox: 3 s).
-    let deadline = Instant::now() + timeout * 2 + Duration::from_secs(3);
+    let deadline = Instant::now() + timeout * 4 + Duration::from_secs(3);
     read_until(&mut s, &mut text, deadline, 64 << 10, &mut filter, &|b| {
         contains_any(b, &FAILURES) || ends_like_prompt(b)
     });
@@ -156,7 +156,7 @@ fn confirm(s: &mut TcpStream, filter: &mut crate::io::Filter, timeout: Duration)
         return Attempt::Rejected;
     }
     let mut text = Vec::new();
-    let deadline = Instant::now() + timeout * 2;
+    let deadline = Instant::now() + timeout * 4;
     let ok = read_until(s, &mut text, deadline, 64 << 10, filter, &|b| {
         contains_any(b, &["warden-probe-42"]) || contains_any(b, &FAILURES)
     });

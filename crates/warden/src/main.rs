@@ -211,6 +211,15 @@ enum Cmd {
         #[arg(long)]
         at: Option<String>,
     },
+    /// The gateway daemon: learns devices (DHCP option 161), fetches and
+    /// verifies their MUD files, enforces them with nftables, watches for
+    /// compromise, quarantines, and serves its REST API and remediation page.
+    #[command(after_help = EXIT_HELP)]
+    Gateway {
+        /// The configuration (TOML; see crates/warden-gateway/src/config.rs).
+        #[arg(long)]
+        config: PathBuf,
+    },
     /// Procurement and deployment policies, checked against assessments.
     #[command(subcommand, after_help = EXIT_HELP)]
     Policy(PolicyCmd),
@@ -257,6 +266,29 @@ enum StdCmd {
 
 #[derive(Subcommand)]
 enum MudCmd {
+    /// Fetch a MUD file as the gateway does (HTTPS only, size, time and
+    /// redirect limits, no private addresses), validate it and verify its
+    /// signature. Exit 1 when it is refused or would not be applied.
+    #[command(after_help = EXIT_HELP)]
+    Fetch {
+        /// The MUD URL (https).
+        url: String,
+        /// Extra roots for HTTPS (PEM), beside the system's.
+        #[arg(long)]
+        https_root: Vec<PathBuf>,
+        /// Roots for MUD signatures (PEM).
+        #[arg(long)]
+        trust: Vec<PathBuf>,
+        /// Allow private, loopback and link-local addresses.
+        #[arg(long)]
+        allow_private: bool,
+        /// require | warn | off
+        #[arg(long, default_value = "require")]
+        signature: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Validate MUD files; every problem is reported with its JSON pointer.
     #[command(after_help = EXIT_HELP)]
     Validate {
@@ -483,6 +515,13 @@ fn run(cli: Cli) -> Result<Option<Findings>> {
             report_url,
             at,
         }),
+        Cmd::Gateway { config } => {
+            let text = judge::read_text(&config)?;
+            let cfg = warden_gateway::config::Config::parse(&text)
+                .with_context(|| config.display().to_string())?;
+            warden_gateway::run_blocking(cfg).map_err(|e| anyhow::anyhow!("gateway: {e}"))?;
+            Ok(None)
+        }
         Cmd::Policy(PolicyCmd::Check {
             policy,
             assessment,
@@ -509,6 +548,14 @@ fn run(cli: Cli) -> Result<Option<Findings>> {
                 at,
                 json,
             } => verify(&file, &signature, &trust, at.as_deref(), json),
+            MudCmd::Fetch {
+                url,
+                https_root,
+                trust,
+                allow_private,
+                signature,
+                json,
+            } => mud_fetch(&url, https_root, trust, allow_private, &signature, json),
         },
     }
 }
@@ -1669,4 +1716,66 @@ fn probe(a: &ProbeArgs) -> Result<Option<Findings>> {
     }
     out(&t)?;
     Ok(findings.then_some(Findings))
+}
+
+fn mud_fetch(
+    url: &str,
+    https_roots: Vec<PathBuf>,
+    trust: Vec<PathBuf>,
+    allow_private: bool,
+    signature: &str,
+    json_out: bool,
+) -> Result<Option<Findings>> {
+    use warden_gateway::config::{MudConfig, SignaturePolicy};
+    use warden_gateway::fetch::SignatureStatus;
+    let policy = match signature {
+        "require" => SignaturePolicy::Require,
+        "warn" => SignaturePolicy::Warn,
+        "off" => SignaturePolicy::Off,
+        s => anyhow::bail!("--signature {s:?}: require, warn or off"),
+    };
+    let cfg = MudConfig {
+        signature: policy,
+        trust,
+        https_roots,
+        allow_private,
+        ..Default::default()
+    };
+    let r = warden_gateway::fetch_blocking(&cfg, url, warden_gateway::now())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (ok, v) = match &r {
+        Err(e) => (
+            false,
+            json!({"url": url, "outcome": "refused", "error": e.to_string()}),
+        ),
+        Ok(f) => {
+            let applied = matches!(f.signature, SignatureStatus::Verified { .. })
+                || policy != SignaturePolicy::Require;
+            (
+                applied,
+                json!({"url": url, "outcome": if applied { "ok" } else { "signature-failed" },
+                       "http_status": f.http_status, "bytes": f.body.len(), "sha256": f.sha256,
+                       "signature": f.signature, "cache_seconds": f.cache_seconds}),
+            )
+        }
+    };
+    if json_out {
+        out(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
+    } else {
+        out(&match &r {
+            Err(e) => format!("{url}: REFUSED: {e}\n"),
+            Ok(f) => format!(
+                "{url}: fetched ({} bytes, sha256 {}), valid MUD; signature {}{}\n",
+                f.body.len(),
+                f.sha256,
+                f.signature.name(),
+                match &f.signature {
+                    SignatureStatus::Verified { signer } => format!(" by {signer}"),
+                    SignatureStatus::Failed { reason } => format!(": {reason}"),
+                    _ => String::new(),
+                }
+            ),
+        })?;
+    }
+    Ok((!ok).then_some(Findings))
 }

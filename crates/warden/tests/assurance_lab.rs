@@ -472,6 +472,11 @@ fn weak() {
             .find(|c| c["service"] == svc)
             .unwrap_or_else(|| panic!("no {svc} check: {r:#}"));
         let a = &c["accepted"];
+        assert!(
+            a.is_object(),
+            "{svc}: nothing accepted: {c:#}\n{}",
+            lab.logs()
+        );
         (
             a["user"].as_str().unwrap_or("-").into(),
             a["password"].as_str().unwrap_or("-").into(),

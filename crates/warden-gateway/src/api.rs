@@ -1,0 +1,295 @@
+//! The REST API (LAN side) and the remediation page.
+//!
+//! Every `/api/v1` route but the OpenAPI document needs `Authorization:
+//! Bearer TOKEN`. There is no default credential: the token is 32 random
+//! bytes made at first start and kept in STATE-DIR/api-token, mode 0600.
+//! The API is plain HTTP on the address it is given (keep it on the LAN
+//! side); `openapi.json` documents every route and answer.
+
+use crate::core::{Core, State};
+use axum::extract::{ConnectInfo, Path, Query, State as AxState};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use warden_mud::MacAddr;
+use warden_store::Store;
+
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
+#[derive(Clone)]
+pub struct Api {
+    pub core: Arc<Mutex<Core>>,
+    pub token: Arc<String>,
+    pub now: fn() -> i64,
+}
+
+/// Reads the token, or makes one (mode 0600) at first start.
+pub fn token(dir: &std::path::Path) -> Result<String, String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let p = dir.join("api-token");
+    if let Ok(t) = std::fs::read_to_string(&p) {
+        let t = t.trim().to_string();
+        if t.len() >= 32 {
+            return Ok(t);
+        }
+    }
+    let mut b = [0u8; 32];
+    getrandom::getrandom(&mut b).map_err(|e| format!("random token: {e}"))?;
+    let t: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    let _ = std::fs::remove_file(&p);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&p)
+        .map_err(|e| format!("{}: {e}", p.display()))?;
+    f.write_all(t.as_bytes()).map_err(|e| e.to_string())?;
+    f.sync_all().map_err(|e| e.to_string())?;
+    Ok(t)
+}
+
+fn err(code: StatusCode, msg: &str) -> Response {
+    (code, Json(json!({"error": msg}))).into_response()
+}
+
+fn authorized(api: &Api, h: &HeaderMap) -> bool {
+    let Some(v) = h.get("authorization").and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let Some(t) = v.strip_prefix("Bearer ") else {
+        return false;
+    };
+    // Constant-time comparison.
+    let (a, b) = (t.as_bytes(), api.token.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+macro_rules! guard {
+    ($api:expr, $h:expr) => {
+        if !authorized(&$api, &$h) {
+            return err(StatusCode::UNAUTHORIZED, "a valid `Authorization: Bearer TOKEN` header is needed (the token is in the state directory's api-token file)");
+        }
+    };
+}
+
+fn device_json(c: &Core, d: &crate::core::Dev) -> Value {
+    let policy = c
+        .store
+        .policies()
+        .ok()
+        .and_then(|ps| ps.into_iter().find(|p| p.mac == d.mac.to_string()));
+    json!({
+        "mac": d.mac.to_string(),
+        "addresses": d.addresses.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+        "mud_url": d.mud_url,
+        "hostname": d.hostname,
+        "vendor_class": d.vendor_class,
+        "state": d.state.name(),
+        "quarantine_reason": match &d.state { State::Quarantined { reason, .. } => Some(reason.clone()), _ => None },
+        "policy": policy.map(|p| p.kind),
+        "first_seen": d.first_seen,
+        "last_seen": d.last_seen,
+    })
+}
+
+async fn devices(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
+    guard!(api, h);
+    let c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+    Json(Value::Array(
+        c.devices.values().map(|d| device_json(&c, d)).collect(),
+    ))
+    .into_response()
+}
+
+fn bad_mac(s: &str) -> Response {
+    err(
+        StatusCode::BAD_REQUEST,
+        &format!("`{s}` is not a MAC address"),
+    )
+}
+
+async fn device(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<String>) -> Response {
+    guard!(api, h);
+    let Some(mac) = MacAddr::parse(&mac) else {
+        return bad_mac(&mac);
+    };
+    let c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+    match c.devices.get(&mac) {
+        Some(d) => {
+            let mut v = device_json(&c, d);
+            v["events"] = json!(c
+                .store
+                .events(Some(&mac.to_string()), 50)
+                .unwrap_or_default());
+            v["flows"] = json!(c.store.flow_summaries(&mac.to_string()).unwrap_or_default());
+            Json(v).into_response()
+        }
+        None => err(StatusCode::NOT_FOUND, "no such device"),
+    }
+}
+
+#[derive(Deserialize)]
+struct Limit {
+    limit: Option<usize>,
+}
+
+async fn mud_files(AxState(api): AxState<Api>, h: HeaderMap, Query(q): Query<Limit>) -> Response {
+    guard!(api, h);
+    let c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+    let rows = c
+        .store
+        .fetches(None, q.limit.unwrap_or(100).min(1000))
+        .unwrap_or_default();
+    Json(Value::Array(
+        rows.into_iter()
+            .map(|f| {
+                json!({
+                    "url": f.url, "ts": f.ts, "outcome": f.outcome, "error": f.error,
+                    "http_status": f.http_status, "sha256": f.sha256, "signature": f.signature,
+                    "signer": f.signer, "valid_until": f.valid_until
+                })
+            })
+            .collect(),
+    ))
+    .into_response()
+}
+
+async fn policies(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
+    guard!(api, h);
+    let c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+    Json(json!({
+        "ruleset_sha256": c.applied_sha,
+        "policies": c.store.policies().unwrap_or_default(),
+    }))
+    .into_response()
+}
+
+async fn alerts(AxState(api): AxState<Api>, h: HeaderMap, Query(q): Query<Limit>) -> Response {
+    guard!(api, h);
+    let c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+    Json(json!(c
+        .store
+        .alerts(None, q.limit.unwrap_or(100).min(1000))
+        .unwrap_or_default()))
+    .into_response()
+}
+
+#[derive(Deserialize, Default)]
+struct Reason {
+    reason: Option<String>,
+}
+
+async fn quarantine(
+    AxState(api): AxState<Api>,
+    h: HeaderMap,
+    Path(mac): Path<String>,
+    body: Option<Json<Reason>>,
+) -> Response {
+    guard!(api, h);
+    let Some(mac) = MacAddr::parse(&mac) else {
+        return bad_mac(&mac);
+    };
+    let reason = body
+        .and_then(|Json(b)| b.reason)
+        .unwrap_or_else(|| "quarantined by the operator".into());
+    let now = (api.now)();
+    let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+    if !c.devices.contains_key(&mac) {
+        return err(StatusCode::NOT_FOUND, "no such device");
+    }
+    match c.quarantine(&mac, &reason, "api", now) {
+        Ok(()) => Json(device_json(&c, &c.devices[&mac])).into_response(),
+        Err(e) => err(StatusCode::CONFLICT, &e),
+    }
+}
+
+async fn release(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<String>) -> Response {
+    guard!(api, h);
+    let Some(mac) = MacAddr::parse(&mac) else {
+        return bad_mac(&mac);
+    };
+    let now = (api.now)();
+    let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+    if !c.devices.contains_key(&mac) {
+        return err(StatusCode::NOT_FOUND, "no such device");
+    }
+    match c.release(&mac, "api", now) {
+        Ok(()) => Json(device_json(&c, &c.devices[&mac])).into_response(),
+        Err(e) => err(StatusCode::CONFLICT, &e),
+    }
+}
+
+async fn openapi() -> Response {
+    ([("content-type", "application/json")], OPENAPI).into_response()
+}
+
+pub fn router(api: Api) -> Router {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/devices", get(devices))
+        .route("/api/v1/devices/:mac", get(device))
+        .route("/api/v1/devices/:mac/quarantine", post(quarantine))
+        .route("/api/v1/devices/:mac/release", post(release))
+        .route("/api/v1/mud-files", get(mud_files))
+        .route("/api/v1/policies", get(policies))
+        .route("/api/v1/alerts", get(alerts))
+        .with_state(api)
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The page a quarantined device's owner sees (any path on the
+/// remediation port): what happened, in plain words, and what to do.
+async fn remediation(
+    AxState(api): AxState<Api>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> Html<String> {
+    let c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+    let d = c.device_by_ip(peer.ip());
+    let (title, body) = match d.map(|d| (&d.state, d)) {
+        Some((State::Quarantined { reason, .. }, d)) => (
+            "This device has been isolated to protect your network".to_string(),
+            format!(
+                "<p>warden stopped <strong>{}</strong> ({}) from using the network, because it behaved like a device that has been taken over by an attacker:</p>\
+                 <blockquote>{}</blockquote>\
+                 <p>It can still reach this page and look up names, nothing else.</p>\
+                 <h2>What to do</h2><ol>\
+                 <li>Unplug the device, then reset it to its factory settings (see its manual).</li>\
+                 <li>Install the newest firmware from the maker before you connect it to anything else.</li>\
+                 <li>Give it a new, long password of your own; never keep the one it came with.</li>\
+                 <li>If the maker offers no update, or it happens again, contact the maker or return the device.</li>\
+                 <li>Then ask whoever runs this network to release it (warden's API: <code>POST /api/v1/devices/{}/release</code>).</li></ol>",
+                esc(d.hostname.as_deref().unwrap_or("this device")),
+                esc(&d.mac.to_string()),
+                esc(reason),
+                esc(&d.mac.to_string())
+            ),
+        ),
+        Some((_, d)) => (
+            "This device is not isolated".to_string(),
+            format!("<p>{} ({}) may use the network as its policy allows.</p>", esc(d.hostname.as_deref().unwrap_or("This device")), esc(&d.mac.to_string())),
+        ),
+        None => ("warden".to_string(), "<p>warden does not know this device.</p>".to_string()),
+    };
+    Html(format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\
+         <style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;line-height:1.5}}</style></head>\
+         <body><h1>{t}</h1>{body}</body></html>",
+        t = esc(&title)
+    ))
+}
+
+pub fn remediation_router(api: Api) -> Router {
+    Router::new().fallback(remediation).with_state(api)
+}

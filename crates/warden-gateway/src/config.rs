@@ -1,0 +1,299 @@
+//! The gateway's configuration file (TOML). Every key is documented here
+//! and unknown keys are errors that name them.
+//!
+//! ```toml
+//! lan-interfaces = ["br-lan"]          # watched with libpcap (DHCP, DNS, flows)
+//! gateway-address = "192.168.1.1"      # the LAN address: DNS and the remediation page
+//! local-networks = ["192.168.1.0/24"]
+//! state-dir = "/var/lib/warden"        # SQLite store, API token, applied ruleset
+//! deployment = "home"                  # home | office | healthcare | industrial
+//! unknown-devices = "observe"          # observe | internet-only | block (default: by deployment)
+//! api-listen = "192.168.1.1:8443"      # REST API (token), LAN side only
+//! remediation-listen = "192.168.1.1:8080"
+//!
+//! [mud]
+//! signature = "require"                # require | warn | off
+//! trust = ["/etc/warden/mud-signers.pem"]   # roots for MUD signatures
+//! https-roots = []                     # extra roots for HTTPS, beside the system's
+//! allow-private = false                # fetch from private/loopback/link-local addresses
+//! max-bytes = 1048576
+//! connect-timeout-ms = 5000
+//! total-timeout-ms = 20000
+//!
+//! [quarantine]
+//! automatic = true
+//! kinds = ["scan.horizontal", "scan.vertical", "bruteforce", "flood.*", "dns.water-torture"]
+//! min-severity = "medium"
+//!
+//! [controllers]                        # as in the deployment context
+//! "urn:ietf:params:mud:dns" = ["192.168.1.1"]
+//!
+//! retention-days = 30
+//! ```
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use warden_mud::{Context, Deployment, Endpoint, IpPrefix};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnknownDevices {
+    /// Not in the ruleset: traffic passes, the gateway only watches.
+    Observe,
+    /// The internet, but no other device on the LAN (no lateral movement).
+    InternetOnly,
+    /// Nothing but DHCP, DNS to the gateway, and the remediation page.
+    Block,
+}
+
+impl UnknownDevices {
+    /// The documented default for each deployment.
+    pub fn default_for(d: Deployment) -> UnknownDevices {
+        match d {
+            Deployment::Home => UnknownDevices::Observe,
+            Deployment::Office => UnknownDevices::InternetOnly,
+            Deployment::Healthcare | Deployment::Industrial => UnknownDevices::Block,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignaturePolicy {
+    /// A MUD file without a valid signature is not applied.
+    Require,
+    /// Applied, with an alert saying the signature is missing or bad.
+    Warn,
+    /// Not checked.
+    Off,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MudConfig {
+    #[serde(default = "require")]
+    pub signature: SignaturePolicy,
+    #[serde(default)]
+    pub trust: Vec<PathBuf>,
+    #[serde(default)]
+    pub https_roots: Vec<PathBuf>,
+    #[serde(default)]
+    pub allow_private: bool,
+    #[serde(default = "max_bytes")]
+    pub max_bytes: usize,
+    #[serde(default = "connect_ms")]
+    pub connect_timeout_ms: u64,
+    #[serde(default = "total_ms")]
+    pub total_timeout_ms: u64,
+}
+
+fn require() -> SignaturePolicy {
+    SignaturePolicy::Require
+}
+fn max_bytes() -> usize {
+    1 << 20
+}
+fn connect_ms() -> u64 {
+    5000
+}
+fn total_ms() -> u64 {
+    20_000
+}
+fn yes() -> bool {
+    true
+}
+fn retention() -> u32 {
+    30
+}
+
+impl Default for MudConfig {
+    fn default() -> Self {
+        MudConfig {
+            signature: SignaturePolicy::Require,
+            trust: vec![],
+            https_roots: vec![],
+            allow_private: false,
+            max_bytes: max_bytes(),
+            connect_timeout_ms: connect_ms(),
+            total_timeout_ms: total_ms(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct QuarantineConfig {
+    #[serde(default = "yes")]
+    pub automatic: bool,
+    #[serde(default = "default_kinds")]
+    pub kinds: Vec<String>,
+    #[serde(default = "medium")]
+    pub min_severity: String,
+}
+
+fn default_kinds() -> Vec<String> {
+    [
+        "scan.horizontal",
+        "scan.vertical",
+        "bruteforce",
+        "flood.*",
+        "dns.water-torture",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+fn medium() -> String {
+    "medium".into()
+}
+
+impl Default for QuarantineConfig {
+    fn default() -> Self {
+        QuarantineConfig {
+            automatic: true,
+            kinds: default_kinds(),
+            min_severity: medium(),
+        }
+    }
+}
+
+impl QuarantineConfig {
+    /// Whether an alert of `kind` (a detector name) triggers quarantine.
+    pub fn triggers(&self, kind: &str) -> bool {
+        self.kinds.iter().any(|k| match k.strip_suffix('*') {
+            Some(prefix) => kind.starts_with(prefix),
+            None => k == kind,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    lan_interfaces: Vec<String>,
+    gateway_address: IpAddr,
+    #[serde(default)]
+    local_networks: Vec<String>,
+    state_dir: PathBuf,
+    #[serde(default)]
+    deployment: Deployment,
+    #[serde(default)]
+    unknown_devices: Option<UnknownDevices>,
+    api_listen: SocketAddr,
+    remediation_listen: SocketAddr,
+    #[serde(default)]
+    mud: MudConfig,
+    #[serde(default)]
+    quarantine: QuarantineConfig,
+    #[serde(default)]
+    controllers: BTreeMap<String, Vec<String>>,
+    #[serde(default = "retention")]
+    retention_days: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub lan_interfaces: Vec<String>,
+    pub gateway_address: IpAddr,
+    pub local_networks: Vec<IpPrefix>,
+    pub state_dir: PathBuf,
+    pub deployment: Deployment,
+    pub unknown_devices: UnknownDevices,
+    pub api_listen: SocketAddr,
+    pub remediation_listen: SocketAddr,
+    pub mud: MudConfig,
+    pub quarantine: QuarantineConfig,
+    /// The deployment context MUD files are resolved in.
+    pub context: Context,
+    pub retention_days: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("config: {0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        let r: RawConfig = toml::from_str(text).map_err(|e| ConfigError(e.to_string()))?;
+        if r.lan_interfaces.is_empty() {
+            return Err(ConfigError("lan-interfaces: at least one interface".into()));
+        }
+        let local_networks = r
+            .local_networks
+            .iter()
+            .map(|s| {
+                IpPrefix::parse(s).map_err(|e| ConfigError(format!("local-networks {s:?}: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut controllers = BTreeMap::new();
+        for (k, v) in &r.controllers {
+            let eps = v
+                .iter()
+                .map(|s| {
+                    Endpoint::parse(s)
+                        .map_err(|e| ConfigError(format!("controllers.{k:?} {s:?}: {e}")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            controllers.insert(k.clone(), eps);
+        }
+        // The gateway answers DNS and NTP unless told otherwise.
+        let gw = IpPrefix::parse(&r.gateway_address.to_string()).map_err(ConfigError)?;
+        for urn in ["urn:ietf:params:mud:dns", "urn:ietf:params:mud:ntp"] {
+            controllers
+                .entry(urn.to_string())
+                .or_insert_with(|| vec![Endpoint::Net(gw)]);
+        }
+        if r.mud.max_bytes == 0 || r.mud.max_bytes > 16 << 20 {
+            return Err(ConfigError("mud.max-bytes: 1 byte to 16 MiB".into()));
+        }
+        let context = Context {
+            deployment: r.deployment,
+            local_networks: local_networks.clone(),
+            controllers,
+            ..Default::default()
+        };
+        Ok(Config {
+            unknown_devices: r
+                .unknown_devices
+                .unwrap_or_else(|| UnknownDevices::default_for(r.deployment)),
+            lan_interfaces: r.lan_interfaces,
+            gateway_address: r.gateway_address,
+            local_networks,
+            state_dir: r.state_dir,
+            deployment: r.deployment,
+            api_listen: r.api_listen,
+            remediation_listen: r.remediation_listen,
+            mud: r.mud,
+            quarantine: r.quarantine,
+            context,
+            retention_days: r.retention_days,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "lan-interfaces = [\"lan0\"]\ngateway-address = \"10.0.0.1\"\nstate-dir = \"/tmp/x\"\napi-listen = \"10.0.0.1:8443\"\nremediation-listen = \"10.0.0.1:8080\"\n";
+
+    #[test]
+    fn defaults_follow_the_deployment_and_unknown_keys_are_refused() {
+        let c = Config::parse(BASE).unwrap();
+        assert_eq!(c.unknown_devices, UnknownDevices::Observe);
+        assert_eq!(c.mud.signature, SignaturePolicy::Require);
+        assert!(c
+            .context
+            .controllers
+            .contains_key("urn:ietf:params:mud:dns"));
+        let c = Config::parse(&format!("{BASE}deployment = \"healthcare\"\n")).unwrap();
+        assert_eq!(c.unknown_devices, UnknownDevices::Block);
+        let e = Config::parse(&format!("{BASE}colour = 1\n")).unwrap_err();
+        assert!(e.to_string().contains("colour"), "{e}");
+        assert!(c.quarantine.triggers("flood.syn"));
+        assert!(c.quarantine.triggers("scan.horizontal"));
+        assert!(!c.quarantine.triggers("beacon"));
+    }
+}

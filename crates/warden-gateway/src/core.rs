@@ -1,0 +1,825 @@
+//! The gateway's state: every device with its enforcement state, the DNS
+//! answers seen, and what the kernel was last given. All decisions are
+//! made here, under one lock; the daemon's tasks only feed it.
+//!
+//! A device's enforcement state moves only by [`State::after`]:
+//!
+//! ```text
+//! Observed  --MUD verified-->  Enforced  --MUD refreshed-->  Enforced
+//! Observed | Enforced  --detector or operator-->  Quarantined
+//! Quarantined  --release-->  Enforced (it has a MUD file) | Observed
+//! Quarantined  --MUD refreshed-->  Quarantined (the file waits for release)
+//! ```
+
+use crate::config::{Config, SignaturePolicy, UnknownDevices};
+use crate::enforce::{self, Enforcer, Entry};
+use crate::fetch::{FetchError, Fetched, SignatureStatus};
+use crate::watch::Event;
+use serde::Serialize;
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
+use warden_mud::{load, resolve, MacAddr, Policy, ValidateOptions, ValidatedMud};
+use warden_store::{AlertRow, DeviceRow, FetchRow, FlowSummary, PolicyRow, SqliteStore, Store};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum State {
+    Observed,
+    Enforced,
+    Quarantined { reason: String, since: i64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transition {
+    MudApplied,
+    Quarantine { reason: String, at: i64 },
+    Release,
+}
+
+impl State {
+    pub fn name(&self) -> &'static str {
+        match self {
+            State::Observed => "observed",
+            State::Enforced => "enforced",
+            State::Quarantined { .. } => "quarantined",
+        }
+    }
+
+    /// The only way a state changes. `has_mud`: a verified file is held.
+    pub fn after(&self, t: &Transition, has_mud: bool) -> Result<State, String> {
+        match (self, t) {
+            (State::Quarantined { .. }, Transition::MudApplied) => Ok(self.clone()),
+            (_, Transition::MudApplied) => Ok(State::Enforced),
+            (State::Quarantined { .. }, Transition::Quarantine { .. }) => {
+                Err("the device is already quarantined".into())
+            }
+            (_, Transition::Quarantine { reason, at }) => Ok(State::Quarantined {
+                reason: reason.clone(),
+                since: *at,
+            }),
+            (State::Quarantined { .. }, Transition::Release) => Ok(if has_mud {
+                State::Enforced
+            } else {
+                State::Observed
+            }),
+            (_, Transition::Release) => Err("the device is not quarantined".into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Dev {
+    pub mac: MacAddr,
+    pub addresses: BTreeSet<IpAddr>,
+    pub mud_url: Option<String>,
+    pub mud: Option<ValidatedMud>,
+    pub mud_valid_until: i64,
+    pub state: State,
+    pub hostname: Option<String>,
+    pub vendor_class: Option<String>,
+    pub first_seen: i64,
+    pub last_seen: i64,
+}
+
+/// What the daemon should do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Fetch(String),
+}
+
+pub struct Core {
+    pub cfg: Config,
+    pub store: SqliteStore,
+    pub enforcer: Enforcer,
+    pub devices: BTreeMap<MacAddr, Dev>,
+    /// name -> address -> expiry (Unix seconds).
+    dns: HashMap<String, HashMap<IpAddr, i64>>,
+    name_sets: BTreeMap<String, (String, String)>,
+    pub applied_sha: Option<String>,
+    quarantine: Policy,
+    default_policy: Option<Policy>,
+    fetching: BTreeSet<String>,
+    last_alert: HashMap<(String, String), i64>,
+    /// Milliseconds from a DHCP request to its rules being live.
+    pub apply_latencies_ms: Vec<f64>,
+    failed_at: HashMap<String, i64>,
+    /// The gateway's own LAN interface addresses (never devices).
+    pub own_macs: BTreeSet<MacAddr>,
+}
+
+fn mac_s(m: &MacAddr) -> String {
+    m.to_string()
+}
+
+fn severity_rank(s: &str) -> u8 {
+    match s {
+        "info" => 0,
+        "low" => 1,
+        "medium" => 2,
+        "high" => 3,
+        "critical" => 4,
+        _ => 2,
+    }
+}
+
+impl Core {
+    /// Loads what the store holds. Nothing is applied yet: see [`Core::reconcile`].
+    pub fn load(cfg: Config, store: SqliteStore, enforcer: Enforcer) -> Result<Core, String> {
+        let ctx = &cfg.context;
+        let rport = cfg.remediation_listen.port();
+        let quarantine =
+            enforce::own_policy(&enforce::quarantine_doc(cfg.gateway_address, rport), ctx)?;
+        let default_policy = match cfg.unknown_devices {
+            UnknownDevices::Observe => None,
+            UnknownDevices::InternetOnly => Some(enforce::own_policy(
+                &enforce::internet_only_doc(cfg.gateway_address),
+                ctx,
+            )?),
+            UnknownDevices::Block => Some(quarantine.clone()),
+        };
+        let mut devices = BTreeMap::new();
+        for r in store.devices().map_err(|e| e.to_string())? {
+            let Some(mac) = MacAddr::parse(&r.mac) else {
+                continue;
+            };
+            let mut d = Dev {
+                mac,
+                addresses: r.addresses.iter().filter_map(|a| a.parse().ok()).collect(),
+                mud_url: r.mud_url.clone(),
+                mud: None,
+                mud_valid_until: 0,
+                state: match r.state.as_str() {
+                    "quarantined" => State::Quarantined {
+                        reason: r.state_reason.clone().unwrap_or_default(),
+                        since: r.last_seen,
+                    },
+                    "enforced" => State::Enforced,
+                    _ => State::Observed,
+                },
+                hostname: r.hostname.clone(),
+                vendor_class: r.vendor_class.clone(),
+                first_seen: r.first_seen,
+                last_seen: r.last_seen,
+            };
+            if let Some(url) = &r.mud_url {
+                if let Ok(Some(f)) = store.last_good_fetch(url) {
+                    if let Some(body) = &f.body {
+                        if let Ok(v) = load(
+                            body,
+                            &ValidateOptions {
+                                source_url: Some(url.clone()),
+                                ..Default::default()
+                            },
+                        ) {
+                            d.mud = Some(v.mud);
+                            d.mud_valid_until = f.valid_until.unwrap_or(0);
+                        }
+                    }
+                }
+            }
+            if d.state == State::Enforced && d.mud.is_none() {
+                d.state = State::Observed;
+            }
+            devices.insert(mac, d);
+        }
+        Ok(Core {
+            cfg,
+            store,
+            enforcer,
+            devices,
+            dns: HashMap::new(),
+            name_sets: BTreeMap::new(),
+            applied_sha: None,
+            quarantine,
+            default_policy,
+            fetching: BTreeSet::new(),
+            last_alert: HashMap::new(),
+            apply_latencies_ms: vec![],
+            failed_at: HashMap::new(),
+            own_macs: BTreeSet::new(),
+        })
+    }
+
+    fn event(&mut self, now: i64, mac: Option<&MacAddr>, kind: &str, detail: serde_json::Value) {
+        let m = mac.map(mac_s);
+        if let Err(e) = self.store.record_event(now, m.as_deref(), kind, &detail) {
+            eprintln!("warden gateway: store: {e}");
+        }
+    }
+
+    fn save(&mut self, mac: &MacAddr) {
+        let Some(d) = self.devices.get(mac) else {
+            return;
+        };
+        let row = DeviceRow {
+            mac: mac_s(mac),
+            addresses: d.addresses.iter().map(|a| a.to_string()).collect(),
+            mud_url: d.mud_url.clone(),
+            hostname: d.hostname.clone(),
+            vendor_class: d.vendor_class.clone(),
+            state: d.state.name().into(),
+            state_reason: match &d.state {
+                State::Quarantined { reason, .. } => Some(reason.clone()),
+                _ => None,
+            },
+            first_seen: d.first_seen,
+            last_seen: d.last_seen,
+        };
+        if let Err(e) = self.store.upsert_device(&row) {
+            eprintln!("warden gateway: store: {e}");
+        }
+    }
+
+    /// The entries of the ruleset, with the kind of each policy.
+    fn entries(&self) -> Vec<(Entry, &'static str, Option<String>)> {
+        let mut out = Vec::new();
+        for d in self.devices.values() {
+            let (policy, kind) = match (&d.state, &d.mud) {
+                (State::Quarantined { .. }, _) => (Some(self.quarantine.clone()), "quarantine"),
+                (State::Enforced, Some(m)) => (Some(resolve(m, &self.cfg.context)), "mud"),
+                _ => (self.default_policy.clone(), "default"),
+            };
+            if let Some(policy) = policy {
+                out.push((
+                    Entry {
+                        mac: d.mac,
+                        addresses: d.addresses.iter().copied().collect(),
+                        policy,
+                    },
+                    kind,
+                    d.mud_url.clone().filter(|_| kind == "mud"),
+                ));
+            }
+        }
+        out
+    }
+
+    /// Compiles and applies everything, then refills the DNS sets.
+    pub fn reapply(&mut self, now: i64, why: &str) -> Result<(), String> {
+        let entries = self.entries();
+        let plain: Vec<Entry> = entries
+            .iter()
+            .map(|(e, _, _)| Entry {
+                mac: e.mac,
+                addresses: e.addresses.clone(),
+                policy: e.policy.clone(),
+            })
+            .collect();
+        let applied = match self.enforcer.apply(&plain) {
+            Ok(a) => a,
+            Err(e) => {
+                self.event(now, None, "apply-failed", json!({"why": why, "error": e}));
+                return Err(e);
+            }
+        };
+        for (e, kind, url) in &entries {
+            let _ = self.store.record_policy(&PolicyRow {
+                mac: mac_s(&e.mac),
+                kind: kind.to_string(),
+                mud_url: url.clone(),
+                applied_at: now,
+                ruleset_sha256: applied.sha256.clone(),
+                rules: e.policy.rules.len(),
+            });
+        }
+        self.name_sets = applied.name_sets.clone();
+        self.applied_sha = Some(applied.sha256.clone());
+        self.event(
+            now,
+            None,
+            "ruleset-applied",
+            json!({"why": why, "sha256": applied.sha256, "devices": entries.len(), "rules": applied.rules}),
+        );
+        self.refill(now);
+        Ok(())
+    }
+
+    fn refill(&mut self, now: i64) {
+        let mut els = Vec::new();
+        for (name, (s4, s6)) in &self.name_sets {
+            if let Some(addrs) = self.dns.get(name) {
+                for (ip, exp) in addrs {
+                    if *exp > now {
+                        let set = if ip.is_ipv4() { s4 } else { s6 };
+                        els.push((set.clone(), *ip, (*exp - now) as u32));
+                    }
+                }
+            }
+        }
+        if let Err(e) = self.enforcer.fill(&els) {
+            eprintln!("warden gateway: {e}");
+        }
+    }
+
+    /// On start: does the kernel hold what the store intends? Applies only
+    /// when it does not (an unchanged table keeps its filled DNS sets).
+    pub fn reconcile(&mut self, now: i64) -> Result<String, String> {
+        let plain: Vec<Entry> = self.entries().into_iter().map(|(e, _, _)| e).collect();
+        let (_, intended, _) = self.enforcer.build(&plain)?;
+        let kernel = self.enforcer.kernel_marker();
+        let outcome = if kernel.as_deref() == Some(&intended[..16]) {
+            self.applied_sha = Some(intended.clone());
+            // Name sets are known again from a rebuild.
+            let (rs, _, _) = self.enforcer.build(&plain)?;
+            self.name_sets = rs
+                .name_sets
+                .iter()
+                .map(|(k, v)| (k.clone(), (v.ipv4.clone(), v.ipv6.clone())))
+                .collect();
+            "the kernel holds what the store intends: nothing applied".to_string()
+        } else {
+            self.reapply(now, "reconcile")?;
+            format!(
+                "the kernel held {}; applied the intended ruleset",
+                kernel
+                    .map(|k| format!("ruleset {k}"))
+                    .unwrap_or_else(|| "no warden table".into())
+            )
+        };
+        self.event(
+            now,
+            None,
+            "reconciled",
+            json!({"intended": intended, "outcome": outcome}),
+        );
+        Ok(outcome)
+    }
+
+    fn dev(&mut self, mac: MacAddr, now: i64) -> &mut Dev {
+        self.devices.entry(mac).or_insert_with(|| Dev {
+            mac,
+            addresses: BTreeSet::new(),
+            mud_url: None,
+            mud: None,
+            mud_valid_until: 0,
+            state: State::Observed,
+            hostname: None,
+            vendor_class: None,
+            first_seen: now,
+            last_seen: now,
+        })
+    }
+
+    fn in_ruleset(&self, mac: &MacAddr) -> bool {
+        self.devices
+            .get(mac)
+            .is_some_and(|d| !(matches!(d.state, State::Observed) && self.default_policy.is_none()))
+    }
+
+    /// The gateway's own frames are not a device's.
+    fn is_own(&self, mac: &MacAddr, ip: IpAddr) -> bool {
+        ip == self.cfg.gateway_address || self.own_macs.contains(mac)
+    }
+
+    fn add_address(&mut self, mac: MacAddr, ip: IpAddr, now: i64) -> bool {
+        // An address belongs to one device: a lease that moved takes it along.
+        let mut moved = false;
+        for (m, d) in self.devices.iter_mut() {
+            if *m != mac && d.addresses.remove(&ip) {
+                moved = true;
+            }
+        }
+        let d = self.dev(mac, now);
+        d.last_seen = now;
+        let new = d.addresses.len() < 16 && d.addresses.insert(ip);
+        new || moved
+    }
+
+    /// Takes one event from the LAN; returns what to do next.
+    pub fn on_event(&mut self, ev: Event, now: i64) -> Vec<Action> {
+        let mut actions = Vec::new();
+        match ev {
+            Event::Dhcp {
+                mac,
+                mud_url,
+                hostname,
+                vendor_class,
+                at,
+            } => {
+                let known = self.devices.contains_key(&mac);
+                let d = self.dev(mac, now);
+                d.last_seen = now;
+                if hostname.is_some() {
+                    d.hostname = hostname;
+                }
+                if vendor_class.is_some() {
+                    d.vendor_class = vendor_class;
+                }
+                let changed = mud_url.is_some() && d.mud_url != mud_url;
+                if changed {
+                    d.mud_url = mud_url.clone();
+                    d.mud = None;
+                }
+                let url = d.mud_url.clone();
+                let fresh = d.mud.is_some() && d.mud_valid_until > now;
+                if !known {
+                    self.event(
+                        now,
+                        Some(&mac),
+                        "device-learned",
+                        json!({"mud_url": url, "via": "dhcp"}),
+                    );
+                }
+                if changed {
+                    self.event(
+                        now,
+                        Some(&mac),
+                        "mud-url-announced",
+                        json!({"mud_url": url, "via": "dhcp option 161"}),
+                    );
+                }
+                self.save(&mac);
+                if let Some(url) = url {
+                    if !fresh {
+                        // A cached good file: apply it at once, refresh later.
+                        if self.apply_cached(&mac, &url, now) {
+                            self.apply_latencies_ms
+                                .push(at.elapsed().as_secs_f64() * 1000.0);
+                        }
+                        // A file that just failed is not asked for again at every DHCP packet.
+                        let recent_failure =
+                            self.failed_at.get(&url).is_some_and(|t| now - *t < 60);
+                        if !recent_failure && self.fetching.insert(url.clone()) {
+                            actions.push(Action::Fetch(url));
+                        }
+                    }
+                } else if !known && self.default_policy.is_some() {
+                    let _ = self.reapply(now, "new device without MUD");
+                }
+            }
+            Event::Lease { mac, ip } | Event::Seen { mac, ip } => {
+                if self.is_own(&mac, ip) {
+                    return actions;
+                }
+                if self.add_address(mac, ip, now) {
+                    self.event(now, Some(&mac), "address", json!({"ip": ip}));
+                    self.save(&mac);
+                    if self.in_ruleset(&mac) || self.default_policy.is_some() {
+                        let _ = self.reapply(now, "device address");
+                    }
+                }
+            }
+            Event::Dns(bindings) => {
+                let mut els = Vec::new();
+                for (name, ip, ttl) in bindings {
+                    let exp = now + i64::from(ttl.max(300));
+                    if self.dns.len() < 65_536 || self.dns.contains_key(&name) {
+                        let m = self.dns.entry(name.clone()).or_default();
+                        if m.len() < 64 {
+                            m.insert(ip, exp);
+                        }
+                    }
+                    if let Some((s4, s6)) = self.name_sets.get(&name) {
+                        els.push((if ip.is_ipv4() { s4.clone() } else { s6.clone() }, ip, ttl));
+                    }
+                }
+                if let Err(e) = self.enforcer.fill(&els) {
+                    eprintln!("warden gateway: {e}");
+                }
+            }
+            Event::Detection(det) => self.on_detection(det, now),
+            Event::Flow {
+                mac,
+                remote,
+                protocol,
+                port,
+                packets,
+                bytes,
+                first_ns,
+                last_ns,
+            } => {
+                let name = self
+                    .dns
+                    .iter()
+                    .find(|(_, a)| a.contains_key(&remote))
+                    .map(|(n, _)| n.clone())
+                    .unwrap_or_else(|| remote.to_string());
+                let _ = self.store.add_flow(&FlowSummary {
+                    mac: mac_s(&mac),
+                    remote: name,
+                    protocol: match protocol {
+                        6 => "tcp".into(),
+                        17 => "udp".into(),
+                        1 | 58 => "icmp".into(),
+                        p => p.to_string(),
+                    },
+                    port,
+                    flows: 1,
+                    packets,
+                    bytes,
+                    first_seen: first_ns / 1_000_000_000,
+                    last_seen: last_ns / 1_000_000_000,
+                });
+            }
+        }
+        actions
+    }
+
+    fn apply_cached(&mut self, mac: &MacAddr, url: &str, now: i64) -> bool {
+        let Ok(Some(f)) = self.store.last_good_fetch(url) else {
+            return false;
+        };
+        if f.valid_until.unwrap_or(0) <= now {
+            return false;
+        }
+        let Some(body) = f.body else { return false };
+        let Ok(v) = load(
+            &body,
+            &ValidateOptions {
+                source_url: Some(url.into()),
+                ..Default::default()
+            },
+        ) else {
+            return false;
+        };
+        let Some(d) = self.devices.get_mut(mac) else {
+            return false;
+        };
+        d.mud = Some(v.mud);
+        d.mud_valid_until = f.valid_until.unwrap_or(0);
+        let Ok(s) = d.state.after(&Transition::MudApplied, true) else {
+            return false;
+        };
+        d.state = s;
+        self.save(mac);
+        self.event(
+            now,
+            Some(mac),
+            "mud-applied",
+            json!({"mud_url": url, "from": "cache"}),
+        );
+        self.reapply(now, "cached MUD file").is_ok()
+    }
+
+    fn alert(
+        &mut self,
+        now: i64,
+        mac: Option<&MacAddr>,
+        kind: &str,
+        severity: &str,
+        explanation: &str,
+        evidence: serde_json::Value,
+    ) {
+        let row = AlertRow {
+            id: 0,
+            ts: now,
+            mac: mac.map(mac_s),
+            kind: kind.into(),
+            severity: severity.into(),
+            explanation: explanation.into(),
+            evidence,
+        };
+        if let Err(e) = self.store.record_alert(&row) {
+            eprintln!("warden gateway: store: {e}");
+        }
+        eprintln!(
+            "warden gateway: alert {kind} ({severity}){}: {explanation}",
+            mac.map(|m| format!(" {m}")).unwrap_or_default()
+        );
+    }
+
+    fn on_detection(&mut self, det: warden_detect::Detection, now: i64) {
+        let sev = warden_detect::alert::severity(det.kind, det.role, self.cfg.deployment);
+        let kind = det.kind.name().to_string();
+        let key = (det.device.clone(), kind.clone());
+        if self.last_alert.get(&key).is_some_and(|t| now - *t < 600) {
+            return;
+        }
+        if self.last_alert.len() > 65_536 {
+            self.last_alert.clear();
+        }
+        self.last_alert.insert(key, now);
+        let mac = MacAddr::parse(&det.device);
+        let evidence = json!({
+            "role": format!("{:?}", det.role).to_ascii_lowercase(),
+            "counts": det.counts,
+            "flows": det.evidence.iter().map(|e| format!("{e:?}")).collect::<Vec<_>>(),
+        });
+        self.alert(
+            now,
+            mac.as_ref(),
+            &kind,
+            sev.as_str(),
+            &det.explanation,
+            evidence,
+        );
+        let q = &self.cfg.quarantine;
+        if q.automatic
+            && det.role == warden_detect::Role::Source
+            && q.triggers(&kind)
+            && severity_rank(sev.as_str()) >= severity_rank(&q.min_severity)
+        {
+            if let Some(mac) = mac {
+                if self.devices.contains_key(&mac) {
+                    let reason = format!("{kind}: {}", det.explanation);
+                    let _ = self.quarantine(&mac, &reason, "detector", now);
+                }
+            }
+        }
+    }
+
+    pub fn quarantine(
+        &mut self,
+        mac: &MacAddr,
+        reason: &str,
+        by: &str,
+        now: i64,
+    ) -> Result<(), String> {
+        let d = self.devices.get_mut(mac).ok_or("no such device")?;
+        let has = d.mud.is_some();
+        d.state = d.state.after(
+            &Transition::Quarantine {
+                reason: reason.into(),
+                at: now,
+            },
+            has,
+        )?;
+        self.save(mac);
+        self.event(
+            now,
+            Some(mac),
+            "quarantined",
+            json!({"by": by, "reason": reason}),
+        );
+        eprintln!("warden gateway: quarantined {mac}: {reason}");
+        self.reapply(now, "quarantine")
+    }
+
+    pub fn release(&mut self, mac: &MacAddr, by: &str, now: i64) -> Result<(), String> {
+        let d = self.devices.get_mut(mac).ok_or("no such device")?;
+        let has = d.mud.is_some();
+        d.state = d.state.after(&Transition::Release, has)?;
+        let st = d.state.name();
+        self.save(mac);
+        self.event(now, Some(mac), "released", json!({"by": by, "state": st}));
+        self.reapply(now, "release")
+    }
+
+    /// A fetch ended: record it; apply the file when it is good enough.
+    pub fn on_fetched(&mut self, url: &str, r: Result<Fetched, FetchError>, now: i64) {
+        self.fetching.remove(url);
+        self.failed_at.insert(url.to_string(), now);
+        let macs: Vec<MacAddr> = self
+            .devices
+            .values()
+            .filter(|d| d.mud_url.as_deref() == Some(url))
+            .map(|d| d.mac)
+            .collect();
+        let mut row = FetchRow {
+            id: 0,
+            url: url.into(),
+            ts: now,
+            outcome: String::new(),
+            error: None,
+            http_status: None,
+            sha256: None,
+            signature: "not-checked".into(),
+            signer: None,
+            body: None,
+            valid_until: None,
+        };
+        let f = match r {
+            Err(e) => {
+                row.outcome = match &e {
+                    FetchError::Invalid(..) => "invalid",
+                    FetchError::NotHttps(_)
+                    | FetchError::PrivateAddress(..)
+                    | FetchError::ContentType(..)
+                    | FetchError::TooLarge(..)
+                    | FetchError::Redirect(..) => "refused",
+                    _ => "failed",
+                }
+                .into();
+                row.error = Some(e.to_string());
+                let _ = self.store.record_fetch(&row);
+                for m in &macs {
+                    self.alert(now, Some(m), "mud.fetch", "medium", &format!("The MUD file was not applied: {e}. The last good file, if any, stays in force."), json!({"url": url}));
+                }
+                return;
+            }
+            Ok(f) => f,
+        };
+        row.http_status = Some(f.http_status);
+        row.sha256 = Some(f.sha256.clone());
+        row.signature = f.signature.name().into();
+        if let SignatureStatus::Verified { signer } = &f.signature {
+            row.signer = Some(signer.clone());
+        }
+        let sig_ok = matches!(f.signature, SignatureStatus::Verified { .. });
+        let policy = self.cfg.mud.signature;
+        if !sig_ok && policy == SignaturePolicy::Require {
+            row.outcome = "signature-failed".into();
+            row.error = Some(match &f.signature {
+                SignatureStatus::Failed { reason } => {
+                    format!("signature does not verify: {reason}")
+                }
+                SignatureStatus::Missing => {
+                    "the file names no mud-signature, and signatures are required".into()
+                }
+                _ => "signature not checked".into(),
+            });
+            let why = row.error.clone().unwrap_or_default();
+            let _ = self.store.record_fetch(&row);
+            for m in &macs {
+                self.alert(now, Some(m), "mud.signature", "high", &format!("The MUD file from {url} was not applied: {why}. The last good file, if any, stays in force."), json!({"url": url, "sha256": f.sha256}));
+            }
+            return;
+        }
+        if !sig_ok && policy == SignaturePolicy::Warn {
+            for m in &macs {
+                self.alert(
+                    now,
+                    Some(m),
+                    "mud.signature",
+                    "medium",
+                    &format!(
+                        "The MUD file from {url} is applied without a valid signature ({}).",
+                        f.signature.name()
+                    ),
+                    json!({"url": url}),
+                );
+            }
+        }
+        self.failed_at.remove(url);
+        row.outcome = "ok".into();
+        row.body = Some(f.body.clone());
+        row.valid_until = Some(now + f.cache_seconds);
+        let _ = self.store.record_fetch(&row);
+        for m in &macs {
+            if let Some(d) = self.devices.get_mut(m) {
+                d.mud = Some(f.validated.mud.clone());
+                d.mud_valid_until = now + f.cache_seconds;
+                if let Ok(s) = d.state.after(&Transition::MudApplied, true) {
+                    d.state = s;
+                }
+            }
+            self.save(m);
+            self.event(
+                now,
+                Some(m),
+                "mud-applied",
+                json!({"mud_url": url, "signature": f.signature, "sha256": f.sha256}),
+            );
+        }
+        if !macs.is_empty() {
+            let _ = self.reapply(now, "MUD file fetched");
+        }
+    }
+
+    /// URLs whose cache validity has run out.
+    pub fn due_refreshes(&mut self, now: i64) -> Vec<String> {
+        let mut v = BTreeSet::new();
+        for d in self.devices.values() {
+            if let Some(u) = &d.mud_url {
+                if d.mud_valid_until <= now && !self.fetching.contains(u) {
+                    v.insert(u.clone());
+                }
+            }
+        }
+        for u in &v {
+            self.fetching.insert(u.clone());
+        }
+        v.into_iter().collect()
+    }
+
+    pub fn device_by_ip(&self, ip: IpAddr) -> Option<&Dev> {
+        self.devices.values().find(|d| d.addresses.contains(&ip))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transitions_are_explicit() {
+        let q = Transition::Quarantine {
+            reason: "scan".into(),
+            at: 5,
+        };
+        assert_eq!(
+            State::Observed
+                .after(&Transition::MudApplied, true)
+                .unwrap(),
+            State::Enforced
+        );
+        let s = State::Enforced.after(&q, true).unwrap();
+        assert!(matches!(s, State::Quarantined { .. }));
+        assert!(s.after(&q, true).is_err(), "twice");
+        assert_eq!(
+            s.after(&Transition::MudApplied, true).unwrap(),
+            s,
+            "a refresh waits for release"
+        );
+        assert_eq!(
+            s.after(&Transition::Release, true).unwrap(),
+            State::Enforced
+        );
+        assert_eq!(
+            s.after(&Transition::Release, false).unwrap(),
+            State::Observed
+        );
+        assert!(State::Enforced.after(&Transition::Release, true).is_err());
+    }
+}

@@ -1,0 +1,304 @@
+//! Enforcement: the policy each device gets, one compiled ruleset for all
+//! of them, applied as one atomic `nft -j -f` transaction, DNS-name sets
+//! filled from the answers seen, and a marker that lets a restarted gateway
+//! tell whether the kernel still holds what the store intends.
+//!
+//! Policies that are not from a maker are MUD files too, written here and
+//! checked by the same validator: *internet-only* (DNS and NTP to the
+//! gateway, nothing else local, anything beyond), *quarantine* and *block*
+//! (DNS to the gateway and the remediation page, nothing else). A device
+//! under *observe* is not in the ruleset: its traffic passes and is only
+//! watched.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use warden_mud::{load, resolve, Context, MacAddr, Policy, ValidateOptions};
+use warden_nft::{compile, Device, DevicePolicy, Options, Ruleset};
+
+pub const TABLE: &str = "warden";
+/// A hookless, empty chain whose name carries the ruleset's hash.
+pub const MARKER_PREFIX: &str = "applied_";
+
+fn ace(name: &str, matches: Value, action: &str) -> Value {
+    serde_json::json!({"name": name, "matches": matches, "actions": {"forwarding": action}})
+}
+
+fn doc(url: &str, from: Vec<Value>, to: Vec<Value>) -> Vec<u8> {
+    let mut acls =
+        vec![serde_json::json!({"name": "from", "type": "ipv4-acl-type", "aces": {"ace": from}})];
+    let mut mud = serde_json::json!({
+        "mud-version": 1, "mud-url": url, "last-update": "2026-01-01T00:00:00Z",
+        "is-supported": true, "systeminfo": "warden's own policy",
+        "from-device-policy": {"access-lists": {"access-list": [{"name": "from"}]}}
+    });
+    if !to.is_empty() {
+        acls.push(serde_json::json!({"name": "to", "type": "ipv4-acl-type", "aces": {"ace": to}}));
+        mud["to-device-policy"] =
+            serde_json::json!({"access-lists": {"access-list": [{"name": "to"}]}});
+    }
+    serde_json::to_vec(&serde_json::json!({
+        "ietf-mud:mud": mud,
+        "ietf-access-control-list:acls": {"acl": acls}
+    }))
+    .unwrap_or_default()
+}
+
+fn to_gateway(name: &str, gw: IpAddr, proto: u8, port: u16) -> Value {
+    let l4 = if proto == 6 { "tcp" } else { "udp" };
+    ace(
+        name,
+        serde_json::json!({
+            "ipv4": {"protocol": proto, "destination-ipv4-network": format!("{gw}/32")},
+            l4: {"destination-port": {"operator": "eq", "port": port}}
+        }),
+        "accept",
+    )
+}
+
+/// DNS to the gateway and the remediation page: what a quarantined (or
+/// blocked) device may still reach.
+pub fn quarantine_doc(gw: IpAddr, remediation_port: u16) -> Vec<u8> {
+    doc(
+        "https://warden.invalid/policy/quarantine",
+        vec![
+            to_gateway("dns-udp", gw, 17, 53),
+            to_gateway("dns-tcp", gw, 6, 53),
+            to_gateway("remediation", gw, 6, remediation_port),
+        ],
+        vec![],
+    )
+}
+
+/// DNS and NTP to the gateway, no other local host, anything beyond.
+pub fn internet_only_doc(gw: IpAddr) -> Vec<u8> {
+    doc(
+        "https://warden.invalid/policy/internet-only",
+        vec![
+            to_gateway("dns-udp", gw, 17, 53),
+            to_gateway("dns-tcp", gw, 6, 53),
+            to_gateway("ntp", gw, 17, 123),
+            ace(
+                "no-lan",
+                serde_json::json!({"ietf-mud:mud": {"local-networks": [null]}}),
+                "drop",
+            ),
+            ace(
+                "internet-tcp",
+                serde_json::json!({"ipv4": {"protocol": 6}}),
+                "accept",
+            ),
+            ace(
+                "internet-udp",
+                serde_json::json!({"ipv4": {"protocol": 17}}),
+                "accept",
+            ),
+            ace(
+                "internet-icmp",
+                serde_json::json!({"ipv4": {"protocol": 1}}),
+                "accept",
+            ),
+        ],
+        vec![],
+    )
+}
+
+/// Validates one of warden's own documents and resolves it.
+pub fn own_policy(bytes: &[u8], ctx: &Context) -> Result<Policy, String> {
+    let v = load(bytes, &ValidateOptions::default())
+        .map_err(|e| format!("warden's own policy: {e}"))?;
+    Ok(resolve(&v.mud, ctx))
+}
+
+/// One device's entry in the ruleset.
+pub struct Entry {
+    pub mac: MacAddr,
+    pub addresses: Vec<IpAddr>,
+    pub policy: Policy,
+}
+
+pub struct Applied {
+    pub sha256: String,
+    pub rules: usize,
+    /// DNS name -> (IPv4 set, IPv6 set).
+    pub name_sets: BTreeMap<String, (String, String)>,
+    pub ruleset: Ruleset,
+}
+
+pub struct Enforcer {
+    pub nft: PathBuf,
+    pub state_dir: PathBuf,
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+impl Enforcer {
+    /// Compiles every entry into one ruleset (with its marker chain).
+    pub fn build(&self, entries: &[Entry]) -> Result<(Ruleset, String, String), String> {
+        let devs: Vec<DevicePolicy> = entries
+            .iter()
+            .map(|e| DevicePolicy {
+                device: Device {
+                    mac: e.mac,
+                    addresses: e.addresses.clone(),
+                },
+                policy: &e.policy,
+            })
+            .collect();
+        let rs = compile(
+            &devs,
+            &Options {
+                table: TABLE.into(),
+                log_group: 100,
+            },
+        )
+        .map_err(|e| e.to_string())?;
+        let sha = hex(&openssl::sha::sha256(rs.json.as_bytes()));
+        let mut v: Value = serde_json::from_str(&rs.json).map_err(|e| e.to_string())?;
+        if let Some(list) = v["nftables"].as_array_mut() {
+            list.push(serde_json::json!({"add": {"chain": {
+                "family": "inet", "table": TABLE, "name": format!("{MARKER_PREFIX}{}", &sha[..16])
+            }}}));
+        }
+        Ok((rs, sha, v.to_string()))
+    }
+
+    fn run_nft(&self, args: &[&str], input: Option<&str>) -> Result<String, String> {
+        let mut c = Command::new(&self.nft);
+        c.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+        if input.is_some() {
+            c.stdin(Stdio::piped());
+        }
+        let mut child = c
+            .spawn()
+            .map_err(|e| format!("{}: {e}", self.nft.display()))?;
+        if let Some(i) = input {
+            if let Some(mut s) = child.stdin.take() {
+                s.write_all(i.as_bytes()).map_err(|e| e.to_string())?;
+            }
+        }
+        let o = child.wait_with_output().map_err(|e| e.to_string())?;
+        if o.status.success() {
+            Ok(String::from_utf8_lossy(&o.stdout).into_owned())
+        } else {
+            Err(format!(
+                "nft {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&o.stderr).trim()
+            ))
+        }
+    }
+
+    /// Applies the ruleset in one transaction; the file is kept as
+    /// `applied-ruleset.json` in the state directory.
+    pub fn apply(&self, entries: &[Entry]) -> Result<Applied, String> {
+        let (rs, sha, json) = self.build(entries)?;
+        let path = self.state_dir.join("applied-ruleset.json");
+        let tmp = self.state_dir.join("applied-ruleset.json.tmp");
+        std::fs::write(&tmp, &json).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        self.run_nft(&["-j", "-f", tmp.to_str().unwrap_or_default()], None)?;
+        let _ = std::fs::rename(&tmp, &path);
+        Ok(Applied {
+            sha256: sha,
+            rules: rs.rule_count,
+            name_sets: rs
+                .name_sets
+                .iter()
+                .map(|(k, v)| (k.clone(), (v.ipv4.clone(), v.ipv6.clone())))
+                .collect(),
+            ruleset: rs,
+        })
+    }
+
+    /// The hash the kernel's table carries, if the table is there.
+    pub fn kernel_marker(&self) -> Option<String> {
+        let out = self
+            .run_nft(&["-j", "list", "table", "inet", TABLE], None)
+            .ok()?;
+        let v: Value = serde_json::from_str(&out).ok()?;
+        v["nftables"].as_array()?.iter().find_map(|o| {
+            o["chain"]["name"]
+                .as_str()
+                .and_then(|n| n.strip_prefix(MARKER_PREFIX))
+                .map(str::to_string)
+        })
+    }
+
+    /// Adds addresses to DNS-name sets, each for `ttl` seconds (at least 300).
+    pub fn fill(&self, elements: &[(String, IpAddr, u32)]) -> Result<(), String> {
+        if elements.is_empty() {
+            return Ok(());
+        }
+        let mut t = String::new();
+        for (set, ip, ttl) in elements {
+            t += &format!(
+                "add element inet {TABLE} {set} {{ {ip} timeout {}s }}\n",
+                (*ttl).max(300)
+            );
+        }
+        self.run_nft(&["-f", "-"], Some(&t)).map(|_| ())
+    }
+
+    /// Counter of dropped packets per device chain (packets, bytes).
+    pub fn drop_counters(&self) -> BTreeMap<String, (u64, u64)> {
+        let mut out = BTreeMap::new();
+        let Ok(s) = self.run_nft(&["-j", "list", "table", "inet", TABLE], None) else {
+            return out;
+        };
+        let Ok(v) = serde_json::from_str::<Value>(&s) else {
+            return out;
+        };
+        for o in v["nftables"].as_array().into_iter().flatten() {
+            let r = &o["rule"];
+            let Some(chain) = r["chain"].as_str() else {
+                continue;
+            };
+            for e in r["expr"].as_array().into_iter().flatten() {
+                if let Some(c) = e.get("counter") {
+                    let p = c["packets"].as_u64().unwrap_or(0);
+                    let b = c["bytes"].as_u64().unwrap_or(0);
+                    let x = out.entry(chain.to_string()).or_insert((0, 0));
+                    x.0 += p;
+                    x.1 += b;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The chain name warden-nft gives a device's from-device rules.
+pub fn from_chain(mac: &MacAddr) -> String {
+    format!(
+        "from_{}",
+        mac.0.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
+}
+
+pub fn state_file(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_documents_validate_and_resolve() {
+        let gw: IpAddr = "10.0.0.1".parse().unwrap();
+        let ctx = Context {
+            local_networks: vec![warden_mud::IpPrefix::parse("10.0.0.0/24").unwrap()],
+            ..Default::default()
+        };
+        let q = own_policy(&quarantine_doc(gw, 8080), &ctx).unwrap();
+        assert_eq!(q.rules.len(), 3);
+        assert!(q.notes.is_empty(), "{:?}", q.notes);
+        let i = own_policy(&internet_only_doc(gw), &ctx).unwrap();
+        assert!(i.rules.len() >= 6, "{:?}", i.rules.len());
+    }
+}

@@ -1,0 +1,402 @@
+//! The MUD manager's fetcher: HTTPS only, through rustls (system roots plus
+//! configured ones), with the RFC 8520 request headers, a size cap,
+//! connect and total timeouts, at most three redirects that must all stay
+//! HTTPS, and a refusal to reach loopback, private, link-local, CGNAT or
+//! multicast addresses (literal, redirected to, or resolved from a name)
+//! unless the configuration allows it. The file is validated (strict, its
+//! `mud-url` equal to the URL fetched) and its `mud-signature` fetched and
+//! verified (RFC 8520 §13) against the configured signers.
+
+use crate::config::MudConfig;
+use serde::Serialize;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use warden_mud::signature::{verify, TrustStore};
+use warden_mud::{load, Dialect, ValidateOptions, Validated};
+
+/// What refused a fetch, in words a person can act on.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub enum FetchError {
+    #[error("{0}: only https URLs are fetched")]
+    NotHttps(String),
+    #[error("{0}: refused, {1} is a private, loopback, link-local or multicast address (mud.allow-private is off)")]
+    PrivateAddress(String, String),
+    #[error("{0}: not a URL ({1})")]
+    BadUrl(String, String),
+    #[error("{0}: {1}")]
+    Redirect(String, String),
+    #[error("{0}: the server answered HTTP {1}")]
+    Status(String, u16),
+    #[error("{0}: content type {1:?} is not application/mud+json")]
+    ContentType(String, String),
+    #[error("{0}: larger than {1} bytes: refused")]
+    TooLarge(String, usize),
+    #[error("{0}: timed out ({1})")]
+    Timeout(String, String),
+    #[error("{0}: {1}")]
+    Transport(String, String),
+    #[error("{0}: not a valid MUD file: {1}")]
+    Invalid(String, String),
+}
+
+/// The signature's outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum SignatureStatus {
+    Verified {
+        signer: String,
+    },
+    Failed {
+        reason: String,
+    },
+    /// The file names no `mud-signature`.
+    Missing,
+    NotChecked,
+}
+
+impl SignatureStatus {
+    pub fn name(&self) -> &'static str {
+        match self {
+            SignatureStatus::Verified { .. } => "verified",
+            SignatureStatus::Failed { .. } => "failed",
+            SignatureStatus::Missing => "missing",
+            SignatureStatus::NotChecked => "not-checked",
+        }
+    }
+}
+
+pub struct Fetched {
+    pub url: String,
+    pub http_status: u16,
+    pub body: Vec<u8>,
+    pub sha256: String,
+    pub validated: Validated,
+    pub signature: SignatureStatus,
+    /// Seconds the file may be used before a refresh (cache-validity).
+    pub cache_seconds: i64,
+}
+
+/// Whether `ip` may be fetched from without `allow-private`.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(a) => {
+            let o = a.octets();
+            !(a.is_private()
+                || a.is_loopback()
+                || a.is_link_local()
+                || a.is_multicast()
+                || a.is_broadcast()
+                || a.is_unspecified()
+                || o[0] == 0
+                || o[0] >= 240
+                || (o[0] == 100 && (o[1] & 0xc0) == 64))
+        }
+        IpAddr::V6(a) => {
+            if let Some(v4) = a.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let s = a.segments();
+            !(a.is_loopback()
+                || a.is_unspecified()
+                || a.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80)
+        }
+    }
+}
+
+struct GuardedResolver {
+    allow_private: bool,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow = self.allow_private;
+        Box::pin(async move {
+            let host = name.as_str().to_string();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if !allow {
+                // Every address must be public: one private answer among
+                // public ones is how DNS rebinding reaches inside.
+                if let Some(bad) = addrs.iter().find(|a| !is_public(a.ip())) {
+                    return Err(format!(
+                        "{host} resolves to {}, a private, loopback, link-local or multicast address (mud.allow-private is off)",
+                        bad.ip()
+                    )
+                    .into());
+                }
+            }
+            let it: reqwest::dns::Addrs = Box::new(addrs.into_iter());
+            Ok(it)
+        })
+    }
+}
+
+pub struct Fetcher {
+    client: reqwest::Client,
+    cfg: MudConfig,
+    trust: Option<TrustStore>,
+}
+
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !s.contains(&m) {
+            s += &format!(": {m}");
+        }
+        cur = c.source();
+    }
+    s
+}
+
+impl Fetcher {
+    pub fn new(cfg: &MudConfig) -> Result<Fetcher, String> {
+        let allow = cfg.allow_private;
+        let mut b = reqwest::Client::builder()
+            .use_rustls_tls()
+            .https_only(true)
+            .user_agent(concat!(
+                "warden/",
+                env!("CARGO_PKG_VERSION"),
+                " (RFC 8520 MUD manager)"
+            ))
+            .connect_timeout(Duration::from_millis(cfg.connect_timeout_ms))
+            .timeout(Duration::from_millis(cfg.total_timeout_ms))
+            .dns_resolver(Arc::new(GuardedResolver {
+                allow_private: allow,
+            }))
+            .redirect(reqwest::redirect::Policy::custom(move |a| {
+                if a.previous().len() > 3 {
+                    return a.error("more than 3 redirects (a redirect loop?)");
+                }
+                if a.url().scheme() != "https" {
+                    let u = a.url().to_string();
+                    return a.error(format!("redirected to {u}, which is not HTTPS"));
+                }
+                if let Some(url::Host::Ipv4(ip)) = a.url().host() {
+                    if !allow && !is_public(IpAddr::V4(ip)) {
+                        return a
+                            .error(format!("redirected to {ip}, a private or loopback address"));
+                    }
+                }
+                if let Some(url::Host::Ipv6(ip)) = a.url().host() {
+                    if !allow && !is_public(IpAddr::V6(ip)) {
+                        return a
+                            .error(format!("redirected to {ip}, a private or loopback address"));
+                    }
+                }
+                a.follow()
+            }));
+        for p in &cfg.https_roots {
+            let pem =
+                std::fs::read(p).map_err(|e| format!("mud.https-roots {}: {e}", p.display()))?;
+            for c in reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| format!("mud.https-roots {}: {e}", p.display()))?
+            {
+                b = b.add_root_certificate(c);
+            }
+        }
+        let mut pem = Vec::new();
+        for p in &cfg.trust {
+            pem.extend(std::fs::read(p).map_err(|e| format!("mud.trust {}: {e}", p.display()))?);
+            pem.push(b'\n');
+        }
+        let trust = if pem.is_empty() {
+            None
+        } else {
+            Some(TrustStore::from_pem(&pem).map_err(|e| format!("mud.trust: {e}"))?)
+        };
+        Ok(Fetcher {
+            client: b.build().map_err(|e| e.to_string())?,
+            cfg: cfg.clone(),
+            trust,
+        })
+    }
+
+    fn precheck(&self, url: &str) -> Result<(), FetchError> {
+        let u = url::Url::parse(url).map_err(|e| FetchError::BadUrl(url.into(), e.to_string()))?;
+        if u.scheme() != "https" {
+            return Err(FetchError::NotHttps(url.into()));
+        }
+        let literal = match u.host() {
+            Some(url::Host::Ipv4(a)) => Some(IpAddr::V4(a)),
+            Some(url::Host::Ipv6(a)) => Some(IpAddr::V6(a)),
+            _ => None,
+        };
+        if let Some(ip) = literal {
+            if !self.cfg.allow_private && !is_public(ip) {
+                return Err(FetchError::PrivateAddress(url.into(), ip.to_string()));
+            }
+        }
+        Ok(())
+    }
+
+    /// GETs `url` with the MUD headers, at most `max` bytes.
+    async fn get(
+        &self,
+        url: &str,
+        accept: &str,
+        max: usize,
+        want_mud: bool,
+    ) -> Result<(u16, Vec<u8>), FetchError> {
+        self.precheck(url)?;
+        let map = |e: reqwest::Error| {
+            let msg = chain(&e);
+            if e.is_timeout() {
+                FetchError::Timeout(url.into(), msg)
+            } else if e.is_redirect() {
+                FetchError::Redirect(url.into(), msg)
+            } else {
+                FetchError::Transport(url.into(), msg)
+            }
+        };
+        let mut r = self
+            .client
+            .get(url)
+            .header("Accept", accept)
+            .header("Accept-Language", "en")
+            .send()
+            .await
+            .map_err(map)?;
+        let status = r.status().as_u16();
+        if status != 200 {
+            return Err(FetchError::Status(url.into(), status));
+        }
+        if want_mud {
+            let ct = r
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            let base = ct.split(';').next().unwrap_or("").trim().to_string();
+            // RFC 8520 §17.4 registers application/mud+json; plain JSON is
+            // what many servers send for a .json file.
+            if base != "application/mud+json" && base != "application/json" {
+                return Err(FetchError::ContentType(url.into(), ct));
+            }
+        }
+        if r.content_length().is_some_and(|n| n as usize > max) {
+            return Err(FetchError::TooLarge(url.into(), max));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = r.chunk().await.map_err(map)? {
+            if body.len() + chunk.len() > max {
+                return Err(FetchError::TooLarge(url.into(), max));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((status, body))
+    }
+
+    /// Fetches, validates and (per policy) verifies the MUD file at `url`.
+    /// `now` (Unix seconds) judges the signer's certificates.
+    pub async fn fetch(&self, url: &str, now: i64) -> Result<Fetched, FetchError> {
+        let (status, body) = self
+            .get(url, "application/mud+json", self.cfg.max_bytes, true)
+            .await?;
+        let opts = ValidateOptions {
+            dialect: Dialect::Strict,
+            source_url: Some(url.to_string()),
+            ..Default::default()
+        };
+        let validated =
+            load(&body, &opts).map_err(|e| FetchError::Invalid(url.into(), e.to_string()))?;
+        let signature = if self.cfg.signature == crate::config::SignaturePolicy::Off {
+            SignatureStatus::NotChecked
+        } else {
+            match &validated.mud.meta.mud_signature {
+                None => SignatureStatus::Missing,
+                Some(sig_url) => match self
+                    .get(sig_url, "application/pkcs7-signature", 256 << 10, false)
+                    .await
+                {
+                    Err(e) => SignatureStatus::Failed {
+                        reason: format!("the signature could not be fetched: {e}"),
+                    },
+                    Ok((_, sig)) => match &self.trust {
+                        None => SignatureStatus::Failed {
+                            reason: "no signer roots configured (mud.trust)".into(),
+                        },
+                        Some(t) => match verify(&body, &sig, t, now) {
+                            Ok(s) => SignatureStatus::Verified {
+                                signer: s.subject.clone(),
+                            },
+                            Err(e) => SignatureStatus::Failed {
+                                reason: e.to_string(),
+                            },
+                        },
+                    },
+                },
+            }
+        };
+        let sha256 = openssl::sha::sha256(&body)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok(Fetched {
+            url: url.to_string(),
+            http_status: status,
+            cache_seconds: i64::from(validated.mud.meta.cache_validity.max(1)) * 3600,
+            body,
+            sha256,
+            validated,
+            signature,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_and_special_addresses_are_not_public() {
+        for a in [
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "127.0.0.1",
+            "169.254.1.1",
+            "100.64.0.1",
+            "224.0.0.1",
+            "0.1.2.3",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:192.168.1.1",
+            "255.255.255.255",
+        ] {
+            assert!(!is_public(a.parse().unwrap()), "{a}");
+        }
+        for a in ["198.51.100.10", "8.8.8.8", "2001:db8::1", "100.128.0.1"] {
+            assert!(is_public(a.parse().unwrap()), "{a}");
+        }
+    }
+
+    #[tokio::test]
+    async fn literal_private_and_plain_http_urls_are_refused_before_any_packet() {
+        let f = Fetcher::new(&MudConfig::default()).unwrap();
+        assert!(matches!(
+            f.fetch("http://198.51.100.1/x.json", 0).await,
+            Err(FetchError::NotHttps(_))
+        ));
+        assert!(matches!(
+            f.fetch("https://127.0.0.1/x.json", 0).await,
+            Err(FetchError::PrivateAddress(..))
+        ));
+        assert!(matches!(
+            f.fetch("https://[fd00::1]/x.json", 0).await,
+            Err(FetchError::PrivateAddress(..))
+        ));
+        assert!(matches!(
+            f.fetch("not a url", 0).await,
+            Err(FetchError::BadUrl(..))
+        ));
+    }
+}

@@ -1,0 +1,216 @@
+//! # warden-gateway: the router that protects what is behind it
+//!
+//! `warden gateway --config FILE` is a daemon beside any DHCP server
+//! (it snoops; no patched dnsmasq needed):
+//!
+//! 1. **Learns devices** from the LAN interfaces with the traffic engine
+//!    ([`watch`]): DHCP requests with option 161 (the MUD URL), leases,
+//!    addresses in use, DNS answers, flows, and every detector's findings.
+//! 2. **Fetches and verifies MUD files** ([`fetch`]): HTTPS only (rustls),
+//!    size, time and redirect limits, an SSRF guard, the `mud-signature`
+//!    checked per policy (require | warn | off), cached for its
+//!    cache-validity, the last good file kept when a fetch fails, every
+//!    attempt recorded.
+//! 3. **Enforces** ([`enforce`]): one nftables ruleset for all devices,
+//!    applied atomically; DNS-name sets filled from the answers seen;
+//!    devices without MUD get the deployment's default policy.
+//! 4. **Quarantines** a device a detector catches (or an operator names):
+//!    only DNS and a remediation page that says what happened and what to
+//!    do ([`api`]); release restores its policy.
+//! 5. **Remembers** everything in the store (`warden-store`, SQLite) and
+//!    **reconciles** on start: when the kernel's table does not carry the
+//!    hash of the ruleset the store intends, it is replaced.
+//!
+//! While warden is down the kernel keeps the last ruleset: a quarantined
+//! device stays quarantined, every other device keeps its policy; DNS-name
+//! sets are no longer refilled, so addresses learned before expire with
+//! their TTL (at least 5 minutes) and new connections to named services
+//! then fail until warden is back; a device that joins meanwhile is not in
+//! the ruleset (treated as under *observe*).
+//!
+//! Not handled yet: DHCPv6 option 112 and LLDP MUD URLs on the live path
+//! (the analyzer reads them from captures), IPv6 addresses for the
+//! gateway's own policies, TLS on the API.
+
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod config;
+pub mod core;
+pub mod enforce;
+pub mod fetch;
+pub mod watch;
+
+use crate::core::{Action, Core};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use warden_store::{SqliteStore, Store};
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn spawn_fetch(
+    fetcher: &Arc<fetch::Fetcher>,
+    url: String,
+    done: &mpsc::Sender<(String, Result<fetch::Fetched, fetch::FetchError>)>,
+) {
+    let f = fetcher.clone();
+    let done = done.clone();
+    tokio::spawn(async move {
+        let r = f.fetch(&url, now()).await;
+        let _ = done.send((url, r)).await;
+    });
+}
+
+/// Runs the daemon until SIGINT or SIGTERM.
+pub async fn run(cfg: config::Config) -> Result<(), String> {
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&cfg.state_dir)
+            .map_err(|e| format!("{}: {e}", cfg.state_dir.display()))?;
+    }
+    let store = SqliteStore::open(&cfg.state_dir.join("warden.db")).map_err(|e| e.to_string())?;
+    let token = api::token(&cfg.state_dir)?;
+    let fetcher = Arc::new(fetch::Fetcher::new(&cfg.mud)?);
+    let enforcer = enforce::Enforcer {
+        nft: "nft".into(),
+        state_dir: cfg.state_dir.clone(),
+    };
+    let mut core = Core::load(cfg.clone(), store, enforcer)?;
+    for ifc in &cfg.lan_interfaces {
+        if let Ok(s) = std::fs::read_to_string(format!("/sys/class/net/{ifc}/address")) {
+            if let Some(m) = warden_mud::MacAddr::parse(s.trim()) {
+                core.own_macs.insert(m);
+            }
+        }
+    }
+    let outcome = core.reconcile(now())?;
+    eprintln!("warden gateway: reconcile: {outcome}");
+    let core = Arc::new(Mutex::new(core));
+
+    let (tx, mut rx) = mpsc::channel(4096);
+    for ifc in &cfg.lan_interfaces {
+        let mut lan = Vec::new();
+        for p in &cfg.local_networks {
+            if let Some(x) = warden_analyze::Prefix::parse(&p.to_string()) {
+                lan.push(x);
+            }
+        }
+        let opts = warden_analyze::Options {
+            lan,
+            ..Default::default()
+        };
+        let engine = warden_detect::Engine::new(warden_detect::Options {
+            deployment: cfg.deployment,
+            resolvers: vec![cfg.gateway_address],
+            ..Default::default()
+        });
+        let (ifc, tx, lan) = (ifc.clone(), tx.clone(), cfg.local_networks.clone());
+        std::thread::Builder::new()
+            .name(format!("watch-{ifc}"))
+            .spawn(move || {
+                if let Err(e) = watch::watch(&ifc, opts, engine, lan, tx) {
+                    eprintln!("warden gateway: watching {ifc}: {e}");
+                }
+            })
+            .map_err(|e| e.to_string())?;
+    }
+    drop(tx);
+
+    let a = api::Api {
+        core: core.clone(),
+        token: Arc::new(token),
+        now,
+    };
+    let l = tokio::net::TcpListener::bind(cfg.api_listen)
+        .await
+        .map_err(|e| format!("api-listen {}: {e}", cfg.api_listen))?;
+    let app = api::router(a.clone());
+    tokio::spawn(async move {
+        let _ = axum::serve(l, app).await;
+    });
+    let l = tokio::net::TcpListener::bind(cfg.remediation_listen)
+        .await
+        .map_err(|e| format!("remediation-listen {}: {e}", cfg.remediation_listen))?;
+    let app =
+        api::remediation_router(a).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move {
+        let _ = axum::serve(l, app).await;
+    });
+
+    let (done_tx, mut done_rx) = mpsc::channel(64);
+    let mut tick = tokio::time::interval(Duration::from_secs(30));
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| e.to_string())?;
+    let mut last_prune = 0i64;
+    println!(
+        "warden gateway: ready (watching {}, API on {}, remediation page on {})",
+        cfg.lan_interfaces.join(", "),
+        cfg.api_listen,
+        cfg.remediation_listen
+    );
+    loop {
+        tokio::select! {
+            ev = rx.recv() => {
+                let Some(ev) = ev else { break };
+                let actions = core.lock().unwrap_or_else(|e| e.into_inner()).on_event(ev, now());
+                for Action::Fetch(url) in actions {
+                    spawn_fetch(&fetcher, url, &done_tx);
+                }
+            }
+            Some((url, r)) = done_rx.recv() => {
+                core.lock().unwrap_or_else(|e| e.into_inner()).on_fetched(&url, r, now());
+            }
+            _ = tick.tick() => {
+                let t = now();
+                let mut c = core.lock().unwrap_or_else(|e| e.into_inner());
+                for url in c.due_refreshes(t) {
+                    spawn_fetch(&fetcher, url, &done_tx);
+                }
+                if t - last_prune > 3600 {
+                    last_prune = t;
+                    let keep = i64::from(c.cfg.retention_days) * 86_400;
+                    if let Ok(p) = c.store.prune(t - keep) {
+                        let _ = c.store.record_event(t, None, "pruned", &serde_json::to_value(&p).unwrap_or_default());
+                    }
+                }
+            }
+            _ = tokio::signal::ctrl_c() => break,
+            _ = term.recv() => break,
+        }
+    }
+    eprintln!("warden gateway: stopping; the kernel keeps the ruleset");
+    Ok(())
+}
+
+/// [`run`] on a runtime of its own (the binary is not async).
+pub fn run_blocking(cfg: config::Config) -> Result<(), String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?
+        .block_on(run(cfg))
+}
+
+/// One fetch as the gateway would make it (for `warden mud fetch`).
+pub fn fetch_blocking(
+    cfg: &config::MudConfig,
+    url: &str,
+    now: i64,
+) -> Result<Result<fetch::Fetched, fetch::FetchError>, String> {
+    let f = fetch::Fetcher::new(cfg)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    Ok(rt.block_on(f.fetch(url, now)))
+}

@@ -1,0 +1,578 @@
+//! The gateway end to end, with real parts in network namespaces that
+//! scripts/gateway-lab/lab.sh makes and removes: a device running dhcpcd
+//! with its `mudurl` option (DHCP option 161), a second one announcing a
+//! tampered file, dnsmasq as DHCP and DNS server, `warden gateway`
+//! forwarding between the LAN bridge and a small cloud with an HTTPS MUD
+//! server (files signed by a root the lab makes), one service the MUD file
+//! allows and one it does not.
+//!
+//! 1. the MUD URL is learned from the real DHCP exchange, fetched, verified
+//!    and applied; 2. the allowed service is reachable, the other is not,
+//!    and the drop is counted; 3. the tampered file is not applied and an
+//!    alert says why; 4. a Mirai-style telnet scan (40 connection attempts)
+//!    raises an alert and quarantines the device: only DNS and the
+//!    remediation page remain, release restores the policy; 5. SIGKILL:
+//!    the quarantine holds while warden is down, and after restart the
+//!    kernel and the store agree and no record is lost. Also: the REST API
+//!    answers as its OpenAPI document says (and refuses without the token),
+//!    and hostile MUD servers are refused with their reasons.
+//!
+//! The machine's /etc/resolv.conf and hostname are checked unchanged.
+
+mod common;
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Lab {
+    tag: String,
+    dir: PathBuf,
+}
+
+fn lab_script() -> PathBuf {
+    common::repo().join("scripts/gateway-lab/lab.sh")
+}
+
+impl Lab {
+    fn up() -> Lab {
+        let tag = format!("g{}", std::process::id() % 100_000);
+        let dir = std::env::temp_dir().join(format!("warden-gwlab-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let lab = Lab { tag, dir };
+        lab.script("up");
+        lab
+    }
+    fn script(&self, what: &str) {
+        let o = Command::new("bash")
+            .arg(lab_script())
+            .args([what, &self.tag, self.dir.to_str().unwrap()])
+            .env("WARDEN", env!("CARGO_BIN_EXE_warden"))
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "lab.sh {what}: {}\n{}",
+            String::from_utf8_lossy(&o.stderr),
+            self.logs()
+        );
+    }
+    fn ns(&self, n: &str) -> String {
+        format!("wdn-{}-{n}", self.tag)
+    }
+    fn logs(&self) -> String {
+        [
+            "warden.log",
+            "dnsmasq.log",
+            "cloud.log",
+            "dhcpcd-device.log",
+        ]
+        .iter()
+        .map(|f| {
+            format!(
+                "--- {f}\n{}",
+                std::fs::read_to_string(self.dir.join(f)).unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+    }
+    fn exec(&self, ns: &str, args: &[&str]) -> (bool, String) {
+        let o = Command::new("ip")
+            .args(["netns", "exec", &self.ns(ns)])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
+        )
+    }
+    /// A TCP connection from the device; true when the service answered.
+    fn connect(&self, host: &str, port: u16) -> bool {
+        let client = common::repo().join("scripts/gateway-lab/client.py");
+        self.exec(
+            "iot",
+            &[
+                "python3",
+                client.to_str().unwrap(),
+                "iot0",
+                "connect",
+                host,
+                &port.to_string(),
+                "3",
+            ],
+        )
+        .0
+    }
+    fn token(&self) -> String {
+        std::fs::read_to_string(self.dir.join("state/api-token"))
+            .unwrap()
+            .trim()
+            .to_string()
+    }
+    fn api(&self, method: &str, path: &str, token: Option<&str>) -> (u16, Value) {
+        let mut args = vec![
+            "curl",
+            "-s",
+            "-m",
+            "10",
+            "-X",
+            method,
+            "-w",
+            "\n%{http_code}",
+        ];
+        let auth;
+        if let Some(t) = token {
+            auth = format!("Authorization: Bearer {t}");
+            args.extend(["-H", &auth]);
+        }
+        let url = format!("http://10.77.0.1:8443{path}");
+        args.push(&url);
+        let (_, out) = self.exec("gw", &args);
+        let (body, code) = out.trim_end().rsplit_once('\n').unwrap_or(("", out.trim()));
+        (
+            code.trim().parse().unwrap_or(0),
+            serde_json::from_str(body).unwrap_or(Value::Null),
+        )
+    }
+    fn get(&self, path: &str) -> Value {
+        let (code, v) = self.api("GET", path, Some(&self.token()));
+        assert_eq!(code, 200, "GET {path}: {v}");
+        v
+    }
+    fn device(&self, mac: &str) -> Value {
+        self.get(&format!("/api/v1/devices/{mac}"))
+    }
+    fn wait(&self, what: &str, secs: u64, f: &dyn Fn() -> bool) {
+        let t0 = Instant::now();
+        while t0.elapsed() < Duration::from_secs(secs) {
+            if f() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!("timed out waiting for {what}\n{}", self.logs());
+    }
+    fn kernel_counter(&self, chain: &str) -> u64 {
+        let (_, out) = self.exec(
+            "gw",
+            &["nft", "-j", "list", "chain", "inet", "warden", chain],
+        );
+        let v: Value = serde_json::from_str(&out).unwrap_or(Value::Null);
+        v["nftables"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|o| o["rule"]["expr"].as_array().cloned().unwrap_or_default())
+            .filter_map(|e| e["counter"]["packets"].as_u64())
+            .sum()
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(lab_script())
+            .args(["down", &self.tag, self.dir.to_str().unwrap()])
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+const DEV: &str = "02:77:00:00:00:01";
+const TAMPERED: &str = "02:77:00:00:00:02";
+
+/// OpenAPI 3.0 schemas as JSON Schema (draft 7): `nullable` becomes a type list.
+fn to_json_schema(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut out = serde_json::Map::new();
+            for (k, x) in m {
+                if k == "nullable" {
+                    continue;
+                }
+                if k == "$ref" {
+                    let r = x
+                        .as_str()
+                        .unwrap()
+                        .replace("#/components/schemas/", "#/definitions/");
+                    out.insert(k.clone(), Value::String(r));
+                    continue;
+                }
+                out.insert(k.clone(), to_json_schema(x));
+            }
+            if m.get("nullable") == Some(&Value::Bool(true)) {
+                if let Some(Value::String(t)) = m.get("type") {
+                    out.insert("type".into(), serde_json::json!([t, "null"]));
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(a) => Value::Array(a.iter().map(to_json_schema).collect()),
+        x => x.clone(),
+    }
+}
+
+fn check_against(doc: &Value, path: &str, status: &str, body: &Value) {
+    let schema =
+        &doc["paths"][path]["get"]["responses"][status]["content"]["application/json"]["schema"];
+    assert!(schema.is_object(), "{path} {status} is not documented");
+    let mut s = to_json_schema(schema);
+    s["definitions"] = to_json_schema(&doc["components"]["schemas"]);
+    let v = jsonschema::draft7::new(&s).unwrap();
+    let errors: Vec<String> = v
+        .iter_errors(body)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{path}: {errors:#?}\n{body:#}");
+}
+
+#[test]
+fn gateway_learns_enforces_quarantines_and_survives_sigkill() {
+    let before = (
+        std::fs::read("/etc/resolv.conf").unwrap_or_default(),
+        Command::new("hostname").output().unwrap().stdout,
+    );
+    {
+        let lab = Lab::up();
+        scenario(&lab);
+    }
+    let after = (
+        std::fs::read("/etc/resolv.conf").unwrap_or_default(),
+        Command::new("hostname").output().unwrap().stdout,
+    );
+    assert_eq!(
+        before, after,
+        "the machine's resolv.conf and hostname are unchanged"
+    );
+}
+
+fn scenario(lab: &Lab) {
+    // 1. Learned from DHCP, fetched, verified, applied.
+    lab.wait("the device to be enforced", 30, &|| {
+        lab.device(DEV)["state"] == "enforced"
+    });
+    let d = lab.device(DEV);
+    assert_eq!(d["mud_url"], "https://mud.example/device.json");
+    assert_eq!(d["policy"], "mud");
+    assert!(d["events"].to_string().contains("dhcp option 161"), "{d:#}");
+    let fetches = lab.get("/api/v1/mud-files");
+    let ok = fetches
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["url"] == "https://mud.example/device.json" && f["outcome"] == "ok")
+        .expect("a good fetch");
+    assert_eq!(ok["signature"], "verified");
+    assert_eq!(ok["signer"], "CN=mud-signer.example");
+
+    // 3. The tampered file: not applied, and an alert says why.
+    lab.wait("the tampered file's refusal", 30, &|| {
+        lab.get("/api/v1/alerts")
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["mac"] == TAMPERED && a["kind"] == "mud.signature")
+    });
+    let alerts = lab.get("/api/v1/alerts");
+    let a = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["mac"] == TAMPERED)
+        .unwrap();
+    assert!(
+        a["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("signature does not verify"),
+        "{a}"
+    );
+    assert_eq!(lab.device(TAMPERED)["state"], "observed");
+    assert!(lab
+        .get("/api/v1/mud-files")
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["url"] == "https://mud.example/tampered.json"
+            && f["outcome"] == "signature-failed"));
+
+    // 2. Allowed by name (the DNS set is filled from the answer warden saw), the other not.
+    let chain = format!("from_{}", DEV.replace(':', ""));
+    let drops_before = lab.kernel_counter(&chain);
+    assert!(
+        lab.connect("api.cloud.example", 8001),
+        "the allowed service\n{}",
+        lab.logs()
+    );
+    assert!(
+        !lab.connect("198.51.100.10", 8002),
+        "the service the MUD file does not allow"
+    );
+    assert!(
+        lab.kernel_counter(&chain) > drops_before,
+        "the drop is counted"
+    );
+
+    // The API as documented, and nothing without the token.
+    let (code, doc) = lab.api("GET", "/api/v1/openapi.json", None);
+    assert_eq!(code, 200);
+    assert_eq!(
+        doc,
+        serde_json::from_str::<Value>(warden_gateway_openapi()).unwrap()
+    );
+    for (path, real) in [
+        ("/api/v1/devices", "/api/v1/devices".to_string()),
+        ("/api/v1/devices/{mac}", format!("/api/v1/devices/{DEV}")),
+        ("/api/v1/mud-files", "/api/v1/mud-files".to_string()),
+        ("/api/v1/policies", "/api/v1/policies".to_string()),
+        ("/api/v1/alerts", "/api/v1/alerts".to_string()),
+    ] {
+        check_against(&doc, path, "200", &lab.get(&real));
+        let (code, body) = lab.api("GET", &real, None);
+        assert_eq!(code, 401, "{real} without a token");
+        check_against(&doc, path, "401", &body);
+        assert_eq!(
+            lab.api(
+                "GET",
+                &real,
+                Some("not-the-token-but-long-enough-0123456789abcdef")
+            )
+            .0,
+            401
+        );
+    }
+    assert_eq!(
+        lab.api("GET", "/api/v1/devices/nonsense", Some(&lab.token()))
+            .0,
+        400
+    );
+    assert_eq!(
+        lab.api(
+            "GET",
+            "/api/v1/devices/02:00:00:00:00:99",
+            Some(&lab.token())
+        )
+        .0,
+        404
+    );
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(lab.dir.join("state/api-token"))
+            .unwrap()
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+
+    // 4. A Mirai-style scan: alert, quarantine, only DNS and the remediation page.
+    let client = common::repo().join("scripts/gateway-lab/client.py");
+    let (ok, out) = lab.exec(
+        "iot",
+        &[
+            "python3",
+            client.to_str().unwrap(),
+            "iot0",
+            "scan",
+            "198.51.100",
+            "20",
+            "59",
+            "23",
+        ],
+    );
+    assert!(ok, "{out}");
+    lab.wait("the quarantine", 20, &|| {
+        lab.device(DEV)["state"] == "quarantined"
+    });
+    let d = lab.device(DEV);
+    assert!(
+        d["quarantine_reason"]
+            .as_str()
+            .unwrap()
+            .contains("scan.horizontal"),
+        "{d:#}"
+    );
+    assert!(lab
+        .get("/api/v1/alerts")
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["mac"] == DEV && a["kind"] == "scan.horizontal"));
+    assert!(
+        !lab.connect("api.cloud.example", 8001),
+        "quarantined: the allowed service is gone"
+    );
+    let (ok, page) = lab.exec(
+        "iot",
+        &[
+            "curl",
+            "-s",
+            "-m",
+            "5",
+            "--interface",
+            "iot0",
+            "http://10.77.0.1:8080/",
+        ],
+    );
+    assert!(
+        ok && page.contains("isolated") && page.contains("reset it to its factory settings"),
+        "{page}"
+    );
+    let (ok, dns) = lab.exec(
+        "iot",
+        &[
+            "python3",
+            "-c",
+            "import socket; print(socket.gethostbyname('api.cloud.example'))",
+        ],
+    );
+    assert!(
+        ok && dns.contains("198.51.100.11"),
+        "DNS still answers: {dns}"
+    );
+    let (code, _) = lab.api(
+        "POST",
+        &format!("/api/v1/devices/{DEV}/release"),
+        Some(&lab.token()),
+    );
+    assert_eq!(code, 200);
+    assert_eq!(lab.device(DEV)["state"], "enforced");
+    assert!(
+        lab.connect("api.cloud.example", 8001),
+        "released: the policy is back"
+    );
+    assert_eq!(
+        lab.api(
+            "POST",
+            &format!("/api/v1/devices/{DEV}/release"),
+            Some(&lab.token())
+        )
+        .0,
+        409
+    );
+
+    // 5. Quarantine again, then SIGKILL: the kernel keeps it; the restarted
+    // gateway finds kernel and store in agreement and every record kept.
+    assert_eq!(
+        lab.api(
+            "POST",
+            &format!("/api/v1/devices/{DEV}/quarantine"),
+            Some(&lab.token())
+        )
+        .0,
+        200
+    );
+    let alerts_before: Vec<i64> = lab
+        .get("/api/v1/alerts")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
+    let events_before = lab.device(DEV)["events"].as_array().unwrap().len();
+    let sha_before = lab.get("/api/v1/policies")["ruleset_sha256"].clone();
+    let pid = std::fs::read_to_string(lab.dir.join("warden.pid")).unwrap();
+    assert!(Command::new("kill")
+        .args(["-9", pid.trim()])
+        .status()
+        .unwrap()
+        .success());
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        !lab.connect("api.cloud.example", 8001),
+        "the quarantine holds while warden is down"
+    );
+    let (ok, page) = lab.exec(
+        "iot",
+        &[
+            "curl",
+            "-s",
+            "-m",
+            "3",
+            "--interface",
+            "iot0",
+            "http://10.77.0.1:8080/",
+        ],
+    );
+    assert!(
+        !ok || page.is_empty(),
+        "the page is warden's, so it is gone too"
+    );
+    lab.script("gateway");
+    let log = std::fs::read_to_string(lab.dir.join("warden.log")).unwrap();
+    assert!(
+        log.contains("the kernel holds what the store intends"),
+        "{log}"
+    );
+    let d = lab.device(DEV);
+    assert_eq!(d["state"], "quarantined");
+    assert!(d["events"].as_array().unwrap().len() >= events_before);
+    let alerts_after: Vec<i64> = lab
+        .get("/api/v1/alerts")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
+    for id in &alerts_before {
+        assert!(alerts_after.contains(id), "alert {id} survived");
+    }
+    assert_eq!(lab.get("/api/v1/policies")["ruleset_sha256"], sha_before);
+    assert!(!lab.connect("api.cloud.example", 8001));
+    assert_eq!(
+        lab.api(
+            "POST",
+            &format!("/api/v1/devices/{DEV}/release"),
+            Some(&lab.token())
+        )
+        .0,
+        200
+    );
+    assert!(
+        lab.connect("api.cloud.example", 8001),
+        "released after the restart"
+    );
+
+    // Hostile MUD servers: each refused, with its reason.
+    let pki = lab.dir.join("pki");
+    for (path, reason) in [
+        ("hostile/big.json", "larger than 1048576 bytes"),
+        ("hostile/loop.json", "more than 3 redirects"),
+        ("hostile/http.json", "which is not HTTPS"),
+        ("hostile/html.json", "is not application/mud+json"),
+        (
+            "hostile/private.json",
+            "redirected to 127.0.0.1, a private or loopback address",
+        ),
+        (
+            "hostile/rebind.json",
+            "inside.example resolves to 10.77.0.9",
+        ),
+        ("hostile/slow.json", "timed out"),
+    ] {
+        let url = format!("https://mud.example/{path}");
+        let (ok, out) = lab.exec(
+            "gw",
+            &[
+                env!("CARGO_BIN_EXE_warden"),
+                "mud",
+                "fetch",
+                &url,
+                "--https-root",
+                pki.join("https-ca.pem").to_str().unwrap(),
+                "--trust",
+                pki.join("signer-ca.pem").to_str().unwrap(),
+            ],
+        );
+        assert!(!ok, "{path} must be refused: {out}");
+        assert!(
+            out.contains("REFUSED") && out.contains(reason),
+            "{path}: {out}"
+        );
+    }
+}
+
+fn warden_gateway_openapi() -> &'static str {
+    include_str!("../../warden-gateway/openapi.json")
+}

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# A small network in three namespaces, for warden's gateway test and demo:
+#
+#   iot    a device: dhcpcd on iot0 announces https://mud.example/device.json
+#          (DHCP option 161)
+#   iot2   another: dhcpcd on iot0 announces a tampered file
+#   gw     warden gateway + dnsmasq (DHCP and DNS), bridge br-lan 10.77.0.1/24,
+#          forwarding to wan 198.51.100.1/24
+#   cloud  198.51.100.10 mud.example (HTTPS MUD server, tcp/8002: not allowed),
+#          198.51.100.11 api.cloud.example (tcp/8001: allowed by the MUD file),
+#          198.51.100.20-59 hosts for the telnet-scan scenario
+#
+# Usage: lab.sh up TAG DIR      make it all (PKI, signed MUD files, daemons) in DIR
+#        lab.sh gateway TAG DIR start warden gateway (again) in the gw namespace
+#        lab.sh down TAG DIR    remove every namespace, process and /etc/netns file
+# Traffic stays inside the namespaces. Each namespace has its own
+# /etc/netns/NAME/resolv.conf, and dhcpcd runs with its hooks off, so the
+# machine's /etc/resolv.conf and hostname are never touched.
+set -euo pipefail
+cmd=$1 tag=$2 dir=$3
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+IOT=wdn-$tag-iot IOT2=wdn-$tag-iot2 GW=wdn-$tag-gw CLOUD=wdn-$tag-cloud
+W=${WARDEN:-$root/target/debug/warden}
+inns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+down() {
+  for ns in "$IOT" "$IOT2" "$GW" "$CLOUD"; do
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+  done
+  sleep 0.2
+  for ns in "$IOT" "$IOT2" "$GW" "$CLOUD"; do
+    ip netns del "$ns" 2>/dev/null || true
+    rm -rf "/etc/netns/$ns"
+  done
+}
+
+pki() {
+  local p=$dir/pki
+  mkdir -p "$p"
+  # The HTTPS CA and the server certificate for mud.example.
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
+    -subj "/CN=warden lab HTTPS CA" -keyout "$p/https-ca.key" -out "$p/https-ca.pem" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=mud.example" \
+    -keyout "$p/mud.key" -out "$p/mud.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:mud.example\nextendedKeyUsage=serverAuth\n' > "$p/mud.ext"
+  openssl x509 -req -in "$p/mud.csr" -CA "$p/https-ca.pem" -CAkey "$p/https-ca.key" -CAcreateserial \
+    -days 30 -extfile "$p/mud.ext" -out "$p/mud.pem" 2>/dev/null
+  # The maker's MUD signing root and its signer.
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=warden lab MUD signing root" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+    -keyout "$p/signer-ca.key" -out "$p/signer-ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=mud-signer.example" \
+    -keyout "$p/signer.key" -out "$p/signer.csr" 2>/dev/null
+  printf 'keyUsage=critical,digitalSignature\n' > "$p/signer.ext"
+  openssl x509 -req -in "$p/signer.csr" -CA "$p/signer-ca.pem" -CAkey "$p/signer-ca.key" -CAcreateserial \
+    -days 30 -extfile "$p/signer.ext" -out "$p/signer.pem" 2>/dev/null
+}
+
+mudfile() { # URL -> a MUD file allowing tcp/8001 to api.cloud.example and DNS
+  cat <<JSON
+{"ietf-mud:mud": {"mud-version": 1, "mud-url": "$1", "mud-signature": "${1%.json}.p7s",
+  "last-update": "2026-11-01T00:00:00Z", "cache-validity": 48, "is-supported": true,
+  "systeminfo": "warden lab camera", "mfg-name": "Lab Cams",
+  "from-device-policy": {"access-lists": {"access-list": [{"name": "from"}]}},
+  "to-device-policy": {"access-lists": {"access-list": [{"name": "to"}]}}},
+ "ietf-access-control-list:acls": {"acl": [
+  {"name": "from", "type": "ipv4-acl-type", "aces": {"ace": [
+    {"name": "api", "matches": {"ipv4": {"protocol": 6, "ietf-acldns:dst-dnsname": "api.cloud.example"},
+      "tcp": {"destination-port": {"operator": "eq", "port": 8001}, "ietf-mud:direction-initiated": "from-device"}},
+     "actions": {"forwarding": "accept"}},
+    {"name": "dns", "matches": {"ipv4": {"protocol": 17}, "udp": {"destination-port": {"operator": "eq", "port": 53}},
+      "ietf-mud:mud": {"controller": "urn:ietf:params:mud:dns"}}, "actions": {"forwarding": "accept"}}]}},
+  {"name": "to", "type": "ipv4-acl-type", "aces": {"ace": [
+    {"name": "api", "matches": {"ipv4": {"protocol": 6, "ietf-acldns:src-dnsname": "api.cloud.example"},
+      "tcp": {"source-port": {"operator": "eq", "port": 8001}}}, "actions": {"forwarding": "accept"}}]}}]}}
+JSON
+}
+
+sign() { # FILE -> FILE.p7s (detached DER CMS, RFC 8520 section 13)
+  openssl cms -sign -binary -in "$1" -signer "$dir/pki/signer.pem" -inkey "$dir/pki/signer.key" \
+    -outform DER -out "${1%.json}.p7s"
+}
+
+wait_for() { # FILE TEXT
+  for _ in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  echo "lab: $1 never said '$2'" >&2; cat "$1" >&2 || true; return 1
+}
+
+gateway() {
+  local cfg=$dir/gateway.toml
+  cat > "$cfg" <<TOML
+lan-interfaces = ["br-lan"]
+gateway-address = "10.77.0.1"
+local-networks = ["10.77.0.0/24"]
+state-dir = "$dir/state"
+deployment = "home"
+unknown-devices = "observe"
+api-listen = "10.77.0.1:8443"
+remediation-listen = "10.77.0.1:8080"
+[mud]
+signature = "require"
+trust = ["$dir/pki/signer-ca.pem"]
+https-roots = ["$dir/pki/https-ca.pem"]
+connect-timeout-ms = 3000
+total-timeout-ms = 8000
+TOML
+  : > "$dir/warden.log"
+  ip netns exec "$GW" "$W" gateway --config "$cfg" >> "$dir/warden.log" 2>&1 &
+  echo $! > "$dir/warden.pid"
+  wait_for "$dir/warden.log" "warden gateway: ready"
+}
+
+up() {
+  mkdir -p "$dir/www" "$dir/state"
+  down
+  for ns in "$IOT" "$IOT2" "$GW" "$CLOUD"; do mkdir -p "/etc/netns/$ns"; done
+  echo "nameserver 10.77.0.1" > "/etc/netns/$IOT/resolv.conf"
+  echo "nameserver 10.77.0.1" > "/etc/netns/$IOT2/resolv.conf"
+  echo "nameserver 10.77.0.1" > "/etc/netns/$GW/resolv.conf"
+  echo "nameserver 127.0.0.1" > "/etc/netns/$CLOUD/resolv.conf"
+  for ns in "$IOT" "$IOT2" "$GW" "$CLOUD"; do ip netns add "$ns"; inns "$ns" ip link set lo up; done
+  inns "$GW" ip link add br-lan type bridge
+  local i=0 ns
+  for ns in "$IOT" "$IOT2"; do
+    ip link add iot0 netns "$ns" type veth peer name "lan$i" netns "$GW"
+    inns "$GW" ip link set "lan$i" master br-lan up
+    inns "$ns" ip link set iot0 address "02:77:00:00:00:0$((i + 1))" up
+    i=$((i + 1))
+  done
+  inns "$GW" ip addr add 10.77.0.1/24 dev br-lan
+  inns "$GW" ip link set br-lan up
+  ip link add wan netns "$GW" type veth peer name cloud0 netns "$CLOUD"
+  inns "$GW" ip addr add 198.51.100.1/24 dev wan
+  inns "$GW" ip link set wan up
+  inns "$GW" sysctl -qw net.ipv4.ip_forward=1
+  inns "$CLOUD" ip link set cloud0 up
+  for a in 10 11 $(seq 20 59); do inns "$CLOUD" ip addr add "198.51.100.$a/24" dev cloud0; done
+  inns "$CLOUD" ip route add 10.77.0.0/24 via 198.51.100.1
+
+  pki
+  mudfile https://mud.example/device.json > "$dir/www/device.json"
+  sign "$dir/www/device.json"
+  # The tampered file: one byte changed after signing.
+  mudfile https://mud.example/tampered.json > "$dir/www/tampered.json"
+  sign "$dir/www/tampered.json"
+  sed -i 's/"port": 8001/"port": 8002/' "$dir/www/tampered.json"
+
+  ip netns exec "$CLOUD" python3 "$here/cloud.py" "$dir/www" "$dir/pki/mud.pem" "$dir/pki/mud.key" 198.51.100.10 \
+    "$dir/cloud.log" 198.51.100.11 > "$dir/cloud.out" 2>&1 &
+  ip netns exec "$GW" dnsmasq -k -C /dev/null --no-resolv --no-hosts --interface=br-lan --bind-interfaces \
+    --listen-address=10.77.0.1 --dhcp-range=10.77.0.100,10.77.0.150,12h --dhcp-option=3,10.77.0.1 \
+    --dhcp-option=6,10.77.0.1 --dhcp-leasefile="$dir/dnsmasq.leases" --pid-file= \
+    --address=/mud.example/198.51.100.10 --address=/api.cloud.example/198.51.100.11 \
+    --address=/inside.example/10.77.0.9 --log-dhcp > "$dir/dnsmasq.log" 2>&1 &
+  wait_for "$dir/cloud.out" ready
+  gateway
+  # The devices: dhcpcd announcing their MUD URLs, hooks off, its run and
+  # lease files on a tmpfs of their own.
+  for ns in "$IOT" "$IOT2"; do
+    local f=device
+    [ "$ns" = "$IOT2" ] && f=tampered
+    printf 'mudurl https://mud.example/%s.json\nnoipv6rs\nnoarp\n' "$f" > "$dir/dhcpcd-$f.conf"
+    ip netns exec "$ns" sh -c "mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /var/lib/dhcpcd 2>/dev/null; \
+      exec dhcpcd -B -4 -L --nohook resolv.conf --nohook hostname -c /bin/true -f '$dir/dhcpcd-$f.conf' iot0" \
+      > "$dir/dhcpcd-$f.log" 2>&1 &
+  done
+  for ns in "$IOT" "$IOT2"; do
+    for _ in $(seq 150); do
+      inns "$ns" ip -4 addr show iot0 | grep -q 'inet 10.77' && break
+      sleep 0.1
+    done
+    inns "$ns" ip -4 addr show iot0 | grep 'inet 10.77' >&2
+  done
+}
+
+case "$cmd" in
+  up) up ;;
+  gateway) gateway ;;
+  down) down ;;
+  *) echo "usage: lab.sh up|gateway|down TAG DIR" >&2; exit 2 ;;
+esac
