@@ -50,6 +50,8 @@ cp samples/declarations/*.toml fuzz/corpus/assess_declaration/
 mkdir -p fuzz/corpus/probe_answers fuzz/corpus/assess_inputs
 cp crates/warden-probe/data/*.csv fuzz/corpus/probe_answers/
 cp samples/policies/*.toml fuzz/corpus/assess_inputs/
+mkdir -p fuzz/corpus/gateway_inputs
+cp samples/gateway.toml fuzz/corpus/gateway_inputs/
 if [ -d ../shared/corpus/pcap ]; then
   # Small captures only: the fuzzer mutates them many times a second.
   find ../shared/corpus/pcap -type f \( -name '*.pcap' -o -name '*.pcapng' \) -size -64k \

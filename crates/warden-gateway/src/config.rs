@@ -296,4 +296,11 @@ mod tests {
         assert!(c.quarantine.triggers("scan.horizontal"));
         assert!(!c.quarantine.triggers("beacon"));
     }
+
+    #[test]
+    fn the_sample_configuration_parses() {
+        let c = Config::parse(include_str!("../../../samples/gateway.toml")).unwrap();
+        assert_eq!(c.lan_interfaces, vec!["br-lan".to_string()]);
+        assert_eq!(c.retention_days, 30);
+    }
 }

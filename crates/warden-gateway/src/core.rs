@@ -434,8 +434,10 @@ impl Core {
                     if !fresh {
                         // A cached good file: apply it at once, refresh later.
                         if self.apply_cached(&mac, &url, now) {
-                            self.apply_latencies_ms
-                                .push(at.elapsed().as_secs_f64() * 1000.0);
+                            let ms = at.elapsed().as_secs_f64() * 1000.0;
+                            self.apply_latencies_ms.push(ms);
+                            eprintln!("warden gateway: {mac}: cached MUD file live {ms:.2} ms after its DHCP request");
+                            self.event(now, Some(&mac), "apply-latency", json!({"ms": ms}));
                         }
                         // A file that just failed is not asked for again at every DHCP packet.
                         let recent_failure =
