@@ -8,12 +8,50 @@ cd "$(dirname "$0")/.."
 
 . scripts/lib/packages.sh
 need_packages nft:nftables ip:iproute2 pkg-config:pkg-config dpkg:libssl-dev dpkg:libpcap-dev \
-  dpkg:libssh2-1-dev /usr/share/ieee-data/oui.csv:ieee-data openssl:openssl
+  dpkg:libssh2-1-dev /usr/share/ieee-data/oui.csv:ieee-data openssl:openssl \
+  dnsmasq:dnsmasq-base dhcpcd:dhcpcd-base curl:curl python3:python3
 if ! busybox --list 2>/dev/null | grep -qx telnetd; then
   need_packages dpkg:busybox-static
 fi
 cargo build --release -q
 W=target/release/warden
+
+if [ "$(id -u)" = 0 ]; then
+  printf '\n\033[1m== The gateway: a device, warden on its router, and a small cloud, in network namespaces\033[0m\n'
+  tag=demo$$ gdir=$(mktemp -d)
+  gw_cleanup() { bash scripts/gateway-lab/lab.sh down "$tag" "$gdir" || true; rm -rf "$gdir"; }
+  trap gw_cleanup EXIT
+  echo "(a camera with dhcpcd announcing https://mud.example/device.json in DHCP option 161; a second device"
+  echo " announcing a tampered file; dnsmasq for DHCP and DNS; an HTTPS MUD server with signed files)"
+  WARDEN=$PWD/$W bash scripts/gateway-lab/lab.sh up "$tag" "$gdir" 2>/dev/null
+  T=$(cat "$gdir/state/api-token")
+  api() { ip netns exec "wdn-$tag-gw" curl -s -H "Authorization: Bearer $T" "http://10.77.0.1:8443$1"; }
+  dev() { ip netns exec "wdn-$tag-iot" python3 scripts/gateway-lab/client.py iot0 "$@" || true; }
+  for _ in $(seq 100); do api /api/v1/devices/02:77:00:00:00:01 | grep -q '"state":"enforced"' && break; sleep 0.2; done
+  echo; echo "What warden learned (GET /api/v1/devices):"
+  api /api/v1/devices | python3 -c 'import json,sys
+for d in json.load(sys.stdin): print("  %s  %-15s %-9s %s" % (d["mac"], ",".join(d["addresses"]), d["state"], d["mud_url"] or "(no MUD URL)"))'
+  echo; echo "What it fetched and verified (GET /api/v1/mud-files):"
+  api /api/v1/mud-files | python3 -c 'import json,sys
+for f in json.load(sys.stdin): print("  %-36s %-16s signature %-9s %s" % (f["url"], f["outcome"], f["signature"], f["error"] or f["signer"] or ""))'
+  echo; echo "The camera's rules in the kernel (nft list chain inet warden from_027700000001):"
+  ip netns exec "wdn-$tag-gw" nft list chain inet warden from_027700000001 | sed -n '2,5p'
+  echo; echo "Allowed by its MUD file (api.cloud.example, TCP 8001):"; printf '  '; dev connect api.cloud.example 8001
+  echo "Not allowed (198.51.100.10, TCP 8002):"; printf '  '; dev connect 198.51.100.10 8002 2
+  echo; echo "Now the camera scans 40 hosts for Telnet, as a Mirai bot does:"; printf '  '; dev scan 198.51.100 20 59 23
+  for _ in $(seq 50); do api /api/v1/devices/02:77:00:00:00:01 | grep -q '"state":"quarantined"' && break; sleep 0.2; done
+  api /api/v1/alerts | python3 -c 'import json,sys
+for a in json.load(sys.stdin): print("  alert %-15s %-6s %s: %s" % (a["kind"], a["severity"], a["mac"], a["explanation"][:110]))'
+  echo "Quarantined: the allowed service is gone too:"; printf '  '; dev connect api.cloud.example 8001 2
+  echo "What the camera's owner sees (http://10.77.0.1:8080/):"
+  ip netns exec "wdn-$tag-iot" curl -s -m 5 --interface iot0 http://10.77.0.1:8080/ | sed 's/<[^>]*>/ /g; s/  */ /g' | fold -s -w 100 | head -n 6 | sed 's/^/  /'
+  echo; echo "After a factory reset the operator releases it (POST /api/v1/devices/02:77:00:00:00:01/release):"
+  ip netns exec "wdn-$tag-gw" curl -s -X POST -H "Authorization: Bearer $T" http://10.77.0.1:8443/api/v1/devices/02:77:00:00:00:01/release \
+    | python3 -c 'import json,sys; d=json.load(sys.stdin); print("  state:", d["state"], " policy:", d["policy"])'
+  printf '  '; dev connect api.cloud.example 8001
+  gw_cleanup
+  trap - EXIT
+fi
 G=target/release/gen-attack
 S=samples/mud
 step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; "${@:2}" || true; }

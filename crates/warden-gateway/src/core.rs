@@ -104,6 +104,8 @@ pub struct Core {
     /// Milliseconds from a DHCP request to its rules being live.
     pub apply_latencies_ms: Vec<f64>,
     failed_at: HashMap<String, i64>,
+    /// When the last ruleset went live in the kernel.
+    last_live: Option<std::time::Instant>,
     /// The gateway's own LAN interface addresses (never devices).
     pub own_macs: BTreeSet<MacAddr>,
 }
@@ -197,6 +199,7 @@ impl Core {
             last_alert: HashMap::new(),
             apply_latencies_ms: vec![],
             failed_at: HashMap::new(),
+            last_live: None,
             own_macs: BTreeSet::new(),
         })
     }
@@ -273,15 +276,20 @@ impl Core {
                 return Err(e);
             }
         };
-        for (e, kind, url) in &entries {
-            let _ = self.store.record_policy(&PolicyRow {
+        self.last_live = Some(std::time::Instant::now());
+        let rows: Vec<PolicyRow> = entries
+            .iter()
+            .map(|(e, kind, url)| PolicyRow {
                 mac: mac_s(&e.mac),
                 kind: kind.to_string(),
                 mud_url: url.clone(),
                 applied_at: now,
                 ruleset_sha256: applied.sha256.clone(),
                 rules: e.policy.rules.len(),
-            });
+            })
+            .collect();
+        if let Err(e) = self.store.record_policies(&rows) {
+            eprintln!("warden gateway: store: {e}");
         }
         self.name_sets = applied.name_sets.clone();
         self.applied_sha = Some(applied.sha256.clone());
@@ -289,7 +297,7 @@ impl Core {
             now,
             None,
             "ruleset-applied",
-            json!({"why": why, "sha256": applied.sha256, "devices": entries.len(), "rules": applied.rules}),
+            json!({"why": why, "sha256": applied.sha256, "devices": entries.len(), "rules": applied.rules, "incremental": applied.incremental}),
         );
         self.refill(now);
         Ok(())
@@ -320,6 +328,8 @@ impl Core {
         let kernel = self.enforcer.kernel_marker();
         let outcome = if kernel.as_deref() == Some(&intended[..16]) {
             self.applied_sha = Some(intended.clone());
+            let (_, _, json) = self.enforcer.build(&plain)?;
+            self.enforcer.last = serde_json::from_str(&json).ok();
             // Name sets are known again from a rebuild.
             let (rs, _, _) = self.enforcer.build(&plain)?;
             self.name_sets = rs
@@ -413,6 +423,12 @@ impl Core {
                 }
                 let url = d.mud_url.clone();
                 let fresh = d.mud.is_some() && d.mud_valid_until > now;
+                // A cached good file is applied first: what is recorded
+                // below waits until the rules are live.
+                let cached = match &url {
+                    Some(u) if !fresh => self.apply_cached(&mac, u, now),
+                    _ => false,
+                };
                 if !known {
                     self.event(
                         now,
@@ -432,9 +448,9 @@ impl Core {
                 self.save(&mac);
                 if let Some(url) = url {
                     if !fresh {
-                        // A cached good file: apply it at once, refresh later.
-                        if self.apply_cached(&mac, &url, now) {
-                            let ms = at.elapsed().as_secs_f64() * 1000.0;
+                        if cached {
+                            let live = self.last_live.unwrap_or_else(std::time::Instant::now);
+                            let ms = live.saturating_duration_since(at).as_secs_f64() * 1000.0;
                             self.apply_latencies_ms.push(ms);
                             eprintln!("warden gateway: {mac}: cached MUD file live {ms:.2} ms after its DHCP request");
                             self.event(now, Some(&mac), "apply-latency", json!({"ms": ms}));
@@ -442,7 +458,7 @@ impl Core {
                         // A file that just failed is not asked for again at every DHCP packet.
                         let recent_failure =
                             self.failed_at.get(&url).is_some_and(|t| now - *t < 60);
-                        if !recent_failure && self.fetching.insert(url.clone()) {
+                        if !cached && !recent_failure && self.fetching.insert(url.clone()) {
                             actions.push(Action::Fetch(url));
                         }
                     }
@@ -544,6 +560,7 @@ impl Core {
             return false;
         };
         d.state = s;
+        let ok = self.reapply(now, "cached MUD file").is_ok();
         self.save(mac);
         self.event(
             now,
@@ -551,7 +568,7 @@ impl Core {
             "mud-applied",
             json!({"mud_url": url, "from": "cache"}),
         );
-        self.reapply(now, "cached MUD file").is_ok()
+        ok
     }
 
     fn alert(

@@ -121,6 +121,8 @@ pub struct Entry {
 }
 
 pub struct Applied {
+    /// Only what changed was sent (the table was not replaced).
+    pub incremental: bool,
     pub sha256: String,
     pub rules: usize,
     /// DNS name -> (IPv4 set, IPv6 set).
@@ -131,6 +133,150 @@ pub struct Applied {
 pub struct Enforcer {
     pub nft: PathBuf,
     pub state_dir: PathBuf,
+    /// The transaction last applied (or found in the kernel), for deltas.
+    pub last: Option<Value>,
+}
+
+fn is_device_chain(name: &str) -> bool {
+    name.starts_with("from_") || name.starts_with("to_")
+}
+
+/// What a full transaction says, taken apart: device chains and their
+/// rules, the verdict maps' elements, and everything else (the skeleton).
+struct Parts {
+    skeleton: Vec<Value>,
+    chains: BTreeMap<String, Vec<Value>>,
+    elems: BTreeMap<String, BTreeMap<String, Value>>,
+    marker: Option<String>,
+}
+
+fn parts(v: &Value) -> Parts {
+    let mut p = Parts {
+        skeleton: vec![],
+        chains: BTreeMap::new(),
+        elems: BTreeMap::new(),
+        marker: None,
+    };
+    for o in v["nftables"].as_array().into_iter().flatten() {
+        if let Some(c) = o.pointer("/add/chain") {
+            let name = c["name"].as_str().unwrap_or_default().to_string();
+            if let Some(m) = name.strip_prefix(MARKER_PREFIX) {
+                p.marker = Some(m.to_string());
+                continue;
+            }
+            if is_device_chain(&name) && c.get("hook").is_none() {
+                p.chains.entry(name).or_default();
+                continue;
+            }
+        }
+        if let Some(r) = o.pointer("/add/rule") {
+            let chain = r["chain"].as_str().unwrap_or_default();
+            if is_device_chain(chain) {
+                p.chains
+                    .entry(chain.to_string())
+                    .or_default()
+                    .push(r.clone());
+                continue;
+            }
+        }
+        if let Some(m) = o.pointer("/add/map") {
+            let name = m["name"].as_str().unwrap_or_default().to_string();
+            let mut bare = m.clone();
+            let e = p.elems.entry(name).or_default();
+            if let Some(list) = bare.as_object_mut().and_then(|x| x.remove("elem")) {
+                for el in list.as_array().into_iter().flatten() {
+                    let key = match &el[0] {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    e.insert(key, el.clone());
+                }
+            }
+            p.skeleton.push(serde_json::json!({"add": {"map": bare}}));
+            continue;
+        }
+        p.skeleton.push(o.clone());
+    }
+    p
+}
+
+/// The commands that turn the ruleset `old` into `new` without replacing
+/// the table (so the DNS sets keep their addresses), or None when the two
+/// differ outside device chains and map elements (new DNS names, say).
+pub fn delta(old: &Value, new: &Value) -> Option<Value> {
+    let (o, n) = (parts(old), parts(new));
+    if o.skeleton != n.skeleton {
+        return None;
+    }
+    let t = |extra: Value| -> Value {
+        let mut m = serde_json::json!({"family": "inet", "table": TABLE});
+        if let (Some(a), Some(b)) = (m.as_object_mut(), extra.as_object()) {
+            for (k, v) in b {
+                a.insert(k.clone(), v.clone());
+            }
+        }
+        m
+    };
+    let mut cmds = Vec::new();
+    // 1. Map elements that go or change.
+    for (map, old_elems) in &o.elems {
+        let new_elems = n.elems.get(map);
+        for (k, el) in old_elems {
+            if new_elems.and_then(|e| e.get(k)) != Some(el) {
+                cmds.push(serde_json::json!({"delete": {"element": t(serde_json::json!({"name": map, "elem": [el[0].clone()]}))}}));
+            }
+        }
+    }
+    // 2. Chains that go, and chains whose rules change.
+    for (c, rules) in &o.chains {
+        match n.chains.get(c) {
+            None => {
+                cmds.push(
+                    serde_json::json!({"flush": {"chain": t(serde_json::json!({"name": c}))}}),
+                );
+                cmds.push(
+                    serde_json::json!({"delete": {"chain": t(serde_json::json!({"name": c}))}}),
+                );
+            }
+            Some(r) if r != rules => {
+                cmds.push(
+                    serde_json::json!({"flush": {"chain": t(serde_json::json!({"name": c}))}}),
+                );
+            }
+            _ => {}
+        }
+    }
+    // 3. New chains, and the rules of every new or changed chain.
+    for (c, rules) in &n.chains {
+        let old = o.chains.get(c);
+        if old.is_none() {
+            cmds.push(serde_json::json!({"add": {"chain": t(serde_json::json!({"name": c}))}}));
+        }
+        if old != Some(rules) {
+            for r in rules {
+                cmds.push(serde_json::json!({"add": {"rule": r}}));
+            }
+        }
+    }
+    // 4. Map elements that come or change.
+    for (map, new_elems) in &n.elems {
+        let old_elems = o.elems.get(map);
+        for (k, el) in new_elems {
+            if old_elems.and_then(|e| e.get(k)) != Some(el) {
+                cmds.push(serde_json::json!({"add": {"element": t(serde_json::json!({"name": map, "elem": [el]}))}}));
+            }
+        }
+    }
+    // 5. The marker.
+    if o.marker != n.marker {
+        if let Some(m) = &o.marker {
+            cmds.push(serde_json::json!({"delete": {"chain": t(serde_json::json!({"name": format!("{MARKER_PREFIX}{m}")}))}}));
+        }
+        if let Some(m) = &n.marker {
+            cmds.push(serde_json::json!({"add": {"chain": t(serde_json::json!({"name": format!("{MARKER_PREFIX}{m}")}))}}));
+        }
+    }
+    Some(serde_json::json!({"nftables": cmds}))
 }
 
 fn hex(b: &[u8]) -> String {
@@ -194,16 +340,34 @@ impl Enforcer {
         }
     }
 
-    /// Applies the ruleset in one transaction; the file is kept as
+    /// Applies the ruleset in one transaction: only what changed when the
+    /// table already holds the previous one (device chains and map
+    /// elements), else a whole replacement. The full ruleset is kept as
     /// `applied-ruleset.json` in the state directory.
-    pub fn apply(&self, entries: &[Entry]) -> Result<Applied, String> {
+    pub fn apply(&mut self, entries: &[Entry]) -> Result<Applied, String> {
         let (rs, sha, json) = self.build(entries)?;
+        let full: Value = serde_json::from_str(&json).map_err(|e| e.to_string())?;
         let path = self.state_dir.join("applied-ruleset.json");
         let tmp = self.state_dir.join("applied-ruleset.json.tmp");
-        std::fs::write(&tmp, &json).map_err(|e| format!("{}: {e}", tmp.display()))?;
-        self.run_nft(&["-j", "-f", tmp.to_str().unwrap_or_default()], None)?;
+        let d = self.last.as_ref().and_then(|old| delta(old, &full));
+        let mut done = false;
+        if let Some(d) = d {
+            let empty = d["nftables"].as_array().is_some_and(|a| a.is_empty());
+            done = empty
+                || self
+                    .run_nft(&["-j", "-f", "-"], Some(&d.to_string()))
+                    .is_ok();
+        }
+        if !done {
+            std::fs::write(&tmp, &json).map_err(|e| format!("{}: {e}", tmp.display()))?;
+            self.run_nft(&["-j", "-f", tmp.to_str().unwrap_or_default()], None)?;
+        } else {
+            let _ = std::fs::write(&tmp, &json);
+        }
         let _ = std::fs::rename(&tmp, &path);
+        self.last = Some(full);
         Ok(Applied {
+            incremental: done,
             sha256: sha,
             rules: rs.rule_count,
             name_sets: rs
@@ -300,5 +464,54 @@ mod tests {
         assert!(q.notes.is_empty(), "{:?}", q.notes);
         let i = own_policy(&internet_only_doc(gw), &ctx).unwrap();
         assert!(i.rules.len() >= 6, "{:?}", i.rules.len());
+    }
+
+    fn entry(mac: u8, ip: &str, p: &Policy) -> Entry {
+        Entry {
+            mac: MacAddr([2, 0, 0, 0, 0, mac]),
+            addresses: vec![ip.parse().unwrap()],
+            policy: p.clone(),
+        }
+    }
+
+    #[test]
+    fn deltas_touch_only_the_devices_that_changed() {
+        let gw: IpAddr = "10.0.0.1".parse().unwrap();
+        let ctx = Context::default();
+        let q = own_policy(&quarantine_doc(gw, 8080), &ctx).unwrap();
+        let e = Enforcer {
+            nft: "nft".into(),
+            state_dir: std::env::temp_dir(),
+            last: None,
+        };
+        let json =
+            |es: &[Entry]| -> Value { serde_json::from_str(&e.build(es).unwrap().2).unwrap() };
+        let one = json(&[entry(1, "10.0.0.5", &q)]);
+        let two = json(&[entry(1, "10.0.0.5", &q), entry(2, "10.0.0.6", &q)]);
+        let d = delta(&one, &two).unwrap();
+        let text = d.to_string();
+        assert!(
+            text.contains("\"add\":{\"chain\"") && text.contains("from_020000000002"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("from_020000000001\"}"),
+            "device 1 untouched: {text}"
+        );
+        assert!(!text.contains("\"table\":{"), "the table is not replaced");
+        // Back again: device 2's elements and chains go.
+        let back = delta(&two, &one).unwrap().to_string();
+        assert!(
+            back.contains("\"delete\":{\"element\"") && back.contains("\"delete\":{\"chain\""),
+            "{back}"
+        );
+        // Same ruleset: nothing to do.
+        assert_eq!(
+            delta(&one, &one).unwrap()["nftables"]
+                .as_array()
+                .unwrap()
+                .len(),
+            0
+        );
     }
 }

@@ -83,6 +83,7 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
     let enforcer = enforce::Enforcer {
         nft: "nft".into(),
         state_dir: cfg.state_dir.clone(),
+        last: None,
     };
     let mut core = Core::load(cfg.clone(), store, enforcer)?;
     for ifc in &cfg.lan_interfaces {

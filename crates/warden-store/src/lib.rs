@@ -167,6 +167,13 @@ pub trait Store: Send {
     /// The newest attempt that gave a good file.
     fn last_good_fetch(&self, url: &str) -> Result<Option<FetchRow>>;
     fn record_policy(&mut self, p: &PolicyRow) -> Result<()>;
+    /// Many at once (one transaction where the backend has them).
+    fn record_policies(&mut self, rows: &[PolicyRow]) -> Result<()> {
+        for r in rows {
+            self.record_policy(r)?;
+        }
+        Ok(())
+    }
     fn policies(&self) -> Result<Vec<PolicyRow>>;
     fn record_alert(&mut self, a: &AlertRow) -> Result<i64>;
     fn alerts(&self, mac: Option<&str>, limit: usize) -> Result<Vec<AlertRow>>;
@@ -450,6 +457,28 @@ impl Store for SqliteStore {
              ON CONFLICT(mac) DO UPDATE SET kind = ?2, mud_url = ?3, applied_at = ?4, ruleset_sha256 = ?5, rules = ?6",
             params![p.mac, p.kind, p.mud_url, p.applied_at, p.ruleset_sha256, p.rules as i64],
         )?;
+        Ok(())
+    }
+
+    fn record_policies(&mut self, rows: &[PolicyRow]) -> Result<()> {
+        let tx = self.db.transaction()?;
+        {
+            let mut st = tx.prepare_cached(
+                "INSERT INTO policies (mac, kind, mud_url, applied_at, ruleset_sha256, rules) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(mac) DO UPDATE SET kind = ?2, mud_url = ?3, applied_at = ?4, ruleset_sha256 = ?5, rules = ?6",
+            )?;
+            for p in rows {
+                st.execute(params![
+                    p.mac,
+                    p.kind,
+                    p.mud_url,
+                    p.applied_at,
+                    p.ruleset_sha256,
+                    p.rules as i64
+                ])?;
+            }
+        }
+        tx.commit()?;
         Ok(())
     }
 

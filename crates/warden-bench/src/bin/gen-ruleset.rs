@@ -1,5 +1,6 @@
 //! Writes the rulesets the gateway forwarding benchmark loads: N devices,
-//! each with the same small MUD policy (UDP and TCP to one server port, DNS),
+//! each with the same small MUD policy (UDP and TCP to one server port, DNS;
+//! UDP answers from that port),
 //! in warden's form (per-device chains behind one verdict map, as `warden
 //! gateway` applies; nft JSON) or in the linear form of osMUD and the NIST
 //! reference (every device's rules one after another in the forward chain;
@@ -16,8 +17,13 @@ fn policy_doc(server: IpAddr, port: u16) -> String {
     format!(
         r#"{{"ietf-mud:mud": {{"mud-version": 1, "mud-url": "https://bench.example/device.json",
   "last-update": "2026-11-01T00:00:00Z", "is-supported": true, "systeminfo": "bench device",
-  "from-device-policy": {{"access-lists": {{"access-list": [{{"name": "from"}}]}}}}}},
- "ietf-access-control-list:acls": {{"acl": [{{"name": "from", "type": "ipv4-acl-type", "aces": {{"ace": [
+  "from-device-policy": {{"access-lists": {{"access-list": [{{"name": "from"}}]}}}},
+  "to-device-policy": {{"access-lists": {{"access-list": [{{"name": "to"}}]}}}}}},
+ "ietf-access-control-list:acls": {{"acl": [
+ {{"name": "to", "type": "ipv4-acl-type", "aces": {{"ace": [
+  {{"name": "udp", "matches": {{"ipv4": {{"protocol": 17, "source-ipv4-network": "{server}/32"}},
+    "udp": {{"source-port": {{"operator": "eq", "port": {port}}}}}}}, "actions": {{"forwarding": "accept"}}}}]}}}},
+ {{"name": "from", "type": "ipv4-acl-type", "aces": {{"ace": [
   {{"name": "udp", "matches": {{"ipv4": {{"protocol": 17, "destination-ipv4-network": "{server}/32"}},
     "udp": {{"destination-port": {{"operator": "eq", "port": {port}}}}}}}, "actions": {{"forwarding": "accept"}}}},
   {{"name": "tcp", "matches": {{"ipv4": {{"protocol": 6, "destination-ipv4-network": "{server}/32"}},
@@ -73,11 +79,13 @@ fn main() {
         }
         "linear" => {
             let mut t = String::from("table inet linear {\n  chain forward {\n    type filter hook forward priority 0; policy accept;\n    ct state established,related accept\n");
-            for (m, _) in &devices {
+            for (m, ip) in &devices {
                 t += &format!("    ether saddr {m} ip daddr {server} udp dport {port} accept\n");
                 t += &format!("    ether saddr {m} ip daddr {server} tcp dport {port} accept\n");
                 t += &format!("    ether saddr {m} udp dport 53 accept\n");
                 t += &format!("    ether saddr {m} drop\n");
+                t += &format!("    ip daddr {ip} ip saddr {server} udp sport {port} accept\n");
+                t += &format!("    ip daddr {ip} drop\n");
             }
             t += "  }\n}\n";
             print!("{t}");
