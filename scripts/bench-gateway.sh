@@ -21,9 +21,9 @@ need_packages iperf3:iperf3 dhcpcd:dhcpcd-base dnsmasq:dnsmasq-base python3:pyth
 DEVICES=${DEVICES:-200} RUN_SECONDS=${RUN_SECONDS:-5}
 cargo build --release -q -p warden -p warden-bench
 export WARDEN=$PWD/target/release/warden
-tag=b$$ dir=$(mktemp -d)
+tag=b$$ dir=${BENCH_DIR:-$(mktemp -d)}
 IOT=wdn-$tag-iot GW=wdn-$tag-gw CLOUD=wdn-$tag-cloud
-trap 'bash scripts/gateway-lab/lab.sh down $tag $dir; rm -rf $dir' EXIT
+trap 'bash scripts/gateway-lab/lab.sh down $tag $dir; [ -n "${BENCH_DIR:-}" ] || rm -rf $dir' EXIT
 bash scripts/gateway-lab/lab.sh up "$tag" "$dir" 2>/dev/null
 T=$(cat "$dir/state/api-token")
 api() { ip netns exec "$GW" curl -s -H "Authorization: Bearer $T" "http://10.77.0.1:8443$1"; }
@@ -40,10 +40,11 @@ sleep 2
 grep -o 'live [0-9.]* ms' "$dir/warden.log" | awk '{print $2}' | sort -g > "$dir/lat"
 n=$(wc -l < "$dir/lat")
 pct() { awk -v p="$1" '{a[NR]=$1} END {i=int((NR*p/100)+0.999); if (i<1) i=1; print a[i]}' "$dir/lat"; }
-printf '  %d applies: p50 %.2f ms, p99 %.2f ms, max %.2f ms (each recompiles and applies the whole ruleset)\n' \
+printf '  %d applies: p50 %.2f ms, p99 %.2f ms, max %.2f ms (each compiles the whole ruleset and sends the kernel only what changed)\n' \
   "$n" "$(pct 50)" "$(pct 99)" "$(tail -1 "$dir/lat")"
 echo "== 2. gateway RSS with $((half + 2)) devices: $((rss100 / 1024)) MB ($rss100 kB); peak $(awk '/VmHWM/ {print $2}' /proc/"$pid"/status) kB after $((DEVICES + 2))"
 
+[ "${FORWARDING:-1}" = 0 ] && exit 0
 echo "== 3. forwarding, 64-byte UDP for ${RUN_SECONDS} s per run (received packets per second)"
 kill -9 "$pid"; sleep 0.3
 ip netns exec "$GW" nft delete table inet warden 2>/dev/null || true

@@ -106,7 +106,7 @@ connect-timeout-ms = 3000
 total-timeout-ms = 8000
 TOML
   : > "$dir/warden.log"
-  ip netns exec "$GW" "$W" gateway --config "$cfg" >> "$dir/warden.log" 2>&1 &
+  ip netns exec "$GW" env ${WARDEN_TRACE_APPLY:+WARDEN_TRACE_APPLY=1} "$W" gateway --config "$cfg" >> "$dir/warden.log" 2>&1 &
   echo $! > "$dir/warden.pid"
   wait_for "$dir/warden.log" "warden gateway: ready"
 }

@@ -329,7 +329,7 @@ impl Core {
         let outcome = if kernel.as_deref() == Some(&intended[..16]) {
             self.applied_sha = Some(intended.clone());
             let (_, _, json) = self.enforcer.build(&plain)?;
-            self.enforcer.last = serde_json::from_str(&json).ok();
+            self.enforcer.last = Some(json);
             // Name sets are known again from a rebuild.
             let (rs, _, _) = self.enforcer.build(&plain)?;
             self.name_sets = rs

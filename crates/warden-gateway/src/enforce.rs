@@ -133,8 +133,9 @@ pub struct Applied {
 pub struct Enforcer {
     pub nft: PathBuf,
     pub state_dir: PathBuf,
-    /// The transaction last applied (or found in the kernel), for deltas.
-    pub last: Option<Value>,
+    /// The transaction last applied (or found in the kernel), for deltas;
+    /// kept as text, which is a tenth of its parsed size.
+    pub last: Option<String>,
 }
 
 fn is_device_chain(name: &str) -> bool {
@@ -150,14 +151,21 @@ struct Parts {
     marker: Option<String>,
 }
 
-fn parts(v: &Value) -> Parts {
+fn parts(v: Value) -> Parts {
     let mut p = Parts {
         skeleton: vec![],
         chains: BTreeMap::new(),
         elems: BTreeMap::new(),
         marker: None,
     };
-    for o in v["nftables"].as_array().into_iter().flatten() {
+    let list = match v {
+        Value::Object(mut m) => match m.remove("nftables") {
+            Some(Value::Array(a)) => a,
+            _ => vec![],
+        },
+        _ => vec![],
+    };
+    for mut o in list {
         if let Some(c) = o.pointer("/add/chain") {
             let name = c["name"].as_str().unwrap_or_default().to_string();
             if let Some(m) = name.strip_prefix(MARKER_PREFIX) {
@@ -169,33 +177,29 @@ fn parts(v: &Value) -> Parts {
                 continue;
             }
         }
-        if let Some(r) = o.pointer("/add/rule") {
-            let chain = r["chain"].as_str().unwrap_or_default();
-            if is_device_chain(chain) {
-                p.chains
-                    .entry(chain.to_string())
-                    .or_default()
-                    .push(r.clone());
+        if let Some(r) = o.pointer_mut("/add/rule") {
+            let chain = r["chain"].as_str().unwrap_or_default().to_string();
+            if is_device_chain(&chain) {
+                p.chains.entry(chain).or_default().push(r.take());
                 continue;
             }
         }
-        if let Some(m) = o.pointer("/add/map") {
+        if let Some(m) = o.pointer_mut("/add/map") {
             let name = m["name"].as_str().unwrap_or_default().to_string();
-            let mut bare = m.clone();
             let e = p.elems.entry(name).or_default();
-            if let Some(list) = bare.as_object_mut().and_then(|x| x.remove("elem")) {
-                for el in list.as_array().into_iter().flatten() {
+            if let Some(Value::Array(items)) = m.as_object_mut().and_then(|x| x.remove("elem")) {
+                for el in items {
                     let key = match &el[0] {
                         Value::String(s) => s.clone(),
                         other => other.to_string(),
                     };
-                    e.insert(key, el.clone());
+                    e.insert(key, el);
                 }
             }
-            p.skeleton.push(serde_json::json!({"add": {"map": bare}}));
+            p.skeleton.push(o);
             continue;
         }
-        p.skeleton.push(o.clone());
+        p.skeleton.push(o);
     }
     p
 }
@@ -203,7 +207,7 @@ fn parts(v: &Value) -> Parts {
 /// The commands that turn the ruleset `old` into `new` without replacing
 /// the table (so the DNS sets keep their addresses), or None when the two
 /// differ outside device chains and map elements (new DNS names, say).
-pub fn delta(old: &Value, new: &Value) -> Option<Value> {
+pub fn delta(old: Value, new: Value) -> Option<Value> {
     let (o, n) = (parts(old), parts(new));
     if o.skeleton != n.skeleton {
         return None;
@@ -345,11 +349,18 @@ impl Enforcer {
     /// elements), else a whole replacement. The full ruleset is kept as
     /// `applied-ruleset.json` in the state directory.
     pub fn apply(&mut self, entries: &[Entry]) -> Result<Applied, String> {
+        let t0 = std::time::Instant::now();
         let (rs, sha, json) = self.build(entries)?;
+        let t_build = t0.elapsed();
         let full: Value = serde_json::from_str(&json).map_err(|e| e.to_string())?;
+        // (Parsed only to compute the delta; consumed by it.)
         let path = self.state_dir.join("applied-ruleset.json");
         let tmp = self.state_dir.join("applied-ruleset.json.tmp");
-        let d = self.last.as_ref().and_then(|old| delta(old, &full));
+        let d = self
+            .last
+            .as_deref()
+            .and_then(|old| serde_json::from_str::<Value>(old).ok())
+            .and_then(|old| delta(old, full));
         let mut done = false;
         if let Some(d) = d {
             let empty = d["nftables"].as_array().is_some_and(|a| a.is_empty());
@@ -365,7 +376,15 @@ impl Enforcer {
             let _ = std::fs::write(&tmp, &json);
         }
         let _ = std::fs::rename(&tmp, &path);
-        self.last = Some(full);
+        self.last = Some(json);
+        if std::env::var_os("WARDEN_TRACE_APPLY").is_some() {
+            eprintln!(
+                "warden gateway: apply: {} devices, build {:.2} ms, total {:.2} ms, incremental {done}",
+                entries.len(),
+                t_build.as_secs_f64() * 1e3,
+                t0.elapsed().as_secs_f64() * 1e3
+            );
+        }
         Ok(Applied {
             incremental: done,
             sha256: sha,
@@ -488,7 +507,7 @@ mod tests {
             |es: &[Entry]| -> Value { serde_json::from_str(&e.build(es).unwrap().2).unwrap() };
         let one = json(&[entry(1, "10.0.0.5", &q)]);
         let two = json(&[entry(1, "10.0.0.5", &q), entry(2, "10.0.0.6", &q)]);
-        let d = delta(&one, &two).unwrap();
+        let d = delta(one.clone(), two.clone()).unwrap();
         let text = d.to_string();
         assert!(
             text.contains("\"add\":{\"chain\"") && text.contains("from_020000000002"),
@@ -500,14 +519,14 @@ mod tests {
         );
         assert!(!text.contains("\"table\":{"), "the table is not replaced");
         // Back again: device 2's elements and chains go.
-        let back = delta(&two, &one).unwrap().to_string();
+        let back = delta(two, one.clone()).unwrap().to_string();
         assert!(
             back.contains("\"delete\":{\"element\"") && back.contains("\"delete\":{\"chain\""),
             "{back}"
         );
         // Same ruleset: nothing to do.
         assert_eq!(
-            delta(&one, &one).unwrap()["nftables"]
+            delta(one.clone(), one).unwrap()["nftables"]
                 .as_array()
                 .unwrap()
                 .len(),
