@@ -44,7 +44,7 @@ for f in json.load(sys.stdin): print("  %-36s %-16s signature %-9s %s" % (f["url
 for a in json.load(sys.stdin): print("  alert %-15s %-6s %s: %s" % (a["kind"], a["severity"], a["mac"], a["explanation"][:110]))'
   echo "Quarantined: the allowed service is gone too:"; printf '  '; dev connect api.cloud.example 8001 2
   echo "What the camera's owner sees (http://10.77.0.1:8080/):"
-  ip netns exec "wdn-$tag-iot" curl -s -m 5 --interface iot0 http://10.77.0.1:8080/ | sed 's/<[^>]*>/ /g; s/  */ /g' | fold -s -w 100 | head -n 6 | sed 's/^/  /'
+  ip netns exec "wdn-$tag-iot" curl -s -m 5 --interface iot0 http://10.77.0.1:8080/ | sed 's/.*<body>//; s/<[^>]*>/ /g; s/  */ /g' | fold -s -w 100 | head -n 5 | sed 's/^/  /'
   echo; echo "After a factory reset the operator releases it (POST /api/v1/devices/02:77:00:00:00:01/release):"
   ip netns exec "wdn-$tag-gw" curl -s -X POST -H "Authorization: Bearer $T" http://10.77.0.1:8443/api/v1/devices/02:77:00:00:00:01/release \
     | python3 -c 'import json,sys; d=json.load(sys.stdin); print("  state:", d["state"], " policy:", d["policy"])'
