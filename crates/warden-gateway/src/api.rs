@@ -78,7 +78,18 @@ macro_rules! guard {
     };
 }
 
-fn device_json(c: &Core, d: &crate::core::Dev) -> Value {
+/// Packets each device's chains dropped (the kernel's counters).
+fn drops(c: &Core) -> std::collections::BTreeMap<String, (u64, u64)> {
+    c.enforcer.drop_counters()
+}
+
+fn device_json(
+    c: &Core,
+    d: &crate::core::Dev,
+    drops: &std::collections::BTreeMap<String, (u64, u64)>,
+) -> Value {
+    let id: String = d.mac.0.iter().map(|b| format!("{b:02x}")).collect();
+    let count = |chain: String| drops.get(&chain).map(|x| x.0).unwrap_or(0);
     let policy = c
         .store
         .policies()
@@ -95,14 +106,19 @@ fn device_json(c: &Core, d: &crate::core::Dev) -> Value {
         "policy": policy.map(|p| p.kind),
         "first_seen": d.first_seen,
         "last_seen": d.last_seen,
+        "drops": {"from_device": count(format!("from_{id}")), "to_device": count(format!("to_{id}"))},
     })
 }
 
 async fn devices(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
     guard!(api, h);
     let c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+    let dr = drops(&c);
     Json(Value::Array(
-        c.devices.values().map(|d| device_json(&c, d)).collect(),
+        c.devices
+            .values()
+            .map(|d| device_json(&c, d, &dr))
+            .collect(),
     ))
     .into_response()
 }
@@ -122,7 +138,7 @@ async fn device(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<String
     let c = api.core.lock().unwrap_or_else(|e| e.into_inner());
     match c.devices.get(&mac) {
         Some(d) => {
-            let mut v = device_json(&c, d);
+            let mut v = device_json(&c, d, &drops(&c));
             v["events"] = json!(c
                 .store
                 .events(Some(&mac.to_string()), 50)
@@ -204,7 +220,7 @@ async fn quarantine(
         return err(StatusCode::NOT_FOUND, "no such device");
     }
     match c.quarantine(&mac, &reason, "api", now) {
-        Ok(()) => Json(device_json(&c, &c.devices[&mac])).into_response(),
+        Ok(()) => Json(device_json(&c, &c.devices[&mac], &drops(&c))).into_response(),
         Err(e) => err(StatusCode::CONFLICT, &e),
     }
 }
@@ -220,7 +236,7 @@ async fn release(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<Strin
         return err(StatusCode::NOT_FOUND, "no such device");
     }
     match c.release(&mac, "api", now) {
-        Ok(()) => Json(device_json(&c, &c.devices[&mac])).into_response(),
+        Ok(()) => Json(device_json(&c, &c.devices[&mac], &drops(&c))).into_response(),
         Err(e) => err(StatusCode::CONFLICT, &e),
     }
 }

@@ -14,7 +14,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use warden_mud::{load, resolve, Context, MacAddr, Policy, ValidateOptions};
 use warden_nft::{compile, Device, DevicePolicy, Options, Ruleset};
@@ -453,18 +453,6 @@ impl Enforcer {
         }
         out
     }
-}
-
-/// The chain name warden-nft gives a device's from-device rules.
-pub fn from_chain(mac: &MacAddr) -> String {
-    format!(
-        "from_{}",
-        mac.0.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    )
-}
-
-pub fn state_file(dir: &Path, name: &str) -> PathBuf {
-    dir.join(name)
 }
 
 #[cfg(test)]
