@@ -406,6 +406,7 @@ impl Core {
                 hostname,
                 vendor_class,
                 at,
+                via,
             } => {
                 let known = self.devices.contains_key(&mac);
                 let d = self.dev(mac, now);
@@ -434,7 +435,7 @@ impl Core {
                         now,
                         Some(&mac),
                         "device-learned",
-                        json!({"mud_url": url, "via": "dhcp"}),
+                        json!({"mud_url": url, "via": via}),
                     );
                 }
                 if changed {
@@ -442,7 +443,7 @@ impl Core {
                         now,
                         Some(&mac),
                         "mud-url-announced",
-                        json!({"mud_url": url, "via": "dhcp option 161"}),
+                        json!({"mud_url": url, "via": via}),
                     );
                 }
                 self.save(&mac);

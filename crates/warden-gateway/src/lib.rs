@@ -4,7 +4,8 @@
 //! (it snoops; no patched dnsmasq needed):
 //!
 //! 1. **Learns devices** from the LAN interfaces with the traffic engine
-//!    ([`watch`]): DHCP requests with option 161 (the MUD URL), leases,
+//!    ([`watch`]): MUD URLs from DHCP (option 161), DHCPv6 (option 112) and
+//!    LLDP, leases,
 //!    addresses in use, DNS answers, flows, and every detector's findings.
 //! 2. **Fetches and verifies MUD files** ([`fetch`]): HTTPS only (rustls),
 //!    size, time and redirect limits, an SSRF guard, the `mud-signature`
@@ -28,9 +29,8 @@
 //! then fail until warden is back; a device that joins meanwhile is not in
 //! the ruleset (treated as under *observe*).
 //!
-//! Not handled yet: DHCPv6 option 112 and LLDP MUD URLs on the live path
-//! (the analyzer reads them from captures), IPv6 addresses for the
-//! gateway's own policies, TLS on the API.
+//! Not handled yet: DHCPv6 option 112 inside relayed messages, IPv6
+//! addresses for the gateway's own policies, TLS on the API.
 
 #![forbid(unsafe_code)]
 

@@ -16,7 +16,9 @@ use warden_wire::{dhcp, Net, Transport};
 
 #[derive(Debug, Clone)]
 pub enum Event {
-    /// A DHCP request (DISCOVER, REQUEST, INFORM) from a device.
+    /// A device announced itself: a DHCP request (DISCOVER, REQUEST,
+    /// INFORM; option 161), a DHCPv6 client message (option 112) or an
+    /// LLDP frame (the MUD URL TLV).
     Dhcp {
         mac: MacAddr,
         mud_url: Option<String>,
@@ -24,6 +26,8 @@ pub enum Event {
         vendor_class: Option<String>,
         /// When the event was seen (monotonic, for the apply latency).
         at: std::time::Instant,
+        /// "dhcp option 161", "dhcpv6 option 112" or "lldp".
+        via: &'static str,
     },
     /// A DHCP ACK from the server: the device's address.
     Lease {
@@ -113,8 +117,9 @@ impl Sink for GatewaySink {
         let d = p.decoded;
         if let Net::Ip(ip) = &d.net {
             if let Transport::Udp(u) = ip.transport {
-                if (u.src_port == 68 && u.dst_port == 67) || (u.src_port == 67 && u.dst_port == 68)
-                {
+                // Client to server, server to client, and through a relay agent
+                // (67 to 67: chaddr still names the device).
+                if matches!((u.src_port, u.dst_port), (68, 67) | (67, 68) | (67, 67)) {
                     if let Some(x) = dhcp::parse_v4(u.payload) {
                         let mac = MacAddr(x.client_mac);
                         if x.op == 1 {
@@ -124,6 +129,7 @@ impl Sink for GatewaySink {
                                 hostname: x.hostname.clone(),
                                 vendor_class: x.vendor_class.clone(),
                                 at: std::time::Instant::now(),
+                                via: "dhcp option 161",
                             });
                         } else if x.op == 2 && x.message_type == Some(5) && x.your_ip != [0; 4] {
                             self.events.push(Event::Lease {
@@ -131,6 +137,27 @@ impl Sink for GatewaySink {
                                 ip: IpAddr::from(x.your_ip),
                             });
                         }
+                    }
+                }
+            }
+            // DHCPv6 from the client itself (a relayed message's frame comes
+            // from the relay, whose MAC is not the device's).
+            if let Transport::Udp(u) = ip.transport {
+                if u.src_port == 546
+                    && u.dst_port == 547
+                    && !matches!(u.payload.first(), Some(12 | 13))
+                {
+                    if let (Some(mac), Some(url)) =
+                        (d.src_mac, dhcp::v6_mud_urls(u.payload).into_iter().next())
+                    {
+                        self.events.push(Event::Dhcp {
+                            mac: MacAddr(mac),
+                            mud_url: Some(url),
+                            hostname: None,
+                            vendor_class: None,
+                            at: std::time::Instant::now(),
+                            via: "dhcpv6 option 112",
+                        });
                     }
                 }
             }
@@ -157,6 +184,19 @@ impl Sink for GatewaySink {
                         });
                     }
                 }
+            }
+        }
+        if let (Net::Lldp(b), Some(mac)) = (&d.net, d.src_mac) {
+            let l = warden_wire::lldp::parse(b);
+            if l.mud_url.is_some() {
+                self.events.push(Event::Dhcp {
+                    mac: MacAddr(mac),
+                    mud_url: l.mud_url,
+                    hostname: l.system_name,
+                    vendor_class: None,
+                    at: std::time::Instant::now(),
+                    via: "lldp",
+                });
             }
         }
         self.engine.packet(p);
@@ -217,5 +257,116 @@ pub fn watch(
                 return Ok(());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn events_of(path: &str) -> Vec<Event> {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(path);
+        let mut src = warden_capture::open_path(&p).unwrap();
+        let engine = Engine::new(warden_detect::Options::default());
+        let mut a = Analyzer::with_sink(
+            warden_analyze::Options::default(),
+            GatewaySink::new(engine, vec![]),
+        );
+        let mut out = Vec::new();
+        while let Some(pk) = src.next_packet().unwrap() {
+            a.observe(&pk);
+            out.append(&mut a.sink_mut().events);
+        }
+        out
+    }
+
+    fn announced(ev: &[Event]) -> Vec<(String, String, &'static str)> {
+        ev.iter()
+            .filter_map(|e| match e {
+                Event::Dhcp {
+                    mac,
+                    mud_url: Some(u),
+                    via,
+                    ..
+                } => Some((mac.to_string(), u.clone(), *via)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn mud_urls_from_real_dhcp_and_lldp_captures() {
+        let dhcp = announced(&events_of("samples/pcap/dhcp-mud.pcap"));
+        assert!(!dhcp.is_empty());
+        assert!(
+            dhcp.iter()
+                .all(|(_, u, via)| u.starts_with("https://") && *via == "dhcp option 161"),
+            "{dhcp:?}"
+        );
+        let lldp = announced(&events_of("samples/pcap/lldp_mudurl.pcap"));
+        assert!(!lldp.is_empty());
+        assert!(
+            lldp.iter()
+                .all(|(_, u, via)| u.starts_with("https://") && *via == "lldp"),
+            "{lldp:?}"
+        );
+        // The ACK in dhcp-mud.pcap gives the lease.
+        assert!(events_of("samples/pcap/dhcp-mud.pcap")
+            .iter()
+            .any(|e| matches!(e, Event::Lease { .. })));
+    }
+
+    #[test]
+    fn dhcpv6_option_112_from_the_client_but_not_through_a_relay() {
+        // A SOLICIT (type 1) with option 112 ("https://a.example/m").
+        let url = b"https://a.example/m";
+        let mut dhcp6 = vec![1, 0x12, 0x34, 0x56, 0, 112, 0, url.len() as u8];
+        dhcp6.extend_from_slice(url);
+        let frame = |payload: &[u8]| {
+            let mut udp = vec![0x02, 0x22, 0x02, 0x23];
+            udp.extend(((8 + payload.len()) as u16).to_be_bytes());
+            udp.extend([0, 0]);
+            udp.extend_from_slice(payload);
+            let mut ip6 = vec![0x60, 0, 0, 0];
+            ip6.extend((udp.len() as u16).to_be_bytes());
+            ip6.extend([17, 1]);
+            ip6.extend([0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+            ip6.extend([0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2]);
+            ip6.extend(udp);
+            let mut f = vec![0x33, 0x33, 0, 1, 0, 2, 0x02, 0, 0, 0, 0, 0x66, 0x86, 0xdd];
+            f.extend(ip6);
+            f
+        };
+        let run = |f: Vec<u8>| {
+            let engine = Engine::new(warden_detect::Options::default());
+            let mut a = Analyzer::with_sink(
+                warden_analyze::Options::default(),
+                GatewaySink::new(engine, vec![]),
+            );
+            let pk = warden_capture::Packet {
+                ts_nanos: 0,
+                orig_len: f.len() as u32,
+                data: &f,
+                link: warden_capture::LinkType::Ethernet,
+                interface: 0,
+            };
+            a.observe(&pk);
+            announced(&a.sink_mut().events)
+        };
+        let got = run(frame(&dhcp6));
+        assert_eq!(
+            got,
+            vec![(
+                "02:00:00:00:00:66".to_string(),
+                "https://a.example/m".to_string(),
+                "dhcpv6 option 112"
+            )]
+        );
+        let mut relayed = vec![12u8; 34];
+        relayed.extend([0, 9, 0, dhcp6.len() as u8]);
+        relayed.extend(&dhcp6);
+        assert!(run(frame(&relayed)).is_empty());
     }
 }
