@@ -803,6 +803,11 @@ impl Core {
         v.into_iter().collect()
     }
 
+    /// The DNS names the ruleset's sets stand for.
+    pub fn set_names(&self) -> Vec<String> {
+        self.name_sets.keys().cloned().collect()
+    }
+
     pub fn device_by_ip(&self, ip: IpAddr) -> Option<&Dev> {
         self.devices.values().find(|d| d.addresses.contains(&ip))
     }

@@ -54,6 +54,32 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
+/// Resolves the ruleset's DNS names through the gateway's own resolver and
+/// feeds the answers in as if seen on the LAN (5 minutes each): a device
+/// that cached an answer before warden started still finds its set filled.
+/// Addresses are only ever added, and expire on their own.
+fn spawn_resolve(names: Vec<String>, tx: &mpsc::Sender<watch::Event>) {
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let mut out = Vec::new();
+        for n in names.into_iter().take(4096) {
+            let lookup = tokio::time::timeout(
+                Duration::from_secs(3),
+                tokio::net::lookup_host((n.as_str(), 0)),
+            )
+            .await;
+            if let Ok(Ok(addrs)) = lookup {
+                for a in addrs.take(16) {
+                    out.push((n.clone(), a.ip(), 300));
+                }
+            }
+        }
+        if !out.is_empty() {
+            let _ = tx.send(watch::Event::Dns(out)).await;
+        }
+    });
+}
+
 fn spawn_fetch(
     fetcher: &Arc<fetch::Fetcher>,
     url: String,
@@ -124,6 +150,7 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
             })
             .map_err(|e| e.to_string())?;
     }
+    let resolve_tx = tx.clone();
     drop(tx);
 
     let a = api::Api {
@@ -173,6 +200,7 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
             _ = tick.tick() => {
                 let t = now();
                 let mut c = core.lock().unwrap_or_else(|e| e.into_inner());
+                spawn_resolve(c.set_names(), &resolve_tx);
                 for url in c.due_refreshes(t) {
                     spawn_fetch(&fetcher, url, &done_tx);
                 }
