@@ -161,7 +161,7 @@ up() {
     local f=device
     [ "$ns" = "$IOT2" ] && f=tampered
     printf 'mudurl https://mud.example/%s.json\nnoipv6rs\nnoarp\n' "$f" > "$dir/dhcpcd-$f.conf"
-    ip netns exec "$ns" sh -c "mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /var/lib/dhcpcd 2>/dev/null; \
+    ip netns exec "$ns" sh -c "mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /var/lib && mkdir -p /var/lib/dhcpcd && \
       exec dhcpcd -B -4 -L --nohook resolv.conf --nohook hostname -c /bin/true -f '$dir/dhcpcd-$f.conf' iot0" \
       > "$dir/dhcpcd-$f.log" 2>&1 &
   done
