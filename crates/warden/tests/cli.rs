@@ -256,3 +256,24 @@ fn compile_json_report_names_the_sets_to_fill_and_the_notes() {
         .contains("my-controller"));
     assert!(v["ruleset"]["nftables"].is_array());
 }
+
+#[test]
+fn gateway_refuses_a_bad_configuration_with_the_key_named() {
+    let dir = std::env::temp_dir().join(format!("warden-cli-gw-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("gateway.toml");
+    std::fs::write(
+        &cfg,
+        "lan-interfaces = [\"br-lan\"]\ngateway-address = \"192.168.1.1\"\nstate-dir = \"/tmp/x\"\napi-listen = \"192.168.1.1:8443\"\nremediation-listen = \"192.168.1.1:8080\"\nunknwon-devices = \"block\"\n",
+    )
+    .unwrap();
+    let o = warden(&["gateway", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("unknwon-devices"), "{err}");
+    // A plain http MUD URL is refused by `mud fetch` before any packet.
+    let o = warden(&["mud", "fetch", "http://198.51.100.1/x.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("only https URLs are fetched"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
