@@ -37,10 +37,9 @@ fn reply(s: &mut TcpStream, timeout: Duration) -> Option<u16> {
 }
 
 pub fn attempt(scope: &Scope, addr: SocketAddr, c: &Credential, timeout: Duration) -> Attempt {
-    let mut s = match scope.connect(addr, timeout) {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => return Attempt::Error(format!("connect: {e}")),
-        Err(e) => return Attempt::Error(e.to_string()),
+    let mut s = match scope.open(addr, timeout) {
+        Ok(s) => s,
+        Err(e) => return Attempt::Error(e),
     };
     let _ = s.set_write_timeout(Some(timeout));
     match reply(&mut s, timeout) {

@@ -72,6 +72,7 @@ pub fn parse_response(b: &[u8]) -> Option<Response> {
     })
 }
 
+#[derive(Clone, Copy)]
 pub struct Client<'a> {
     pub scope: &'a Scope,
     pub addr: SocketAddr,
@@ -86,11 +87,7 @@ impl Client<'_> {
         extra: &[(&str, String)],
         body: Option<&str>,
     ) -> Result<Response, String> {
-        let mut s = match self.scope.connect(self.addr, self.timeout) {
-            Ok(Ok(s)) => s,
-            Ok(Err(e)) => return Err(format!("connect: {e}")),
-            Err(e) => return Err(e.to_string()),
-        };
+        let mut s = self.scope.open(self.addr, self.timeout)?;
         let _ = s.set_write_timeout(Some(self.timeout));
         let mut req = format!(
             "{method} {path} HTTP/1.0\r\nHost: {}\r\nUser-Agent: warden-probe/{}\r\nAccept: */*\r\nConnection: close\r\n",

@@ -129,14 +129,7 @@ pub fn probe(scope: &Scope, ip: IpAddr, o: &ProbeOptions) -> Result<ProbeReport,
                     Ok(r) if http::wants_basic(&r) => logins.push(Login {
                         service: "http-basic".into(),
                         port: p.port,
-                        attempt: Box::new(move |c| {
-                            let client = http::Client {
-                                scope,
-                                addr,
-                                timeout: t,
-                            };
-                            http::basic_attempt(&client, "/", c)
-                        }),
+                        attempt: Box::new(move |c| http::basic_attempt(&client, "/", c)),
                     }),
                     Ok(r) if http::find_login_form(&r.body).is_some() => {
                         match http::form_calibrate(&client, "/", o.nonce) {
@@ -144,11 +137,6 @@ pub fn probe(scope: &Scope, ip: IpAddr, o: &ProbeOptions) -> Result<ProbeReport,
                                 service: "http-form".into(),
                                 port: p.port,
                                 attempt: Box::new(move |c| {
-                                    let client = http::Client {
-                                        scope,
-                                        addr,
-                                        timeout: t,
-                                    };
                                     match http::form_attempt(&client, "/", c) {
                                         Ok(true) => Attempt::Accepted,
                                         Ok(false) => Attempt::Rejected,

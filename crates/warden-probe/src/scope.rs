@@ -73,6 +73,16 @@ impl Scope {
         Ok(TcpStream::connect_timeout(&addr, timeout))
     }
 
+    /// [`Scope::connect`] with both failures (refused by the scope, or by
+    /// the network) as one sentence, for the checks that only report them.
+    pub fn open(&self, addr: SocketAddr, timeout: Duration) -> Result<TcpStream, String> {
+        match self.connect(addr, timeout) {
+            Ok(Ok(s)) => Ok(s),
+            Ok(Err(e)) => Err(format!("connect: {e}")),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
     /// The only way this crate gets a UDP socket: bound to an ephemeral
     /// port and connected to `addr`, so that it can send nowhere else and
     /// the kernel hands it only datagrams from `addr`.

@@ -10,11 +10,7 @@ use std::time::Duration;
 const AUTH_FAILED: i32 = -18;
 
 fn session(scope: &Scope, addr: SocketAddr, timeout: Duration) -> Result<ssh2::Session, String> {
-    let tcp = match scope.connect(addr, timeout) {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => return Err(format!("connect: {e}")),
-        Err(e) => return Err(e.to_string()),
-    };
+    let tcp = scope.open(addr, timeout)?;
     let mut s = ssh2::Session::new().map_err(|e| e.to_string())?;
     s.set_tcp_stream(tcp);
     s.set_timeout(u32::try_from((timeout * 4).as_millis()).unwrap_or(u32::MAX));

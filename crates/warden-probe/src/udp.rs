@@ -16,6 +16,11 @@ pub struct SsdpExposure {
     pub st: Vec<String>,
 }
 
+/// The scope's connected UDP socket, its refusals as text.
+fn socket(scope: &Scope, addr: SocketAddr) -> Result<std::net::UdpSocket, String> {
+    scope.udp(addr).map_err(|e| e.to_string())?.map_err(|e| e.to_string())
+}
+
 fn header<'a>(text: &'a str, name: &str) -> Option<&'a str> {
     text.lines().find_map(|l| {
         let (k, v) = l.split_once(':')?;
@@ -26,11 +31,7 @@ fn header<'a>(text: &'a str, name: &str) -> Option<&'a str> {
 /// A unicast M-SEARCH for everything (UPnP Device Architecture 1.1 §1.3.2).
 pub fn ssdp(scope: &Scope, ip: IpAddr, wait: Duration) -> Result<Option<SsdpExposure>, String> {
     let addr = SocketAddr::new(ip, 1900);
-    let s = match scope.udp(addr) {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => return Err(e.to_string()),
-        Err(e) => return Err(e.to_string()),
-    };
+    let s = socket(scope, addr)?;
     let req = format!(
         "M-SEARCH * HTTP/1.1\r\nHOST: {addr}\r\nMAN: \"ssdp:discover\"\r\nMX: 1\r\nST: ssdp:all\r\nUSER-AGENT: warden-probe/{}\r\n\r\n",
         env!("CARGO_PKG_VERSION")
@@ -126,11 +127,7 @@ pub fn open_resolver(
     id: u16,
     wait: Duration,
 ) -> Result<Option<ResolverAnswer>, String> {
-    let s = match scope.udp(SocketAddr::new(ip, 53)) {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => return Err(e.to_string()),
-        Err(e) => return Err(e.to_string()),
-    };
+    let s = socket(scope, SocketAddr::new(ip, 53))?;
     let q = dns_query(id, name);
     let mut buf = [0u8; 1500];
     for _ in 0..2 {
