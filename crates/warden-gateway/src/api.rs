@@ -78,23 +78,31 @@ macro_rules! guard {
     };
 }
 
-/// Packets each device's chains dropped (the kernel's counters).
-fn drops(c: &Core) -> std::collections::BTreeMap<String, (u64, u64)> {
-    c.enforcer.drop_counters()
+/// What each device's answer needs from the kernel and the store, read
+/// once per request however many devices it lists.
+struct Shared {
+    /// Chain name -> (packets, bytes) dropped (the kernel's counters).
+    drops: std::collections::BTreeMap<String, (u64, u64)>,
+    /// MAC -> the kind of policy last applied.
+    policy: std::collections::BTreeMap<String, String>,
 }
 
-fn device_json(
-    c: &Core,
-    d: &crate::core::Dev,
-    drops: &std::collections::BTreeMap<String, (u64, u64)>,
-) -> Value {
+fn shared(c: &Core) -> Shared {
+    Shared {
+        drops: c.enforcer.drop_counters(),
+        policy: c
+            .store
+            .policies()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| (p.mac, p.kind))
+            .collect(),
+    }
+}
+
+fn device_json(d: &crate::core::Dev, s: &Shared) -> Value {
     let id: String = d.mac.0.iter().map(|b| format!("{b:02x}")).collect();
-    let count = |chain: String| drops.get(&chain).map(|x| x.0).unwrap_or(0);
-    let policy = c
-        .store
-        .policies()
-        .ok()
-        .and_then(|ps| ps.into_iter().find(|p| p.mac == d.mac.to_string()));
+    let count = |chain: String| s.drops.get(&chain).map(|x| x.0).unwrap_or(0);
     json!({
         "mac": d.mac.to_string(),
         "addresses": d.addresses.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
@@ -103,7 +111,7 @@ fn device_json(
         "vendor_class": d.vendor_class,
         "state": d.state.name(),
         "quarantine_reason": match &d.state { State::Quarantined { reason, .. } => Some(reason.clone()), _ => None },
-        "policy": policy.map(|p| p.kind),
+        "policy": s.policy.get(&d.mac.to_string()),
         "first_seen": d.first_seen,
         "last_seen": d.last_seen,
         "drops": {"from_device": count(format!("from_{id}")), "to_device": count(format!("to_{id}"))},
@@ -113,12 +121,9 @@ fn device_json(
 async fn devices(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
     guard!(api, h);
     let c = api.core.lock().unwrap_or_else(|e| e.into_inner());
-    let dr = drops(&c);
+    let sh = shared(&c);
     Json(Value::Array(
-        c.devices
-            .values()
-            .map(|d| device_json(&c, d, &dr))
-            .collect(),
+        c.devices.values().map(|d| device_json(d, &sh)).collect(),
     ))
     .into_response()
 }
@@ -138,7 +143,7 @@ async fn device(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<String
     let c = api.core.lock().unwrap_or_else(|e| e.into_inner());
     match c.devices.get(&mac) {
         Some(d) => {
-            let mut v = device_json(&c, d, &drops(&c));
+            let mut v = device_json(d, &shared(&c));
             v["events"] = json!(c
                 .store
                 .events(Some(&mac.to_string()), 50)
@@ -220,7 +225,7 @@ async fn quarantine(
         return err(StatusCode::NOT_FOUND, "no such device");
     }
     match c.quarantine(&mac, &reason, "api", now) {
-        Ok(()) => Json(device_json(&c, &c.devices[&mac], &drops(&c))).into_response(),
+        Ok(()) => Json(device_json(&c.devices[&mac], &shared(&c))).into_response(),
         Err(e) => err(StatusCode::CONFLICT, &e),
     }
 }
@@ -236,7 +241,7 @@ async fn release(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<Strin
         return err(StatusCode::NOT_FOUND, "no such device");
     }
     match c.release(&mac, "api", now) {
-        Ok(()) => Json(device_json(&c, &c.devices[&mac], &drops(&c))).into_response(),
+        Ok(()) => Json(device_json(&c.devices[&mac], &shared(&c))).into_response(),
         Err(e) => err(StatusCode::CONFLICT, &e),
     }
 }

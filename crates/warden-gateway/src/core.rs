@@ -125,6 +125,18 @@ fn severity_rank(s: &str) -> u8 {
     }
 }
 
+/// The newest good file the store holds for `url`, validated again (as
+/// when it was fetched), with the time its cache validity ends.
+fn last_good(store: &SqliteStore, url: &str) -> Option<(ValidatedMud, i64)> {
+    let f = store.last_good_fetch(url).ok()??;
+    let opts = ValidateOptions {
+        source_url: Some(url.to_string()),
+        ..Default::default()
+    };
+    let v = load(f.body.as_deref()?, &opts).ok()?;
+    Some((v.mud, f.valid_until.unwrap_or(0)))
+}
+
 impl Core {
     /// Loads what the store holds. Nothing is applied yet: see [`Core::reconcile`].
     pub fn load(cfg: Config, store: SqliteStore, enforcer: Enforcer) -> Result<Core, String> {
@@ -165,19 +177,9 @@ impl Core {
                 last_seen: r.last_seen,
             };
             if let Some(url) = &r.mud_url {
-                if let Ok(Some(f)) = store.last_good_fetch(url) {
-                    if let Some(body) = &f.body {
-                        if let Ok(v) = load(
-                            body,
-                            &ValidateOptions {
-                                source_url: Some(url.clone()),
-                                ..Default::default()
-                            },
-                        ) {
-                            d.mud = Some(v.mud);
-                            d.mud_valid_until = f.valid_until.unwrap_or(0);
-                        }
-                    }
+                if let Some((mud, until)) = last_good(&store, url) {
+                    d.mud = Some(mud);
+                    d.mud_valid_until = until;
                 }
             }
             if d.state == State::Enforced && d.mud.is_none() {
@@ -260,15 +262,11 @@ impl Core {
 
     /// Compiles and applies everything, then refills the DNS sets.
     pub fn reapply(&mut self, now: i64, why: &str) -> Result<(), String> {
-        let entries = self.entries();
-        let plain: Vec<Entry> = entries
-            .iter()
-            .map(|(e, _, _)| Entry {
-                mac: e.mac,
-                addresses: e.addresses.clone(),
-                policy: e.policy.clone(),
-            })
-            .collect();
+        let (plain, meta): (Vec<Entry>, Vec<(&'static str, Option<String>)>) = self
+            .entries()
+            .into_iter()
+            .map(|(e, kind, url)| (e, (kind, url)))
+            .unzip();
         let applied = match self.enforcer.apply(&plain) {
             Ok(a) => a,
             Err(e) => {
@@ -277,9 +275,10 @@ impl Core {
             }
         };
         self.last_live = Some(std::time::Instant::now());
-        let rows: Vec<PolicyRow> = entries
+        let rows: Vec<PolicyRow> = plain
             .iter()
-            .map(|(e, kind, url)| PolicyRow {
+            .zip(&meta)
+            .map(|(e, (kind, url))| PolicyRow {
                 mac: mac_s(&e.mac),
                 kind: kind.to_string(),
                 mud_url: url.clone(),
@@ -297,7 +296,7 @@ impl Core {
             now,
             None,
             "ruleset-applied",
-            json!({"why": why, "sha256": applied.sha256, "devices": entries.len(), "rules": applied.rules, "incremental": applied.incremental}),
+            json!({"why": why, "sha256": applied.sha256, "devices": plain.len(), "rules": applied.rules, "incremental": applied.incremental}),
         );
         self.refill(now);
         Ok(())
@@ -324,19 +323,12 @@ impl Core {
     /// when it does not (an unchanged table keeps its filled DNS sets).
     pub fn reconcile(&mut self, now: i64) -> Result<String, String> {
         let plain: Vec<Entry> = self.entries().into_iter().map(|(e, _, _)| e).collect();
-        let (_, intended, _) = self.enforcer.build(&plain)?;
+        let (rs, intended, json) = self.enforcer.build(&plain)?;
         let kernel = self.enforcer.kernel_marker();
         let outcome = if kernel.as_deref() == Some(&intended[..16]) {
             self.applied_sha = Some(intended.clone());
-            let (_, _, json) = self.enforcer.build(&plain)?;
             self.enforcer.last = Some(json);
-            // Name sets are known again from a rebuild.
-            let (rs, _, _) = self.enforcer.build(&plain)?;
-            self.name_sets = rs
-                .name_sets
-                .iter()
-                .map(|(k, v)| (k.clone(), (v.ipv4.clone(), v.ipv6.clone())))
-                .collect();
+            self.name_sets = enforce::name_sets(&rs);
             "the kernel holds what the store intends: nothing applied".to_string()
         } else {
             self.reapply(now, "reconcile")?;
@@ -536,27 +528,14 @@ impl Core {
     }
 
     fn apply_cached(&mut self, mac: &MacAddr, url: &str, now: i64) -> bool {
-        let Ok(Some(f)) = self.store.last_good_fetch(url) else {
-            return false;
-        };
-        if f.valid_until.unwrap_or(0) <= now {
-            return false;
-        }
-        let Some(body) = f.body else { return false };
-        let Ok(v) = load(
-            &body,
-            &ValidateOptions {
-                source_url: Some(url.into()),
-                ..Default::default()
-            },
-        ) else {
+        let Some((mud, until)) = last_good(&self.store, url).filter(|(_, u)| *u > now) else {
             return false;
         };
         let Some(d) = self.devices.get_mut(mac) else {
             return false;
         };
-        d.mud = Some(v.mud);
-        d.mud_valid_until = f.valid_until.unwrap_or(0);
+        d.mud = Some(mud);
+        d.mud_valid_until = until;
         let Ok(s) = d.state.after(&Transition::MudApplied, true) else {
             return false;
         };

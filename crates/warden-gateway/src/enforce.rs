@@ -130,6 +130,14 @@ pub struct Applied {
     pub ruleset: Ruleset,
 }
 
+/// DNS name -> (IPv4 set, IPv6 set) of a compiled ruleset.
+pub fn name_sets(rs: &Ruleset) -> BTreeMap<String, (String, String)> {
+    rs.name_sets
+        .iter()
+        .map(|(k, v)| (k.clone(), (v.ipv4.clone(), v.ipv6.clone())))
+        .collect()
+}
+
 pub struct Enforcer {
     pub nft: PathBuf,
     pub state_dir: PathBuf,
@@ -389,11 +397,7 @@ impl Enforcer {
             incremental: done,
             sha256: sha,
             rules: rs.rule_count,
-            name_sets: rs
-                .name_sets
-                .iter()
-                .map(|(k, v)| (k.clone(), (v.ipv4.clone(), v.ipv6.clone())))
-                .collect(),
+            name_sets: name_sets(&rs),
             ruleset: rs,
         })
     }
