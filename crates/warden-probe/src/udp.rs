@@ -18,7 +18,10 @@ pub struct SsdpExposure {
 
 /// The scope's connected UDP socket, its refusals as text.
 fn socket(scope: &Scope, addr: SocketAddr) -> Result<std::net::UdpSocket, String> {
-    scope.udp(addr).map_err(|e| e.to_string())?.map_err(|e| e.to_string())
+    scope
+        .udp(addr)
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
 }
 
 fn header<'a>(text: &'a str, name: &str) -> Option<&'a str> {

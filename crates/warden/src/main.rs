@@ -179,38 +179,7 @@ enum Cmd {
     /// Assess a device against EN 303 645 from its maker's declaration and,
     /// when given, what `warden analyze` saw it do; results per regime.
     #[command(after_help = EXIT_HELP)]
-    Assess {
-        /// The manufacturer's declaration (TOML; schemas/declaration.schema.json).
-        #[arg(long)]
-        declaration: PathBuf,
-        /// A `warden analyze --json` report with the device's traffic.
-        #[arg(long, requires = "device")]
-        report: Option<PathBuf>,
-        /// The device in the report (MAC, or address on raw-IP captures).
-        #[arg(long)]
-        device: Option<String>,
-        /// A `warden probe --json` report of the device.
-        #[arg(long)]
-        probe: Option<PathBuf>,
-        /// Print JSON (the input of `warden policy check`).
-        #[arg(long)]
-        json: bool,
-        /// Also write the assessment as OSCAL 1.0.6 assessment results (JSON).
-        #[arg(long)]
-        oscal: Option<PathBuf>,
-        /// Also write the HTML report (plain language first).
-        #[arg(long)]
-        html: Option<PathBuf>,
-        /// Also write the consumer label (SVG).
-        #[arg(long)]
-        label: Option<PathBuf>,
-        /// Where the label's QR code leads (default: the --html file).
-        #[arg(long)]
-        report_url: Option<String>,
-        /// The time of the assessment (RFC 3339; default: now).
-        #[arg(long)]
-        at: Option<String>,
-    },
+    Assess(AssessArgs),
     /// The gateway daemon: learns devices (DHCP option 161), fetches and
     /// verifies their MUD files, enforces them with nftables, watches for
     /// compromise, quarantines, and serves its REST API and remediation page.
@@ -492,29 +461,7 @@ fn run(cli: Cli) -> Result<Option<Findings>> {
             udp: !(no_udp || scan_only),
             json,
         }),
-        Cmd::Assess {
-            declaration,
-            report,
-            device,
-            probe,
-            json,
-            oscal,
-            html,
-            label,
-            report_url,
-            at,
-        } => assess(&AssessArgs {
-            declaration,
-            report,
-            device,
-            probe,
-            json,
-            oscal,
-            html,
-            label,
-            report_url,
-            at,
-        }),
+        Cmd::Assess(a) => assess(&a),
         Cmd::Gateway { config } => {
             let text = judge::read_text(&config)?;
             let cfg = warden_gateway::config::Config::parse(&text)
@@ -1306,16 +1253,37 @@ fn standards(c: StdCmd) -> Result<Option<Findings>> {
     Ok(None)
 }
 
+#[derive(Args)]
 struct AssessArgs {
+    /// The manufacturer's declaration (TOML; schemas/declaration.schema.json).
+    #[arg(long)]
     declaration: PathBuf,
+    /// A `warden analyze --json` report with the device's traffic.
+    #[arg(long, requires = "device")]
     report: Option<PathBuf>,
+    /// The device in the report (MAC, or address on raw-IP captures).
+    #[arg(long)]
     device: Option<String>,
+    /// A `warden probe --json` report of the device.
+    #[arg(long)]
     probe: Option<PathBuf>,
+    /// Print JSON (the input of `warden policy check`).
+    #[arg(long)]
     json: bool,
+    /// Also write the assessment as OSCAL 1.0.6 assessment results (JSON).
+    #[arg(long)]
     oscal: Option<PathBuf>,
+    /// Also write the HTML report (plain language first).
+    #[arg(long)]
     html: Option<PathBuf>,
+    /// Also write the consumer label (SVG).
+    #[arg(long)]
     label: Option<PathBuf>,
+    /// Where the label's QR code leads (default: the --html file).
+    #[arg(long)]
     report_url: Option<String>,
+    /// The time of the assessment (RFC 3339; default: now).
+    #[arg(long)]
     at: Option<String>,
 }
 
