@@ -61,6 +61,15 @@ for t in $(cargo +nightly fuzz list); do
   echo "-- $t"
   cargo +nightly fuzz run "$t" -- -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=4096 -print_final_stats=1 2>&1 \
     | grep -E '^(Done|stat::number_of_executed_units)|panicked|ERROR|SUMMARY' || true
+  # Every input a fuzzer ever found, replayed with leak detection on
+  # (libFuzzer's default): a leak or a crash fails the run.
+  if [ -d "fuzz/regressions/$t" ]; then
+    host=$(rustc -vV | sed -n 's/^host: //p')
+    "fuzz/target/$host/release/$t" -detect_leaks=1 fuzz/regressions/"$t"/* 2>&1 | grep -E 'ERROR|SUMMARY' && {
+      echo "fuzz target $t fails on a regression seed in fuzz/regressions/$t" >&2
+      exit 1
+    }
+  fi
   if [ -d "fuzz/artifacts/$t" ] && [ -n "$(ls -A "fuzz/artifacts/$t" 2>/dev/null)" ]; then
     echo "fuzz target $t found a failing input: fuzz/artifacts/$t" >&2
     exit 1

@@ -135,6 +135,11 @@ pub enum SignatureError {
     /// The signature file is not DER CMS/PKCS#7 SignedData.
     #[error("the signature is not a DER CMS SignedData: {0}")]
     Malformed(String),
+    /// The signature names an algorithm, curve or key size outside the
+    /// allow-list of RFC 8520 signers (SHA-2; RSA 2048-8192, ECDSA P-256/384/521,
+    /// Ed25519). Refused before OpenSSL parses it.
+    #[error("the signature uses what warden does not accept: {0}")]
+    Algorithm(String),
     /// The trust store could not be read.
     #[error("the trust store is not usable: {0}")]
     TrustStore(String),

@@ -5,6 +5,8 @@
 //! attributes, signature, and chain building with validity at the injected
 //! time). Nothing here implements a primitive.
 
+mod algorithms;
+
 use crate::error::SignatureError;
 use openssl::cms::{CMSOptions, CmsContentInfo};
 use openssl::pkcs7::{Pkcs7, Pkcs7Flags};
@@ -94,18 +96,24 @@ pub fn verify(
     // on some malformed signatures (found by the mud_signature fuzz target,
     // confirmed with valgrind); CMS_verify does not.
     // RFC 8520 signatures are DER; a PEM-armoured one ("-----BEGIN CMS-----"
-    // or "PKCS7") is accepted and turned into the same DER bytes.
+    // or "PKCS7") is accepted and turned into the same DER bytes, in Rust.
     let pem_der;
     let signature = if signature.starts_with(b"-----BEGIN") {
-        let cms = CmsContentInfo::from_pem(signature)
-            .map_err(|e| SignatureError::Malformed(first_reason(&e)))?;
-        pem_der = cms
-            .to_der()
-            .map_err(|e| SignatureError::Malformed(first_reason(&e)))?;
+        let (label, der) = pem_rfc7468::decode_vec(signature)
+            .map_err(|e| SignatureError::Malformed(format!("PEM: {e}")))?;
+        if !matches!(label, "CMS" | "PKCS7") {
+            return Err(SignatureError::Malformed(format!(
+                "PEM label {label:?} is not CMS or PKCS7"
+            )));
+        }
+        pem_der = der;
         &pem_der[..]
     } else {
         signature
     };
+    // Every algorithm and key must be one RFC 8520 signers use before
+    // OpenSSL parses anything (see algorithms.rs).
+    algorithms::check(signature)?;
     let mut cms = CmsContentInfo::from_der(signature)
         .map_err(|e| SignatureError::Malformed(first_reason(&e)))?;
     cms.verify(None, Some(&store), Some(content), None, CMSOptions::BINARY)
