@@ -65,10 +65,12 @@ for t in $(cargo +nightly fuzz list); do
   # (libFuzzer's default): a leak or a crash fails the run.
   if [ -d "fuzz/regressions/$t" ]; then
     host=$(rustc -vV | sed -n 's/^host: //p')
-    "fuzz/target/$host/release/$t" -detect_leaks=1 fuzz/regressions/"$t"/* 2>&1 | grep -E 'ERROR|SUMMARY' && {
+    if ! out=$("fuzz/target/$host/release/$t" -detect_leaks=1 fuzz/regressions/"$t"/* 2>&1); then
+      echo "$out" | grep -E 'ERROR|SUMMARY|Running' >&2 || true
       echo "fuzz target $t fails on a regression seed in fuzz/regressions/$t" >&2
       exit 1
-    }
+    fi
+    echo "   replayed $(ls fuzz/regressions/"$t" | wc -l) regression seeds: no crash, no leak"
   fi
   if [ -d "fuzz/artifacts/$t" ] && [ -n "$(ls -A "fuzz/artifacts/$t" 2>/dev/null)" ]; then
     echo "fuzz target $t found a failing input: fuzz/artifacts/$t" >&2
