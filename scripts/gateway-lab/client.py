@@ -1,6 +1,10 @@
 """A device's client, bound to one interface: connect HOST PORT (prints what
 the server says, exit 0; exit 1 when no connection), or scan PREFIX FIRST LAST
-PORT (a bounded loop of connection attempts, as Mirai's scanner makes)."""
+PORT (a bounded loop of connection attempts, as Mirai's scanner makes),
+serve PORT... (answer "hello" on each TCP port, for a neighbour to try), or
+session HOST PORT SECONDS (one TCP connection and one UDP exchange with the
+host's echo service, a message every 20 ms on each; prints "live" once both
+echo, then at the end the Unix time of the last echo of each)."""
 import socket, sys, time
 
 ifc = sys.argv[1].encode()
@@ -40,3 +44,61 @@ elif sys.argv[2] == "scan":
     for s in socks:
         s.close()
     print("scanned %d hosts on port %d" % (last - first + 1, port))
+elif sys.argv[2] == "serve":
+    import threading
+
+    def serve(port):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("", port))
+        s.listen(16)
+        while True:
+            c, _ = s.accept()
+            try:
+                c.sendall(b"hello from port %d\n" % port)
+            except OSError:
+                pass
+            c.close()
+
+    for p in sys.argv[3:]:
+        threading.Thread(target=serve, args=(int(p),), daemon=True).start()
+    print("serving", flush=True)
+    while True:
+        time.sleep(3600)
+elif sys.argv[2] == "session":
+    import select
+    host, port, secs = socket.gethostbyname(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+    t = sock()
+    t.settimeout(3)
+    t.connect((host, port))
+    t.recv(200)  # the greeting
+    t.setblocking(False)
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifc)
+    u.connect((host, port))
+    u.setblocking(False)
+    last = {"tcp": 0.0, "udp": 0.0}
+    said_live = False
+    end = time.time() + secs
+    next_send = 0.0
+    while time.time() < end:
+        now = time.time()
+        if now >= next_send:
+            for s in (t, u):
+                try:
+                    s.send(b"ping\n")
+                except OSError:
+                    pass
+            next_send = now + 0.02
+        r, _, _ = select.select([t, u], [], [], 0.01)
+        for s in r:
+            try:
+                data = s.recv(2048)
+            except OSError:
+                data = b""
+            if data:
+                last["tcp" if s is t else "udp"] = time.time()
+        if not said_live and last["tcp"] and last["udp"]:
+            print("live", flush=True)
+            said_live = True
+    print("last tcp %.3f udp %.3f" % (last["tcp"], last["udp"]), flush=True)

@@ -78,6 +78,19 @@ ctx.load_cert_chain(CERT, KEY)
 httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
 
 
+def echo(c):
+    """After the greeting, echo what the client sends until it closes."""
+    try:
+        while True:
+            d = c.recv(2048)
+            if not d:
+                break
+            c.sendall(d)
+    except Exception:
+        pass
+    c.close()
+
+
 def service(addr, port):
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -89,11 +102,21 @@ def service(addr, port):
         try:
             c.sendall(b"hello from %s:%d\n" % (addr.encode(), port))
         except Exception:
-            pass
-        c.close()
+            c.close()
+            continue
+        threading.Thread(target=echo, args=(c,), daemon=True).start()
+
+
+def udp_echo(addr, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((addr, port))
+    while True:
+        d, peer = s.recvfrom(2048)
+        s.sendto(d, peer)
 
 
 for a, p in [(sys.argv[6], 8001), (ADDR, 8002)]:
     threading.Thread(target=service, args=(a, p), daemon=True).start()
+threading.Thread(target=udp_echo, args=(sys.argv[6], 8001), daemon=True).start()
 print("ready", flush=True)
 httpd.serve_forever()

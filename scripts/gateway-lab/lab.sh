@@ -57,7 +57,8 @@ pki() {
     -days 30 -extfile "$p/signer.ext" -out "$p/signer.pem" 2>/dev/null
 }
 
-mudfile() { # URL -> a MUD file allowing tcp/8001 to api.cloud.example and DNS
+mudfile() { # URL -> a MUD file allowing tcp/8001 and udp/8001 to api.cloud.example, DNS,
+           # and its page on tcp/8080 to the local network
   cat <<JSON
 {"ietf-mud:mud": {"mud-version": 1, "mud-url": "$1", "mud-signature": "${1%.json}.p7s",
   "last-update": "2026-11-01T00:00:00Z", "cache-validity": 48, "is-supported": true,
@@ -69,9 +70,13 @@ mudfile() { # URL -> a MUD file allowing tcp/8001 to api.cloud.example and DNS
     {"name": "api", "matches": {"ipv4": {"protocol": 6, "ietf-acldns:dst-dnsname": "api.cloud.example"},
       "tcp": {"destination-port": {"operator": "eq", "port": 8001}, "ietf-mud:direction-initiated": "from-device"}},
      "actions": {"forwarding": "accept"}},
+    {"name": "api-udp", "matches": {"ipv4": {"protocol": 17, "ietf-acldns:dst-dnsname": "api.cloud.example"},
+      "udp": {"destination-port": {"operator": "eq", "port": 8001}}}, "actions": {"forwarding": "accept"}},
     {"name": "dns", "matches": {"ipv4": {"protocol": 17}, "udp": {"destination-port": {"operator": "eq", "port": 53}},
       "ietf-mud:mud": {"controller": "urn:ietf:params:mud:dns"}}, "actions": {"forwarding": "accept"}}]}},
   {"name": "to", "type": "ipv4-acl-type", "aces": {"ace": [
+    {"name": "lan-page", "matches": {"ipv4": {"protocol": 6}, "tcp": {"destination-port": {"operator": "eq", "port": 8080}},
+      "ietf-mud:mud": {"local-networks": [null]}}, "actions": {"forwarding": "accept"}},
     {"name": "api", "matches": {"ipv4": {"protocol": 6, "ietf-acldns:src-dnsname": "api.cloud.example"},
       "tcp": {"source-port": {"operator": "eq", "port": 8001}}}, "actions": {"forwarding": "accept"}}]}}]}}
 JSON
@@ -134,6 +139,11 @@ up() {
   inns "$GW" ip addr add 198.51.100.1/24 dev wan
   inns "$GW" ip link set wan up
   inns "$GW" sysctl -qw net.ipv4.ip_forward=1
+  # As OpenWrt runs its bridge: bridged frames never reach the IP hooks
+  # (set inside the gateway's namespace only, never on the machine).
+  if inns "$GW" sysctl -q net.bridge.bridge-nf-call-iptables >/dev/null 2>&1; then
+    inns "$GW" sysctl -qw net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-ip6tables=0
+  fi
   inns "$CLOUD" ip link set cloud0 up
   for a in 10 11 $(seq 20 59); do inns "$CLOUD" ip addr add "198.51.100.$a/24" dev cloud0; done
   inns "$CLOUD" ip route add 10.77.0.0/24 via 198.51.100.1

@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
-use warden_mud::{load, resolve, MacAddr, Policy, ValidateOptions, ValidatedMud};
+use warden_mud::{load, resolve, MacAddr, Policy, Rule, ValidateOptions, ValidatedMud};
 use warden_store::{AlertRow, DeviceRow, FetchRow, FlowSummary, PolicyRow, SqliteStore, Store};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -108,6 +108,26 @@ pub struct Core {
     last_live: Option<std::time::Instant>,
     /// The gateway's own LAN interface addresses (never devices).
     pub own_macs: BTreeSet<MacAddr>,
+    /// Each device's rules as last applied (None until the first apply
+    /// since start), to tell when a new policy takes access away.
+    applied_rules: Option<HashMap<MacAddr, Vec<Rule>>>,
+}
+
+/// Whether `new` keeps every access `old` gave (rule names aside). When it
+/// does not, the device's tracked connections must be cut, or the ones the
+/// new policy forbids would go on.
+fn keeps_access(old: Option<&Vec<Rule>>, new: &[Rule]) -> bool {
+    let Some(old) = old else {
+        // Not in the ruleset before: everything was allowed.
+        return false;
+    };
+    let bare = |r: &Rule| {
+        let mut r = r.clone();
+        r.origin = Default::default();
+        r
+    };
+    let new: Vec<Rule> = new.iter().map(bare).collect();
+    old.iter().all(|r| new.contains(&bare(r)))
 }
 
 fn mac_s(m: &MacAddr) -> String {
@@ -203,6 +223,7 @@ impl Core {
             failed_at: HashMap::new(),
             last_live: None,
             own_macs: BTreeSet::new(),
+            applied_rules: None,
         })
     }
 
@@ -299,7 +320,47 @@ impl Core {
             json!({"why": why, "sha256": applied.sha256, "devices": plain.len(), "rules": applied.rules, "incremental": applied.incremental}),
         );
         self.refill(now);
+        self.cut_lost_access(&plain, now);
         Ok(())
+    }
+
+    /// Cuts the tracked connections of every device whose new policy takes
+    /// access away (quarantine, block, a tighter MUD file, a device that
+    /// joins the ruleset), so nothing opened before goes on.
+    fn cut_lost_access(&mut self, applied: &[Entry], now: i64) {
+        let new: HashMap<MacAddr, Vec<Rule>> = applied
+            .iter()
+            .map(|e| (e.mac, e.policy.rules.clone()))
+            .collect();
+        let Some(old) = self.applied_rules.replace(new) else {
+            return; // the first apply since start: the kernel already held a ruleset
+        };
+        for e in applied {
+            if keeps_access(old.get(&e.mac), &e.policy.rules) {
+                continue;
+            }
+            let addrs: Vec<IpAddr> = e.addresses.clone();
+            let t0 = std::time::Instant::now();
+            let outcome = crate::conntrack::cut(&addrs);
+            let ms = t0.elapsed().as_secs_f64() * 1e3;
+            match outcome {
+                Ok(what) => self.event(
+                    now,
+                    Some(&e.mac),
+                    "connections-cut",
+                    json!({"addresses": addrs, "outcome": what, "ms": ms}),
+                ),
+                Err(err) => {
+                    eprintln!("warden gateway: {err}");
+                    self.event(
+                        now,
+                        Some(&e.mac),
+                        "connections-cut-failed",
+                        json!({"addresses": addrs, "error": err.to_string()}),
+                    )
+                }
+            }
+        }
     }
 
     fn refill(&mut self, now: i64) {

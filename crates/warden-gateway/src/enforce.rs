@@ -20,6 +20,9 @@ use warden_mud::{load, resolve, Context, MacAddr, Policy, ValidateOptions};
 use warden_nft::{compile, Device, DevicePolicy, Options, Ruleset};
 
 pub const TABLE: &str = "warden";
+/// The routed (and local) traffic's table and the LAN bridge's: both carry
+/// the marker, and the kernel holds the intended ruleset only when both do.
+pub const FAMILIES: [&str; 2] = ["inet", "bridge"];
 /// A hookless, empty chain whose name carries the ruleset's hash.
 pub const MARKER_PREFIX: &str = "applied_";
 
@@ -151,12 +154,18 @@ fn is_device_chain(name: &str) -> bool {
 }
 
 /// What a full transaction says, taken apart: device chains and their
-/// rules, the verdict maps' elements, and everything else (the skeleton).
+/// rules, the verdict maps' elements (each keyed by family and name: the
+/// `inet` and `bridge` tables share names), and everything else (the
+/// skeleton).
 struct Parts {
     skeleton: Vec<Value>,
-    chains: BTreeMap<String, Vec<Value>>,
-    elems: BTreeMap<String, BTreeMap<String, Value>>,
+    chains: BTreeMap<(String, String), Vec<Value>>,
+    elems: BTreeMap<(String, String), BTreeMap<String, Value>>,
     marker: Option<String>,
+}
+
+fn family_of(o: &Value) -> String {
+    o["family"].as_str().unwrap_or("inet").to_string()
 }
 
 fn parts(v: Value) -> Parts {
@@ -181,20 +190,21 @@ fn parts(v: Value) -> Parts {
                 continue;
             }
             if is_device_chain(&name) && c.get("hook").is_none() {
-                p.chains.entry(name).or_default();
+                p.chains.entry((family_of(c), name)).or_default();
                 continue;
             }
         }
         if let Some(r) = o.pointer_mut("/add/rule") {
             let chain = r["chain"].as_str().unwrap_or_default().to_string();
             if is_device_chain(&chain) {
-                p.chains.entry(chain).or_default().push(r.take());
+                let key = (family_of(r), chain);
+                p.chains.entry(key).or_default().push(r.take());
                 continue;
             }
         }
         if let Some(m) = o.pointer_mut("/add/map") {
             let name = m["name"].as_str().unwrap_or_default().to_string();
-            let e = p.elems.entry(name).or_default();
+            let e = p.elems.entry((family_of(m), name)).or_default();
             if let Some(Value::Array(items)) = m.as_object_mut().and_then(|x| x.remove("elem")) {
                 for el in items {
                     let key = match &el[0] {
@@ -220,8 +230,8 @@ pub fn delta(old: Value, new: Value) -> Option<Value> {
     if o.skeleton != n.skeleton {
         return None;
     }
-    let t = |extra: Value| -> Value {
-        let mut m = serde_json::json!({"family": "inet", "table": TABLE});
+    let t = |family: &str, extra: Value| -> Value {
+        let mut m = serde_json::json!({"family": family, "table": TABLE});
         if let (Some(a), Some(b)) = (m.as_object_mut(), extra.as_object()) {
             for (k, v) in b {
                 a.insert(k.clone(), v.clone());
@@ -231,38 +241,40 @@ pub fn delta(old: Value, new: Value) -> Option<Value> {
     };
     let mut cmds = Vec::new();
     // 1. Map elements that go or change.
-    for (map, old_elems) in &o.elems {
-        let new_elems = n.elems.get(map);
+    for (key @ (fam, map), old_elems) in &o.elems {
+        let new_elems = n.elems.get(key);
         for (k, el) in old_elems {
             if new_elems.and_then(|e| e.get(k)) != Some(el) {
-                cmds.push(serde_json::json!({"delete": {"element": t(serde_json::json!({"name": map, "elem": [el[0].clone()]}))}}));
+                cmds.push(serde_json::json!({"delete": {"element": t(fam, serde_json::json!({"name": map, "elem": [el[0].clone()]}))}}));
             }
         }
     }
     // 2. Chains that go, and chains whose rules change.
-    for (c, rules) in &o.chains {
-        match n.chains.get(c) {
+    for (key @ (fam, c), rules) in &o.chains {
+        match n.chains.get(key) {
             None => {
                 cmds.push(
-                    serde_json::json!({"flush": {"chain": t(serde_json::json!({"name": c}))}}),
+                    serde_json::json!({"flush": {"chain": t(fam, serde_json::json!({"name": c}))}}),
                 );
                 cmds.push(
-                    serde_json::json!({"delete": {"chain": t(serde_json::json!({"name": c}))}}),
+                    serde_json::json!({"delete": {"chain": t(fam, serde_json::json!({"name": c}))}}),
                 );
             }
             Some(r) if r != rules => {
                 cmds.push(
-                    serde_json::json!({"flush": {"chain": t(serde_json::json!({"name": c}))}}),
+                    serde_json::json!({"flush": {"chain": t(fam, serde_json::json!({"name": c}))}}),
                 );
             }
             _ => {}
         }
     }
     // 3. New chains, and the rules of every new or changed chain.
-    for (c, rules) in &n.chains {
-        let old = o.chains.get(c);
+    for (key @ (fam, c), rules) in &n.chains {
+        let old = o.chains.get(key);
         if old.is_none() {
-            cmds.push(serde_json::json!({"add": {"chain": t(serde_json::json!({"name": c}))}}));
+            cmds.push(
+                serde_json::json!({"add": {"chain": t(fam, serde_json::json!({"name": c}))}}),
+            );
         }
         if old != Some(rules) {
             for r in rules {
@@ -271,21 +283,23 @@ pub fn delta(old: Value, new: Value) -> Option<Value> {
         }
     }
     // 4. Map elements that come or change.
-    for (map, new_elems) in &n.elems {
-        let old_elems = o.elems.get(map);
+    for (key @ (fam, map), new_elems) in &n.elems {
+        let old_elems = o.elems.get(key);
         for (k, el) in new_elems {
             if old_elems.and_then(|e| e.get(k)) != Some(el) {
-                cmds.push(serde_json::json!({"add": {"element": t(serde_json::json!({"name": map, "elem": [el]}))}}));
+                cmds.push(serde_json::json!({"add": {"element": t(fam, serde_json::json!({"name": map, "elem": [el]}))}}));
             }
         }
     }
     // 5. The marker.
     if o.marker != n.marker {
-        if let Some(m) = &o.marker {
-            cmds.push(serde_json::json!({"delete": {"chain": t(serde_json::json!({"name": format!("{MARKER_PREFIX}{m}")}))}}));
-        }
-        if let Some(m) = &n.marker {
-            cmds.push(serde_json::json!({"add": {"chain": t(serde_json::json!({"name": format!("{MARKER_PREFIX}{m}")}))}}));
+        for fam in FAMILIES {
+            if let Some(m) = &o.marker {
+                cmds.push(serde_json::json!({"delete": {"chain": t(fam, serde_json::json!({"name": format!("{MARKER_PREFIX}{m}")}))}}));
+            }
+            if let Some(m) = &n.marker {
+                cmds.push(serde_json::json!({"add": {"chain": t(fam, serde_json::json!({"name": format!("{MARKER_PREFIX}{m}")}))}}));
+            }
         }
     }
     Some(serde_json::json!({"nftables": cmds}))
@@ -313,15 +327,18 @@ impl Enforcer {
             &Options {
                 table: TABLE.into(),
                 log_group: 100,
+                bridge: true,
             },
         )
         .map_err(|e| e.to_string())?;
         let sha = hex(&openssl::sha::sha256(rs.json.as_bytes()));
         let mut v: Value = serde_json::from_str(&rs.json).map_err(|e| e.to_string())?;
         if let Some(list) = v["nftables"].as_array_mut() {
-            list.push(serde_json::json!({"add": {"chain": {
-                "family": "inet", "table": TABLE, "name": format!("{MARKER_PREFIX}{}", &sha[..16])
-            }}}));
+            for family in FAMILIES {
+                list.push(serde_json::json!({"add": {"chain": {
+                    "family": family, "table": TABLE, "name": format!("{MARKER_PREFIX}{}", &sha[..16])
+                }}}));
+            }
         }
         Ok((rs, sha, v.to_string()))
     }
@@ -402,18 +419,23 @@ impl Enforcer {
         })
     }
 
-    /// The hash the kernel's table carries, if the table is there.
+    /// The hash the kernel's tables carry, if both are there with the same.
     pub fn kernel_marker(&self) -> Option<String> {
-        let out = self
-            .run_nft(&["-j", "list", "table", "inet", TABLE], None)
-            .ok()?;
-        let v: Value = serde_json::from_str(&out).ok()?;
-        v["nftables"].as_array()?.iter().find_map(|o| {
-            o["chain"]["name"]
-                .as_str()
-                .and_then(|n| n.strip_prefix(MARKER_PREFIX))
-                .map(str::to_string)
-        })
+        let mut found = Vec::new();
+        for family in FAMILIES {
+            let out = self
+                .run_nft(&["-j", "list", "table", family, TABLE], None)
+                .ok()?;
+            let v: Value = serde_json::from_str(&out).ok()?;
+            found.push(v["nftables"].as_array()?.iter().find_map(|o| {
+                o["chain"]["name"]
+                    .as_str()
+                    .and_then(|n| n.strip_prefix(MARKER_PREFIX))
+                    .map(str::to_string)
+            })?);
+        }
+        found.dedup();
+        (found.len() == 1).then(|| found.remove(0))
     }
 
     /// Adds addresses to DNS-name sets, each for `ttl` seconds (at least 300).
@@ -422,25 +444,34 @@ impl Enforcer {
             return Ok(());
         }
         let mut t = String::new();
+        // The bridge table holds the same sets, for device-to-device rules.
         for (set, ip, ttl) in elements {
-            t += &format!(
-                "add element inet {TABLE} {set} {{ {ip} timeout {}s }}\n",
-                (*ttl).max(300)
-            );
+            for family in ["inet", "bridge"] {
+                t += &format!(
+                    "add element {family} {TABLE} {set} {{ {ip} timeout {}s }}\n",
+                    (*ttl).max(300)
+                );
+            }
         }
         self.run_nft(&["-f", "-"], Some(&t)).map(|_| ())
     }
 
-    /// Counter of dropped packets per device chain (packets, bytes).
+    /// Counter of dropped packets per device chain (packets, bytes), routed
+    /// and bridged together.
     pub fn drop_counters(&self) -> BTreeMap<String, (u64, u64)> {
         let mut out = BTreeMap::new();
-        let Ok(s) = self.run_nft(&["-j", "list", "table", "inet", TABLE], None) else {
-            return out;
-        };
-        let Ok(v) = serde_json::from_str::<Value>(&s) else {
-            return out;
-        };
-        for o in v["nftables"].as_array().into_iter().flatten() {
+        let mut objects = Vec::new();
+        for family in ["inet", "bridge"] {
+            let Ok(s) = self.run_nft(&["-j", "list", "table", family, TABLE], None) else {
+                continue;
+            };
+            if let Ok(Value::Object(mut v)) = serde_json::from_str::<Value>(&s) {
+                if let Some(Value::Array(a)) = v.remove("nftables") {
+                    objects.extend(a);
+                }
+            }
+        }
+        for o in &objects {
             let r = &o["rule"];
             let Some(chain) = r["chain"].as_str() else {
                 continue;

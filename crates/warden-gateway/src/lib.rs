@@ -36,6 +36,7 @@
 
 pub mod api;
 pub mod config;
+pub mod conntrack;
 pub mod core;
 pub mod enforce;
 pub mod fetch;

@@ -124,13 +124,39 @@ impl Json {
             Expr::Drop => self.raw("{\"drop\":null}"),
             Expr::Reject => self.raw("{\"reject\":null}"),
             Expr::Return => self.raw("{\"return\":null}"),
+            Expr::TcpSyn { opening } => {
+                let op = if *opening { "==" } else { "!=" };
+                let _ = write!(
+                    self.0,
+                    "{{\"match\":{{\"op\":\"{op}\",\"left\":{{\"&\":[{{\"payload\":{{\"protocol\":\"tcp\",\"field\":\"flags\"}}}},[\"syn\",\"ack\"]]}},\"right\":\"syn\"}}}}"
+                );
+            }
         }
     }
 }
 use std::fmt::Write;
 
+/// One `nft -j -f` transaction that replaces every table given, atomically.
+pub(crate) fn transaction_json(tables: &[&Table]) -> String {
+    let rules: usize = tables
+        .iter()
+        .flat_map(|t| &t.chains)
+        .map(|c| c.rules.len())
+        .sum();
+    let mut w = Json(String::with_capacity(512 + rules * 256));
+    w.raw("{\"nftables\":[{\"metainfo\":{\"json_schema_version\":1}}");
+    for t in tables {
+        t.write_json(&mut w);
+    }
+    w.raw("]}");
+    w.0
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Table {
+    /// `inet` (routed traffic and traffic to the gateway) or `bridge`
+    /// (frames between two ports of the LAN bridge).
+    pub family: &'static str,
     pub name: String,
     pub maps: Vec<Map>,
     /// (name, element type); every set has `flags timeout`.
@@ -226,14 +252,30 @@ pub enum Right {
 /// A statement of a rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expr {
-    Match { left: Left, op: Op, right: Right },
-    Vmap { key: Left, map: String },
+    Match {
+        left: Left,
+        op: Op,
+        right: Right,
+    },
+    Vmap {
+        key: Left,
+        map: String,
+    },
     Counter,
-    Log { prefix: String, group: u16 },
+    Log {
+        prefix: String,
+        group: u16,
+    },
     Accept,
     Drop,
     Reject,
     Return,
+    /// `tcp flags & (syn | ack) == syn` (a connection opening) or, with
+    /// `opening: false`, `!= syn` (anything else): the bridge family's
+    /// stand-in for `ct state` where the kernel tracks no bridged connections.
+    TcpSyn {
+        opening: bool,
+    },
 }
 
 impl Expr {
@@ -283,6 +325,10 @@ fn expr_text(e: &Expr) -> String {
         Expr::Drop => "drop".into(),
         Expr::Reject => "reject".into(),
         Expr::Return => "return".into(),
+        Expr::TcpSyn { opening } => format!(
+            "tcp flags & (syn | ack) {}= syn",
+            if *opening { "=" } else { "!" }
+        ),
     }
 }
 
@@ -301,15 +347,14 @@ pub(crate) fn sanitize(s: &str) -> String {
 }
 
 impl Table {
-    /// The libnftables JSON document, written directly: building a
-    /// `serde_json::Value` tree first cost 10x more in allocations.
-    pub fn to_json(&self) -> String {
-        let mut w = Json(String::with_capacity(
-            256 + self.chains.iter().map(|c| c.rules.len()).sum::<usize>() * 256,
-        ));
+    /// The table's commands as libnftables JSON objects, each preceded by a
+    /// comma, written directly: building a `serde_json::Value` tree first
+    /// cost 10x more in allocations.
+    fn write_json(&self, w: &mut Json) {
         let t = &self.name;
+        let family = self.family;
         let head = |w: &mut Json, verb: &str, kind: &str, name: &str| {
-            let _ = write!(w.0, "{{\"{verb}\":{{\"{kind}\":{{\"family\":\"inet\",");
+            let _ = write!(w.0, "{{\"{verb}\":{{\"{kind}\":{{\"family\":\"{family}\",");
             if kind != "table" {
                 w.key("table");
                 w.str(t);
@@ -318,16 +363,15 @@ impl Table {
             w.key("name");
             w.str(name);
         };
-        w.raw("{\"nftables\":[{\"metainfo\":{\"json_schema_version\":1}}");
         // add + delete + add: replaces the table atomically whether or not it exists.
         for verb in ["add", "delete", "add"] {
             w.raw(",");
-            head(&mut w, verb, "table", t);
+            head(w, verb, "table", t);
             w.raw("}}}");
         }
         for (name, ty) in &self.sets {
             w.raw(",");
-            head(&mut w, "add", "set", name);
+            head(w, "add", "set", name);
             let _ = write!(w.0, ",\"type\":\"{ty}\",\"flags\":[\"timeout\"]}}}}}}");
         }
         let chain = |w: &mut Json, c: &Chain| {
@@ -344,11 +388,11 @@ impl Table {
         // Order matters: map elements jump to regular chains, and base
         // chains look into the maps.
         for c in self.chains.iter().filter(|c| c.hook.is_none()) {
-            chain(&mut w, c);
+            chain(w, c);
         }
         for m in &self.maps {
             w.raw(",");
-            head(&mut w, "add", "map", &m.name);
+            head(w, "add", "map", &m.name);
             let _ = write!(w.0, ",\"type\":\"{}\",\"map\":\"verdict\"", m.key_type);
             if !m.elems.is_empty() {
                 w.raw(",\"elem\":[");
@@ -367,11 +411,14 @@ impl Table {
             w.raw("}}}");
         }
         for c in self.chains.iter().filter(|c| c.hook.is_some()) {
-            chain(&mut w, c);
+            chain(w, c);
         }
         for c in &self.chains {
             for (exprs, comment) in &c.rules {
-                w.raw(",{\"add\":{\"rule\":{\"family\":\"inet\",\"table\":");
+                let _ = write!(
+                    w.0,
+                    ",{{\"add\":{{\"rule\":{{\"family\":\"{family}\",\"table\":"
+                );
                 w.str(t);
                 w.raw(",\"chain\":");
                 w.str(&c.name);
@@ -389,8 +436,6 @@ impl Table {
                 w.raw("]}}}");
             }
         }
-        w.raw("]}");
-        w.0
     }
 
     pub fn to_text(&self) -> String {
@@ -400,9 +445,10 @@ impl Table {
             s,
             "# generated by warden; replaces the table atomically (nft -f)"
         );
-        let _ = writeln!(s, "table inet {t}");
-        let _ = writeln!(s, "delete table inet {t}");
-        let _ = writeln!(s, "table inet {t} {{");
+        let f = self.family;
+        let _ = writeln!(s, "table {f} {t}");
+        let _ = writeln!(s, "delete table {f} {t}");
+        let _ = writeln!(s, "table {f} {t} {{");
         for (name, ty) in &self.sets {
             let _ = writeln!(s, "\tset {name} {{\n\t\ttype {ty}\n\t\tflags timeout\n\t}}");
         }

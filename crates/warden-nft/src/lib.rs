@@ -100,6 +100,10 @@ pub struct Options {
     pub table: String,
     /// nflog group that receives dropped packets.
     pub log_group: u16,
+    /// Also emit the `bridge` table that enforces the same policies on
+    /// frames between two ports of the LAN bridge (device to device), which
+    /// never reach the `inet` hooks unless `br_netfilter` is loaded.
+    pub bridge: bool,
 }
 
 impl Default for Options {
@@ -107,8 +111,20 @@ impl Default for Options {
         Options {
             table: "warden".into(),
             log_group: 100,
+            bridge: true,
         }
     }
+}
+
+/// Which table a rule is printed for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    /// Routed traffic and traffic to the gateway, with connection tracking.
+    Inet,
+    /// Bridged frames: no connection tracking (most kernels, OpenWrt's
+    /// among them, track no bridged connections), so `ct state` becomes a
+    /// TCP-flags test and answers are allowed by mirrored rules.
+    Bridge,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -130,6 +146,9 @@ pub struct Ruleset {
     /// The model both forms are printed from; `text()` renders it on demand.
     #[serde(skip)]
     table: ir::Table,
+    /// The bridge table, from the same policies (see [`Options::bridge`]).
+    #[serde(skip)]
+    bridge: Option<ir::Table>,
     /// DNS name → (IPv4 set, IPv6 set) names the gateway fills.
     pub name_sets: BTreeMap<String, NameSets>,
     /// Number of rules in device chains.
@@ -139,7 +158,11 @@ pub struct Ruleset {
 impl Ruleset {
     /// The same ruleset in `nft -f` syntax, for people and for `nft -c -f`.
     pub fn text(&self) -> String {
-        self.table.to_text()
+        let mut t = self.table.to_text();
+        if let Some(b) = &self.bridge {
+            t.push_str(&b.to_text());
+        }
+        t
     }
 }
 
@@ -197,23 +220,15 @@ pub fn compile(devices: &[DevicePolicy<'_>], opts: &Options) -> Result<Ruleset, 
                 Direction::FromDevice => &mut from,
                 Direction::ToDevice => &mut to,
             };
-            for exprs in rule_exprs(r, &name_sets) {
+            for exprs in rule_exprs(r, &name_sets, Family::Inet) {
                 chain.rules.push((exprs, Some(comment(r))));
                 rule_count += 1;
             }
         }
         for (chain, dir) in [(&mut from, "from"), (&mut to, "to")] {
-            chain.rules.push((
-                vec![
-                    Expr::Counter,
-                    Expr::Log {
-                        prefix: format!("warden drop {dir} {} ", d.device.mac),
-                        group: opts.log_group,
-                    },
-                    Expr::Drop,
-                ],
-                Some("default deny (RFC 8520: what the MUD file does not allow)".into()),
-            ));
+            chain
+                .rules
+                .push(default_deny(dir, d.device.mac, opts.log_group));
         }
         from_mac.push((d.device.mac.to_string(), from_name));
         for a in &d.device.addresses {
@@ -302,6 +317,7 @@ pub fn compile(devices: &[DevicePolicy<'_>], opts: &Options) -> Result<Ruleset, 
     all_chains.extend(chains);
 
     let t = ir::Table {
+        family: "inet",
         name: opts.table.clone(),
         maps: vec![
             ir::Map {
@@ -326,12 +342,191 @@ pub fn compile(devices: &[DevicePolicy<'_>], opts: &Options) -> Result<Ruleset, 
             .collect(),
         chains: all_chains,
     };
+    let bridge = opts.bridge.then(|| bridge_table(&devs, &name_sets, opts));
+    let json = match &bridge {
+        Some(b) => ir::transaction_json(&[&t, b]),
+        None => ir::transaction_json(&[&t]),
+    };
     Ok(Ruleset {
-        json: t.to_json(),
+        json,
         table: t,
+        bridge,
         name_sets,
         rule_count,
     })
+}
+
+fn default_deny(dir: &str, mac: MacAddr, log_group: u16) -> (Vec<Expr>, Option<String>) {
+    (
+        vec![
+            Expr::Counter,
+            Expr::Log {
+                prefix: format!("warden drop {dir} {mac} "),
+                group: log_group,
+            },
+            Expr::Drop,
+        ],
+        Some("default deny (RFC 8520: what the MUD file does not allow)".into()),
+    )
+}
+
+/// The answer a rule's peer gives: the same rule seen from the other side
+/// (remote and ports keep their meaning), which may never open a TCP
+/// connection. Echo requests are answered by echo replies; other ICMP types
+/// and drops have no answer.
+fn answer(r: &Rule) -> Option<Rule> {
+    if r.action != Forwarding::Accept {
+        return None;
+    }
+    let mut a = r.clone();
+    a.direction = match r.direction {
+        Direction::FromDevice => Direction::ToDevice,
+        Direction::ToDevice => Direction::FromDevice,
+    };
+    // Only the side that sent `r` opened the exchange.
+    a.initiated_by = Some(match r.direction {
+        Direction::FromDevice => DirectionInitiated::FromDevice,
+        Direction::ToDevice => DirectionInitiated::ToDevice,
+    });
+    if let Some(icmp) = &mut a.icmp {
+        icmp.icmp_type = match (icmp.version, icmp.icmp_type) {
+            (_, None) => None,
+            (IpVersion::V4, Some(8)) => Some(0),
+            (IpVersion::V6, Some(128)) => Some(129),
+            _ => return None,
+        };
+        icmp.code = None;
+    }
+    Some(a)
+}
+
+/// The `bridge` table: the same device policies, for frames that go from
+/// one LAN port to another. Dispatch is by MAC both ways (O(1) verdict
+/// maps); ARP, DHCP and neighbour discovery always pass.
+fn bridge_table(
+    devs: &[&DevicePolicy<'_>],
+    name_sets: &BTreeMap<String, NameSets>,
+    opts: &Options,
+) -> ir::Table {
+    let mut chains = Vec::new();
+    let mut from_mac = Vec::new();
+    let mut to_mac = Vec::new();
+    for d in devs {
+        let id = d.device.id();
+        let (from_name, to_name) = (format!("from_{id}"), format!("to_{id}"));
+        let mut from = Chain::regular(&from_name);
+        let mut to = Chain::regular(&to_name);
+        // Answers first, as `ct state established` comes first in `inet`.
+        for r in d.policy.rules.iter().filter_map(answer) {
+            let chain = match r.direction {
+                Direction::FromDevice => &mut from,
+                Direction::ToDevice => &mut to,
+            };
+            for exprs in rule_exprs(&r, name_sets, Family::Bridge) {
+                chain
+                    .rules
+                    .push((exprs, Some(format!("answer to {}", comment(&r)))));
+            }
+        }
+        for r in &d.policy.rules {
+            let chain = match r.direction {
+                Direction::FromDevice => &mut from,
+                Direction::ToDevice => &mut to,
+            };
+            for exprs in rule_exprs(r, name_sets, Family::Bridge) {
+                chain.rules.push((exprs, Some(comment(r))));
+            }
+        }
+        from.rules
+            .push(default_deny("from", d.device.mac, opts.log_group));
+        to.rules
+            .push(default_deny("to", d.device.mac, opts.log_group));
+        from_mac.push((d.device.mac.to_string(), from_name));
+        to_mac.push((d.device.mac.to_string(), to_name));
+        chains.push(from);
+        chains.push(to);
+    }
+    let mut forward = Chain::base("forward", "forward");
+    forward.rules.push((
+        vec![
+            Expr::Match {
+                left: Left::Payload("ether", "type"),
+                op: Op::Eq,
+                right: Right::Str("arp".into()),
+            },
+            Expr::Accept,
+        ],
+        Some("ARP keeps working (spoofing is a detector's job)".into()),
+    ));
+    forward.rules.push((
+        vec![
+            Expr::Match {
+                left: Left::Meta("l4proto"),
+                op: Op::Eq,
+                right: Right::Num(17),
+            },
+            Expr::Match {
+                left: Left::Payload("udp", "dport"),
+                op: Op::Eq,
+                right: Right::NumSet(vec![67, 68, 546, 547]),
+            },
+            Expr::Accept,
+        ],
+        Some("DHCP and DHCPv6 on the LAN".into()),
+    ));
+    forward.rules.push((
+        vec![
+            Expr::Match {
+                left: Left::Meta("l4proto"),
+                op: Op::Eq,
+                right: Right::Num(58),
+            },
+            Expr::Match {
+                left: Left::Payload("icmpv6", "type"),
+                op: Op::Eq,
+                right: Right::NumSet(vec![133, 134, 135, 136, 137]),
+            },
+            Expr::Accept,
+        ],
+        Some("IPv6 neighbour discovery".into()),
+    ));
+    forward.rules.push((
+        vec![Expr::Vmap {
+            key: Left::Payload("ether", "saddr"),
+            map: "from_mac".into(),
+        }],
+        None,
+    ));
+    forward.rules.push((
+        vec![Expr::Vmap {
+            key: Left::Payload("ether", "daddr"),
+            map: "to_mac".into(),
+        }],
+        None,
+    ));
+    let mut all_chains = vec![forward];
+    all_chains.extend(chains);
+    ir::Table {
+        family: "bridge",
+        name: opts.table.clone(),
+        maps: vec![
+            ir::Map {
+                name: "from_mac".into(),
+                key_type: "ether_addr",
+                elems: from_mac,
+            },
+            ir::Map {
+                name: "to_mac".into(),
+                key_type: "ether_addr",
+                elems: to_mac,
+            },
+        ],
+        sets: name_sets
+            .values()
+            .flat_map(|s| [(s.ipv4.clone(), "ipv4_addr"), (s.ipv6.clone(), "ipv6_addr")])
+            .collect(),
+        chains: all_chains,
+    }
 }
 
 fn comment(r: &Rule) -> String {
@@ -348,7 +543,7 @@ fn comment(r: &Rule) -> String {
 
 /// One rule of the policy becomes one or more nft rules (one per address
 /// family and per remote kind: an address set, and each DNS-name set).
-fn rule_exprs(r: &Rule, name_sets: &BTreeMap<String, NameSets>) -> Vec<Vec<Expr>> {
+fn rule_exprs(r: &Rule, name_sets: &BTreeMap<String, NameSets>, table: Family) -> Vec<Vec<Expr>> {
     let families: Vec<IpVersion> = match r.family {
         Some(f) => vec![f],
         None if needs_ip(r) => vec![IpVersion::V4, IpVersion::V6],
@@ -413,21 +608,35 @@ fn rule_exprs(r: &Rule, name_sets: &BTreeMap<String, NameSets>) -> Vec<Vec<Expr>
 
     let mut out = Vec::new();
     for (fam, remote) in alts {
+        // An EtherType that contradicts the IP family can never match
+        // (legacy files write `ethertype 6` meaning TCP): nothing to emit.
+        match (r.ethertype, fam) {
+            (Some(t), Some(IpVersion::V4)) if t != 0x0800 => continue,
+            (Some(t), Some(IpVersion::V6)) if t != 0x86dd => continue,
+            _ => {}
+        }
         let mut e = Vec::new();
+        // The family test: `meta nfproto` in `inet`; `ether type` in
+        // `bridge`, where nfproto is always "bridge" (and where nft takes
+        // the EtherType as the dependency of every IP payload match).
+        let (left, v4, v6) = match table {
+            Family::Inet => (Left::Meta("nfproto"), "ipv4", "ipv6"),
+            Family::Bridge => (Left::Payload("ether", "type"), "ip", "ip6"),
+        };
         let proto = match fam {
             Some(IpVersion::V4) => {
                 e.push(Expr::Match {
-                    left: Left::Meta("nfproto"),
+                    left,
                     op: Op::Eq,
-                    right: Right::Str("ipv4".into()),
+                    right: Right::Str(v4.into()),
                 });
                 "ip"
             }
             Some(IpVersion::V6) => {
                 e.push(Expr::Match {
-                    left: Left::Meta("nfproto"),
+                    left,
                     op: Op::Eq,
-                    right: Right::Str("ipv6".into()),
+                    right: Right::Str(v6.into()),
                 });
                 "ip6"
             }
@@ -511,16 +720,23 @@ fn rule_exprs(r: &Rule, name_sets: &BTreeMap<String, NameSets>) -> Vec<Vec<Expr>
                 });
             }
         }
-        match (r.initiated_by, r.direction) {
+        let opens = match (r.initiated_by, r.direction) {
             (Some(DirectionInitiated::FromDevice), Direction::FromDevice)
-            | (Some(DirectionInitiated::ToDevice), Direction::ToDevice) => {
-                e.push(Expr::ct_state(Op::In, &["new"]));
+            | (Some(DirectionInitiated::ToDevice), Direction::ToDevice) => Some(true),
+            // This side may only answer: never open a connection.
+            (Some(_), _) => Some(false),
+            (None, _) => None,
+        };
+        match (opens, table) {
+            (Some(true), Family::Inet) => e.push(Expr::ct_state(Op::In, &["new"])),
+            (Some(false), Family::Inet) => {
+                e.push(Expr::ct_state(Op::In, &["established", "related"]))
             }
-            (Some(_), _) => {
-                // This side may only answer: never open a connection.
-                e.push(Expr::ct_state(Op::In, &["established", "related"]));
+            // Without connection tracking only TCP shows who opened.
+            (Some(opening), Family::Bridge) if r.protocol == Some(6) => {
+                e.push(Expr::TcpSyn { opening })
             }
-            (None, _) => {}
+            _ => {}
         }
         match (r.action, r.direction) {
             (Forwarding::Accept, Direction::FromDevice) => e.push(Expr::Return),

@@ -107,6 +107,62 @@ impl Lab {
         )
         .0
     }
+    /// A TCP connection from `from` (its iot0); true when the service answered.
+    fn connect_from(&self, from: &str, host: &str, port: u16) -> bool {
+        let client = common::repo().join("scripts/gateway-lab/client.py");
+        self.exec(
+            from,
+            &[
+                "python3",
+                client.to_str().unwrap(),
+                "iot0",
+                "connect",
+                host,
+                &port.to_string(),
+                "2",
+            ],
+        )
+        .0
+    }
+    /// Listeners answering "hello" on `ports` in a device's namespace (the
+    /// lab's `down` kills them with the namespace's other processes).
+    fn serve(&self, ns: &str, ports: &[u16]) {
+        let client = common::repo().join("scripts/gateway-lab/client.py");
+        let mut args = vec![
+            "netns".to_string(),
+            "exec".into(),
+            self.ns(ns),
+            "python3".into(),
+            client.to_str().unwrap().into(),
+            "iot0".into(),
+            "serve".into(),
+        ];
+        args.extend(ports.iter().map(u16::to_string));
+        let mut child = Command::new("ip")
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        assert_eq!(line.trim(), "serving");
+        // The lab's `down` kills it; reap it then.
+        std::thread::spawn(move || child.wait());
+    }
+    fn address_of(&self, mac: &str) -> String {
+        self.device(mac)["addresses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|a| a.starts_with("10.77.0."))
+            .unwrap_or_else(|| panic!("{mac} has an address"))
+            .to_string()
+    }
     fn token(&self) -> String {
         std::fs::read_to_string(self.dir.join("state/api-token"))
             .unwrap()
@@ -317,6 +373,34 @@ fn scenario(lab: &Lab) {
         "the drop is counted"
     );
 
+    // The LAN bridge, as OpenWrt leaves it (no br_netfilter in the IP
+    // hooks): a neighbour meets the camera's MUD file too.
+    let (_, sysctl) = lab.exec(
+        "gw",
+        &["sysctl", "-n", "net.bridge.bridge-nf-call-iptables"],
+    );
+    assert!(
+        sysctl.trim() == "0" || sysctl.contains("No such file"),
+        "the lab runs without br_netfilter: {sysctl}"
+    );
+    let camera = lab.address_of(DEV);
+    let neighbour = lab.address_of(TAMPERED);
+    lab.serve("iot", &[8080, 9090]);
+    lab.serve("iot2", &[7070]);
+    assert!(
+        lab.connect_from("iot2", &camera, 8080),
+        "local-networks allows the camera's page to a neighbour\n{}",
+        lab.logs()
+    );
+    assert!(
+        !lab.connect_from("iot2", &camera, 9090),
+        "a port the camera's MUD file does not open stays closed to a neighbour"
+    );
+    assert!(
+        !lab.connect_from("iot", &neighbour, 7070),
+        "the camera may not open connections to the LAN"
+    );
+
     // The API as documented, and nothing without the token.
     let (code, doc) = lab.api("GET", "/api/v1/openapi.json", None);
     assert_eq!(code, 200);
@@ -403,6 +487,29 @@ fn scenario(lab: &Lab) {
         !lab.connect("api.cloud.example", 8001),
         "quarantined: the allowed service is gone"
     );
+    assert!(
+        !lab.connect_from("iot2", &camera, 8080),
+        "quarantined: no LAN peer reaches the device"
+    );
+    let client_py = common::repo().join("scripts/gateway-lab/client.py");
+    let (_, out) = lab.exec(
+        "iot",
+        &[
+            "python3",
+            client_py.to_str().unwrap(),
+            "iot0",
+            "scan",
+            "10.77.0",
+            "100",
+            "150",
+            "7070",
+        ],
+    );
+    assert!(out.contains("scanned"), "{out}");
+    assert!(
+        !lab.connect_from("iot", &neighbour, 7070),
+        "quarantined: the LAN scan is contained"
+    );
     let (ok, page) = lab.exec(
         "iot",
         &[
@@ -452,8 +559,43 @@ fn scenario(lab: &Lab) {
         409
     );
 
-    // 5. Quarantine again, then SIGKILL: the kernel keeps it; the restarted
+    assert!(
+        lab.connect_from("iot2", &camera, 8080),
+        "released: the neighbour reaches the page again"
+    );
+
+    // 5. Quarantine again while a TCP session and a UDP exchange are live:
+    // both carry nothing within a second (their tracked connections are
+    // cut). Then SIGKILL: the kernel keeps the quarantine; the restarted
     // gateway finds kernel and store in agreement and every record kept.
+    let mut session = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &lab.ns("iot"),
+            "python3",
+            client_py.to_str().unwrap(),
+            "iot0",
+            "session",
+            "api.cloud.example",
+            "8001",
+            "4",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(session.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+    assert_eq!(
+        line.trim(),
+        "live",
+        "the session runs before the quarantine"
+    );
+    let asked = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
     assert_eq!(
         lab.api(
             "POST",
@@ -463,6 +605,26 @@ fn scenario(lab: &Lab) {
         .0,
         200
     );
+    line.clear();
+    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+    let _ = session.wait();
+    let last: Vec<f64> = line
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert_eq!(last.len(), 2, "{line}");
+    for (what, t) in ["tcp", "udp"].iter().zip(&last) {
+        assert!(
+            *t > 0.0 && t - asked < 1.0,
+            "the live {what} exchange carried data {:.3} s after the quarantine was asked for\n{}",
+            t - asked,
+            lab.logs()
+        );
+        eprintln!(
+            "quarantine to last {what} echo: {:.1} ms",
+            (t - asked) * 1e3
+        );
+    }
     let alerts_before: Vec<i64> = lab
         .get("/api/v1/alerts")
         .as_array()

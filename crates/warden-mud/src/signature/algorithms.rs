@@ -118,9 +118,7 @@ fn check_key(spki: &spki::SubjectPublicKeyInfoOwned, place: &str) -> Result<(), 
             Some(c) => Err(refused(format!(
                 "{place}: elliptic curve {c} is not P-256, P-384 or P-521"
             ))),
-            None => Err(refused(format!(
-                "{place}: an EC key without a named curve"
-            ))),
+            None => Err(refused(format!("{place}: an EC key without a named curve"))),
         };
     }
     if alg.oid == ED25519 && alg.parameters.is_none() {
@@ -149,8 +147,8 @@ fn rsa_modulus_bits(der_key: &[u8]) -> Option<usize> {
 /// algorithm and key in it is on the allow-list. Returns nothing: the
 /// cryptography stays OpenSSL's.
 pub fn check(signature_der: &[u8]) -> Result<(), SignatureError> {
-    let ci = ContentInfo::from_der(signature_der)
-        .map_err(|e| malformed(format!("ContentInfo: {e}")))?;
+    let ci =
+        ContentInfo::from_der(signature_der).map_err(|e| malformed(format!("ContentInfo: {e}")))?;
     if ci.content_type != SIGNED_DATA {
         return Err(malformed(format!(
             "content type {} is not SignedData",
@@ -197,7 +195,10 @@ pub fn check(signature_der: &[u8]) -> Result<(), SignatureError> {
             let CertificateChoices::Certificate(c) = c else {
                 return Err(refused(format!("{place}: not an X.509 certificate")));
             };
-            check_signature_alg(&c.signature_algorithm, &format!("{place}.signatureAlgorithm"))?;
+            check_signature_alg(
+                &c.signature_algorithm,
+                &format!("{place}.signatureAlgorithm"),
+            )?;
             if c.tbs_certificate.signature != c.signature_algorithm {
                 return Err(malformed(format!(
                     "{place}: the signed and the outer signature algorithms differ"
