@@ -4,7 +4,9 @@ PORT (a bounded loop of connection attempts, as Mirai's scanner makes),
 serve PORT... (answer "hello" on each TCP port, for a neighbour to try), or
 session HOST PORT SECONDS (one TCP connection and one UDP exchange with the
 host's echo service, a message every 20 ms on each; prints "live" once both
-echo, then at the end the Unix time of the last echo of each)."""
+echo, then at the end the Unix time of the last echo of each), or
+arp-claim IP (three gratuitous ARP replies saying IP is at this interface's
+MAC: an ARP spoof)."""
 import socket, sys, time
 
 ifc = sys.argv[1].encode()
@@ -102,3 +104,16 @@ elif sys.argv[2] == "session":
             print("live", flush=True)
             said_live = True
     print("last tcp %.3f udp %.3f" % (last["tcp"], last["udp"]), flush=True)
+elif sys.argv[2] == "arp-claim":
+    claimed = socket.inet_aton(sys.argv[3])
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((sys.argv[1], 0))
+    mac = s.getsockname()[4]
+    bcast = b"\xff" * 6
+    # Ethernet, then ARP reply (op 2): sender = (our MAC, claimed IP).
+    frame = bcast + mac + b"\x08\x06" + b"\x00\x01\x08\x00\x06\x04\x00\x02" \
+        + mac + claimed + bcast + claimed
+    for _ in range(3):
+        s.send(frame)
+        time.sleep(0.1)
+    print("claimed %s" % sys.argv[3])

@@ -6,7 +6,8 @@
 //!
 //! ```toml
 //! [[capture]]
-//! file = "pcap/ndpi/synscan.pcap"     # under the corpus root
+//! file = "pcap/ndpi/synscan.pcap"     # under the corpus root, or
+//!                                     # "warden:bench/detect/pcap/x.pcap" in the repository
 //! class = "attack"                    # attack | benign | not-covered
 //! expect = ["scan.vertical"]          # kinds that must be found
 //! role = "source"                     # optional: the device's part in them
@@ -97,7 +98,17 @@ pub fn evaluate(labels: &[Label], corpus: &Path, synth_dir: &Path) -> Result<Vec
     let mut rows = Vec::new();
     for l in labels {
         let (name, path): (String, PathBuf) = match (&l.file, &l.synthetic) {
-            (Some(f), None) => (f.clone(), corpus.join(f)),
+            // `warden:PATH` is a capture recorded for this project and kept
+            // in the repository (bench/detect/pcap/, with its provenance).
+            (Some(f), None) => match f.strip_prefix("warden:") {
+                Some(rel) => (
+                    f.clone(),
+                    Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join("../..")
+                        .join(rel),
+                ),
+                None => (f.clone(), corpus.join(f)),
+            },
             (None, Some(s)) => {
                 let p = synth_dir.join(format!("{s}.pcap"));
                 let f = std::fs::File::create(&p).map_err(|e| e.to_string())?;

@@ -33,6 +33,17 @@ fn every_attack_flagged_and_no_false_alarm_on_benign_captures() {
             "{rel} has no label in bench/detect/labels.toml"
         );
     }
+    // And every capture recorded for warden.
+    for f in walk(&root.join("bench/detect/pcap")) {
+        let rel = format!(
+            "warden:{}",
+            f.strip_prefix(&root).unwrap().to_string_lossy()
+        );
+        assert!(
+            labelled.contains(&rel),
+            "{rel} has no label in bench/detect/labels.toml"
+        );
+    }
     let attacks = rows.iter().filter(|r| r.label.class == "attack").count();
     let benign = rows.iter().filter(|r| r.label.class == "benign").count();
     assert!(

@@ -63,10 +63,16 @@ pub enum Kind {
     /// A flow outside the device's MUD profile or learned baseline.
     #[serde(rename = "mud.violation")]
     MudViolation,
+    /// ARP or neighbour advertisements claiming another device's address.
+    #[serde(rename = "spoof.arp")]
+    SpoofArp,
+    /// Packets to the outside from many source addresses that are not local.
+    #[serde(rename = "spoof.source")]
+    SpoofSource,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 20] = [
+    pub const ALL: [Kind; 22] = [
         Kind::ScanHorizontal,
         Kind::ScanVertical,
         Kind::ScanArp,
@@ -87,6 +93,8 @@ impl Kind {
         Kind::Blocklisted,
         Kind::CleartextCredentials,
         Kind::MudViolation,
+        Kind::SpoofArp,
+        Kind::SpoofSource,
     ];
 
     pub fn name(self) -> &'static str {
@@ -111,6 +119,8 @@ impl Kind {
             Kind::Blocklisted => "blocklisted",
             Kind::CleartextCredentials => "cleartext-credentials",
             Kind::MudViolation => "mud.violation",
+            Kind::SpoofArp => "spoof.arp",
+            Kind::SpoofSource => "spoof.source",
         }
     }
 
@@ -128,7 +138,8 @@ impl Kind {
                 FloodSyn | FloodAck | FloodUdp | FloodIcmp | FloodGre | FloodHttp,
                 Role::Source,
             )
-            | (DnsWaterTorture, Role::Source) => {
+            | (DnsWaterTorture, Role::Source)
+            | (SpoofSource, _) => {
                 "The device behaves like a bot. Unplug it from the network, reset it to factory settings, \
                  install the latest firmware before reconnecting, and change its password to a unique one. \
                  If it does this again after a reset, stop using it and return it to the seller or maker."
@@ -259,6 +270,8 @@ pub fn severity(kind: Kind, role: Role, deployment: Deployment) -> Severity {
         (Blocklisted, _) => Severity::High,
         (CleartextCredentials, _) => Severity::Medium,
         (MudViolation, _) => Severity::Medium,
+        (SpoofArp, _) => Severity::High,
+        (SpoofSource, _) => Severity::Critical,
     };
     let raise = match deployment {
         Deployment::Home => false,

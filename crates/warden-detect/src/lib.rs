@@ -111,6 +111,7 @@ pub struct Engine {
     scan: detectors::scan::Scan,
     brute: detectors::brute::Brute,
     flood: detectors::flood::Flood,
+    spoof: detectors::spoof::Spoof,
     dns: detectors::dnsabuse::DnsAbuse,
     beacon: detectors::beacon::Beacon,
     creds: detectors::creds::Creds,
@@ -136,6 +137,7 @@ impl Engine {
             scan: detectors::scan::Scan::new(&t),
             brute: detectors::brute::Brute::new(&t),
             flood: detectors::flood::Flood::new(&t),
+            spoof: detectors::spoof::Spoof::default(),
             dns,
             beacon: detectors::beacon::Beacon::new(&t),
             creds: detectors::creds::Creds::default(),
@@ -353,6 +355,7 @@ impl Engine {
             ("dns bindings", self.bindings.dropped),
             ("brute-force keys", self.brute.dropped),
             ("flood keys", self.flood.dropped),
+            ("spoof keys", self.spoof.dropped),
             ("beacon keys", self.beacon.dropped),
         ] {
             if v > 0 {
@@ -446,6 +449,7 @@ impl Sink for Engine {
         self.scan.packet(&pk, &mut out);
         self.brute.packet(&pk, &mut out);
         self.flood.packet(&pk, &mut out);
+        self.spoof.packet(&pk, &mut out);
         self.dns.packet(&pk, &mut out);
         self.creds.packet(&pk, &mut out);
         if let Some(b) = &mut self.block {

@@ -401,6 +401,41 @@ fn scenario(lab: &Lab) {
         "the camera may not open connections to the LAN"
     );
 
+    // An ARP spoof: the neighbour claims the gateway's address.
+    let (ok, out) = lab.exec(
+        "iot2",
+        &[
+            "python3",
+            common::repo()
+                .join("scripts/gateway-lab/client.py")
+                .to_str()
+                .unwrap(),
+            "iot0",
+            "arp-claim",
+            "10.77.0.1",
+        ],
+    );
+    assert!(ok, "{out}");
+    lab.wait("the ARP spoof alert", 15, &|| {
+        lab.get("/api/v1/alerts")
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["mac"] == TAMPERED && a["kind"] == "spoof.arp")
+    });
+    let alerts = lab.get("/api/v1/alerts");
+    let spoof = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "spoof.arp")
+        .unwrap();
+    assert!(
+        spoof["explanation"].as_str().unwrap().contains("10.77.0.1")
+            && spoof["explanation"].as_str().unwrap().contains(TAMPERED),
+        "{spoof}"
+    );
+
     // The API as documented, and nothing without the token.
     let (code, doc) = lab.api("GET", "/api/v1/openapi.json", None);
     assert_eq!(code, 200);

@@ -39,6 +39,9 @@ struct Out {
     /// Packets sent when the pair became hot (answers are counted from then).
     sent_at_hot: Option<u32>,
     ports: HashSet<u16>,
+    /// Source ports (a flood tool takes a new one per packet; a stream
+    /// keeps one).
+    sports: HashSet<u16>,
     fired: u8,
     sample: Option<(u8, IpAddr, u16, IpAddr, u16)>,
 }
@@ -488,8 +491,13 @@ impl Flood {
         o.counts[class] += 1;
         // Destination ports matter only near the threshold: tracked from a
         // quarter of it, so that ordinary pairs never allocate.
-        if class == UDP && o.counts[UDP] >= self.packets / 4 && o.ports.len() < MAX_SET {
-            o.ports.insert(dport);
+        if class == UDP && o.counts[UDP] >= self.packets / 4 {
+            if o.ports.len() < MAX_SET {
+                o.ports.insert(dport);
+            }
+            if o.sports.len() < MAX_SET {
+                o.sports.insert(sport);
+            }
         }
         if o.sample.is_none() {
             o.sample = Some((ip.protocol, ip.src, sport, ip.dst, dport));
@@ -520,11 +528,20 @@ impl Flood {
                 n >= self.packets && answered_little,
                 "TCP ACK",
             ),
+            // Unanswered UDP at the flood rate is a flood when it goes to
+            // many ports, comes from many source ports (a flood tool's new
+            // port per packet), or goes to a service that always answers
+            // (DNS, NTP, ...: the "requests" are junk or the target is
+            // down); a steady stream from one port to one port (video,
+            // RTP) only at five times the rate.
             UDP => (
                 Kind::FloodUdp,
                 n >= self.packets
                     && answered_little
-                    && (o.ports.len() >= self.udp_ports || n >= 5 * self.packets),
+                    && (o.ports.len() >= self.udp_ports
+                        || o.sports.len() >= self.udp_ports
+                        || o.sample.is_some_and(|s| AMPLIFIER_PORTS.contains(&s.4))
+                        || n >= 5 * self.packets),
                 "UDP",
             ),
             ICMP => (Kind::FloodIcmp, n >= self.packets, "ICMP echo"),

@@ -9,6 +9,7 @@ pub mod creds;
 pub mod dnsabuse;
 pub mod flood;
 pub mod scan;
+pub mod spoof;
 
 use crate::alert::{Detection, EvidenceFlow, Kind, Role};
 use crate::common::{proto_name, DevKey};
