@@ -17,7 +17,7 @@ need_packages nft:nftables ip:iproute2 pkg-config:pkg-config tshark:tshark \
   dpkg:libssl-dev dpkg:libpcap-dev dpkg:libssh2-1-dev /usr/share/ieee-data/oui.csv:ieee-data \
   python3:python3 openssl:openssl /usr/sbin/sshd:openssh-server dnsmasq:dnsmasq-base \
   rsvg-convert:librsvg2-bin zbarimg:zbar-tools ssh-keygen:openssh-client \
-  dhcpcd:dhcpcd-base curl:curl chromium:chromium
+  dhcpcd:dhcpcd-base curl:curl chromium:chromium hping3:hping3
 if ! busybox --list 2>/dev/null | grep -qx telnetd; then
   need_packages dpkg:busybox-static
 fi

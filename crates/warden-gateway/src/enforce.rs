@@ -147,6 +147,8 @@ pub struct Enforcer {
     /// The transaction last applied (or found in the kernel), for deltas;
     /// kept as text, which is a tenth of its parsed size.
     pub last: Option<String>,
+    /// The LAN interfaces and networks, for egress filtering (BCP 38).
+    pub egress: Option<warden_nft::Egress>,
 }
 
 fn is_device_chain(name: &str) -> bool {
@@ -328,6 +330,7 @@ impl Enforcer {
                 table: TABLE.into(),
                 log_group: 100,
                 bridge: true,
+                egress: self.egress.clone(),
             },
         )
         .map_err(|e| e.to_string())?;
@@ -525,6 +528,7 @@ mod tests {
             nft: "nft".into(),
             state_dir: std::env::temp_dir(),
             last: None,
+            egress: None,
         };
         let json =
             |es: &[Entry]| -> Value { serde_json::from_str(&e.build(es).unwrap().2).unwrap() };

@@ -111,6 +111,10 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
         nft: "nft".into(),
         state_dir: cfg.state_dir.clone(),
         last: None,
+        egress: Some(warden_nft::Egress {
+            interfaces: cfg.lan_interfaces.clone(),
+            local_networks: cfg.local_networks.clone(),
+        }),
     };
     let mut core = Core::load(cfg.clone(), store, enforcer)?;
     for ifc in &cfg.lan_interfaces {

@@ -86,6 +86,16 @@ impl Json {
                 self.raw("]}");
             }
             Right::SetRef(s) => self.str(&format!("@{s}")),
+            Right::StrSet(v) => {
+                self.raw("{\"set\":[");
+                for (i, x) in v.iter().enumerate() {
+                    if i > 0 {
+                        self.raw(",");
+                    }
+                    self.str(x);
+                }
+                self.raw("]}");
+            }
             Right::Flags(f) => {
                 self.raw("[");
                 for (i, x) in f.iter().enumerate() {
@@ -247,6 +257,8 @@ pub enum Right {
     Prefixes(Vec<(String, u8, bool)>),
     SetRef(String),
     Flags(Vec<&'static str>),
+    /// A set of strings (interface names).
+    StrSet(Vec<String>),
 }
 
 /// A statement of a rule.
@@ -309,6 +321,13 @@ fn right_text(r: &Right) -> String {
         Right::Prefixes(v) if v.len() == 1 => pfx(&v[0]),
         Right::Prefixes(v) => format!("{{ {} }}", v.iter().map(pfx).collect::<Vec<_>>().join(", ")),
         Right::SetRef(s) => format!("@{s}"),
+        Right::StrSet(v) => format!(
+            "{{ {} }}",
+            v.iter()
+                .map(|x| format!("\"{}\"", sanitize(x)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         Right::Flags(f) => f.join(","),
     }
 }

@@ -104,6 +104,17 @@ pub struct Options {
     /// frames between two ports of the LAN bridge (device to device), which
     /// never reach the `inet` hooks unless `br_netfilter` is loaded.
     pub bridge: bool,
+    /// Egress filtering in the spirit of BCP 38: routed packets that come in
+    /// on one of these LAN interfaces with a source address outside the
+    /// local networks are dropped (a spoofed flood never leaves the LAN).
+    pub egress: Option<Egress>,
+}
+
+/// The LAN side, for egress filtering.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Egress {
+    pub interfaces: Vec<String>,
+    pub local_networks: Vec<warden_mud::IpPrefix>,
 }
 
 impl Default for Options {
@@ -112,8 +123,59 @@ impl Default for Options {
             table: "warden".into(),
             log_group: 100,
             bridge: true,
+            egress: None,
         }
     }
+}
+
+/// `iifname { LAN } ip saddr != { local } counter log drop`, per family that
+/// has a local network (IPv6 also keeps link-local sources).
+fn egress_rules(e: &Egress, log_group: u16) -> Vec<(Vec<Expr>, Option<String>)> {
+    let mut out = Vec::new();
+    if e.interfaces.is_empty() {
+        return out;
+    }
+    for (fam, proto, extra) in [
+        (IpVersion::V4, "ip", None),
+        (
+            IpVersion::V6,
+            "ip6",
+            Some(("fe80::".to_string(), 10u8, false)),
+        ),
+    ] {
+        let mut nets: Vec<(String, u8, bool)> = e
+            .local_networks
+            .iter()
+            .filter(|n| n.version() == fam)
+            .map(|n| (n.addr.to_string(), n.len, n.is_host()))
+            .collect();
+        if nets.is_empty() {
+            continue;
+        }
+        nets.extend(extra);
+        out.push((
+            vec![
+                Expr::Match {
+                    left: Left::Meta("iifname"),
+                    op: Op::Eq,
+                    right: Right::StrSet(e.interfaces.clone()),
+                },
+                Expr::Match {
+                    left: Left::Payload(proto, "saddr"),
+                    op: Op::Ne,
+                    right: Right::Prefixes(nets),
+                },
+                Expr::Counter,
+                Expr::Log {
+                    prefix: "warden drop spoofed source ".into(),
+                    group: log_group,
+                },
+                Expr::Drop,
+            ],
+            Some("BCP 38: a LAN device may only send from local addresses".into()),
+        ));
+    }
+    out
 }
 
 /// Which table a rule is printed for.
@@ -310,6 +372,9 @@ pub fn compile(devices: &[DevicePolicy<'_>], opts: &Options) -> Result<Ruleset, 
         }
     };
     let mut forward = Chain::base("forward", "forward");
+    if let Some(e) = &opts.egress {
+        forward.rules.extend(egress_rules(e, opts.log_group));
+    }
     dispatch(&mut forward, true);
     let mut input = Chain::base("input", "input");
     dispatch(&mut input, false);

@@ -401,6 +401,45 @@ fn scenario(lab: &Lab) {
         "the camera may not open connections to the LAN"
     );
 
+    // BCP 38: packets from the LAN with a forged source never leave it
+    // (hping3's exit status says nothing about that; the counter does).
+    let _ = lab.exec(
+        "iot2",
+        &[
+            "hping3",
+            "--udp",
+            "-p",
+            "9",
+            "--rand-source",
+            "-i",
+            "u2000",
+            "-c",
+            "20",
+            "198.51.100.11",
+        ],
+    );
+    let (_, fwd) = lab.exec(
+        "gw",
+        &["nft", "-j", "list", "chain", "inet", "warden", "forward"],
+    );
+    let fwd: Value = serde_json::from_str(&fwd).unwrap();
+    let spoofed: u64 = fwd["nftables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| {
+            o["rule"]["comment"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("BCP 38"))
+        })
+        .flat_map(|o| o["rule"]["expr"].as_array().unwrap().clone())
+        .filter_map(|e| e["counter"]["packets"].as_u64())
+        .sum();
+    assert!(
+        spoofed >= 15,
+        "spoofed packets dropped at the gateway: {spoofed}"
+    );
+
     // An ARP spoof: the neighbour claims the gateway's address.
     let (ok, out) = lab.exec(
         "iot2",
