@@ -6,6 +6,7 @@
 //!
 //! ```text
 //! table inet warden
+//!   chain forward: BCP 38 egress filter (Options::egress), then as below
 //!   map from_mac  ether_addr : verdict   device MAC  → jump from_<mac>    O(1) dispatch
 //!   map to_ip4    ipv4_addr  : verdict   device IPv4 → jump to_<mac>
 //!   map to_ip6    ipv6_addr  : verdict   device IPv6 → jump to_<mac>
@@ -40,9 +41,18 @@
 //! assert_eq!(rs.name_sets["api.example.com"].ipv4, "n0_4"); // the gateway fills this set
 //! ```
 //!
-//! Not handled: traffic between two devices on the same bridge port set that
-//! never reaches the IP forward hook (that needs the bridge family); MAC
-//! matches are compiled as written but only see the last hop's addresses.
+//! With [`Options::bridge`] (the default) the same policies are also emitted
+//! as a `table bridge warden` in the same transaction, for frames between
+//! two ports of the LAN bridge that never reach the `inet` hooks (no
+//! `br_netfilter`): dispatch by source and destination MAC, ARP, DHCP and
+//! neighbour discovery always pass, and because bridged frames are not
+//! connection-tracked on most kernels each accept rule also admits its
+//! answers (TCP: never a connection opening). [`Options::egress`] adds BCP 38
+//! egress filtering to the `forward` chain.
+//!
+//! Not handled: stateful bridge rules where the kernel has
+//! `nf_conntrack_bridge`; MAC matches are compiled as written but only see
+//! the last hop's addresses of routed traffic.
 #![forbid(unsafe_code)]
 
 mod ir;
