@@ -245,6 +245,37 @@ impl Config {
                 .entry(urn.to_string())
                 .or_insert_with(|| vec![Endpoint::Net(gw)]);
         }
+        // A typo must not silently change what is quarantined: every
+        // detector kind, pattern and severity is checked against the real ones.
+        for k in &r.quarantine.kinds {
+            let known = match k.strip_suffix('*') {
+                Some(prefix) => warden_detect::Kind::ALL
+                    .iter()
+                    .any(|x| x.name().starts_with(prefix)),
+                None => warden_detect::Kind::parse(k).is_some(),
+            };
+            if !known {
+                return Err(ConfigError(format!(
+                    "quarantine.kinds: {k:?} names no detector (known: {})",
+                    warden_detect::Kind::ALL
+                        .iter()
+                        .map(|x| x.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+        }
+        if warden_detect::Severity::parse(&r.quarantine.min_severity).is_none() {
+            return Err(ConfigError(format!(
+                "quarantine.min-severity: {:?} is not low, medium, high or critical",
+                r.quarantine.min_severity
+            )));
+        }
+        if r.retention_days == 0 {
+            return Err(ConfigError(
+                "retention-days: at least 1 (0 would delete every record at once)".into(),
+            ));
+        }
         if r.mud.max_bytes == 0 || r.mud.max_bytes > 16 << 20 {
             return Err(ConfigError("mud.max-bytes: 1 byte to 16 MiB".into()));
         }
@@ -295,6 +326,30 @@ mod tests {
         assert!(c.quarantine.triggers("flood.syn"));
         assert!(c.quarantine.triggers("scan.horizontal"));
         assert!(!c.quarantine.triggers("beacon"));
+    }
+
+    #[test]
+    fn typos_in_kinds_severities_and_retention_are_errors_naming_the_key() {
+        for (extra, key) in [
+            (
+                "[quarantine]\nkinds = [\"scan.horizonal\"]\n",
+                "quarantine.kinds",
+            ),
+            ("[quarantine]\nkinds = [\"flod.*\"]\n", "quarantine.kinds"),
+            (
+                "[quarantine]\nmin-severity = \"hihg\"\n",
+                "quarantine.min-severity",
+            ),
+            ("retention-days = 0\n", "retention-days"),
+        ] {
+            let e = Config::parse(&format!("{BASE}{extra}")).unwrap_err();
+            assert!(e.to_string().contains(key), "{extra}: {e}");
+        }
+        let ok = Config::parse(&format!(
+            "{BASE}[quarantine]\nkinds = [\"spoof.*\", \"bruteforce\"]\nmin-severity = \"high\"\n"
+        ))
+        .unwrap();
+        assert!(ok.quarantine.triggers("spoof.source"));
     }
 
     #[test]
