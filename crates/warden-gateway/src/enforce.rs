@@ -76,37 +76,87 @@ pub fn quarantine_doc(gw: IpAddr, remediation_port: u16) -> Vec<u8> {
     )
 }
 
-/// DNS and NTP to the gateway, no other local host, anything beyond.
+/// DNS and NTP to the gateway, no other local host, anything beyond, in
+/// IPv4 and IPv6 alike (link-local IPv6 peers are local too).
 pub fn internet_only_doc(gw: IpAddr) -> Vec<u8> {
-    doc(
+    let from4 = vec![
+        to_gateway("dns-udp", gw, 17, 53),
+        to_gateway("dns-tcp", gw, 6, 53),
+        to_gateway("ntp", gw, 17, 123),
+        ace(
+            "no-lan",
+            serde_json::json!({"ietf-mud:mud": {"local-networks": [null]}}),
+            "drop",
+        ),
+        ace(
+            "internet-tcp",
+            serde_json::json!({"ipv4": {"protocol": 6}}),
+            "accept",
+        ),
+        ace(
+            "internet-udp",
+            serde_json::json!({"ipv4": {"protocol": 17}}),
+            "accept",
+        ),
+        ace(
+            "internet-icmp",
+            serde_json::json!({"ipv4": {"protocol": 1}}),
+            "accept",
+        ),
+    ];
+    let from6 = vec![
+        ace(
+            "no-lan6",
+            serde_json::json!({"ietf-mud:mud": {"local-networks": [null]}}),
+            "drop",
+        ),
+        ace(
+            "no-link-local6",
+            serde_json::json!({"ipv6": {"destination-ipv6-network": "fe80::/10"}}),
+            "drop",
+        ),
+        ace(
+            "no-site-multicast6",
+            serde_json::json!({"ipv6": {"destination-ipv6-network": "ff00::/8"}}),
+            "drop",
+        ),
+        ace(
+            "internet-tcp6",
+            serde_json::json!({"ipv6": {"protocol": 6}}),
+            "accept",
+        ),
+        ace(
+            "internet-udp6",
+            serde_json::json!({"ipv6": {"protocol": 17}}),
+            "accept",
+        ),
+        ace(
+            "internet-icmp6",
+            serde_json::json!({"ipv6": {"protocol": 58}}),
+            "accept",
+        ),
+    ];
+    let mut d: Value = serde_json::from_slice(&doc(
         "https://warden.invalid/policy/internet-only",
-        vec![
-            to_gateway("dns-udp", gw, 17, 53),
-            to_gateway("dns-tcp", gw, 6, 53),
-            to_gateway("ntp", gw, 17, 123),
-            ace(
-                "no-lan",
-                serde_json::json!({"ietf-mud:mud": {"local-networks": [null]}}),
-                "drop",
-            ),
-            ace(
-                "internet-tcp",
-                serde_json::json!({"ipv4": {"protocol": 6}}),
-                "accept",
-            ),
-            ace(
-                "internet-udp",
-                serde_json::json!({"ipv4": {"protocol": 17}}),
-                "accept",
-            ),
-            ace(
-                "internet-icmp",
-                serde_json::json!({"ipv4": {"protocol": 1}}),
-                "accept",
-            ),
-        ],
+        from4,
         vec![],
-    )
+    ))
+    .unwrap_or_default();
+    if let Some(acls) = d
+        .pointer_mut("/ietf-access-control-list:acls/acl")
+        .and_then(Value::as_array_mut)
+    {
+        acls.push(
+            serde_json::json!({"name": "from6", "type": "ipv6-acl-type", "aces": {"ace": from6}}),
+        );
+    }
+    if let Some(list) = d
+        .pointer_mut("/ietf-mud:mud/from-device-policy/access-lists/access-list")
+        .and_then(Value::as_array_mut)
+    {
+        list.push(serde_json::json!({"name": "from6"}));
+    }
+    serde_json::to_vec(&d).unwrap_or_default()
 }
 
 /// Validates one of warden's own documents and resolves it.
@@ -508,7 +558,74 @@ mod tests {
         assert_eq!(q.rules.len(), 3);
         assert!(q.notes.is_empty(), "{:?}", q.notes);
         let i = own_policy(&internet_only_doc(gw), &ctx).unwrap();
-        assert!(i.rules.len() >= 6, "{:?}", i.rules.len());
+        assert!(i.rules.len() >= 12, "{:?}", i.rules.len());
+        assert!(i.notes.is_empty(), "{:?}", i.notes);
+        // IPv6 parity: the internet over IPv6, no link-local peer.
+        let v6: Vec<_> = i
+            .rules
+            .iter()
+            .filter(|r| r.family == Some(warden_mud::IpVersion::V6))
+            .collect();
+        assert!(v6
+            .iter()
+            .any(|r| r.action == warden_mud::Forwarding::Accept && r.protocol == Some(6)));
+        assert!(v6.iter().any(|r| r.action == warden_mud::Forwarding::Drop
+            && format!("{:?}", r.remote).contains("fe80::")));
+    }
+
+    /// The kernel accepts warden's own policies in both tables, with
+    /// egress filtering (nft -c in a namespace of its own).
+    #[test]
+    fn own_policies_compile_to_a_ruleset_the_kernel_accepts() {
+        let gw: IpAddr = "10.0.0.1".parse().unwrap();
+        let ctx = Context {
+            local_networks: vec![
+                warden_mud::IpPrefix::parse("10.0.0.0/24").unwrap(),
+                warden_mud::IpPrefix::parse("fd00:1::/64").unwrap(),
+            ],
+            ..Default::default()
+        };
+        let q = own_policy(&quarantine_doc(gw, 8080), &ctx).unwrap();
+        let i = own_policy(&internet_only_doc(gw), &ctx).unwrap();
+        let e = Enforcer {
+            nft: "nft".into(),
+            state_dir: std::env::temp_dir(),
+            last: None,
+            egress: Some(warden_nft::Egress {
+                interfaces: vec!["br-lan".into()],
+                local_networks: ctx.local_networks.clone(),
+            }),
+        };
+        let (_, _, json) = e
+            .build(&[entry(1, "10.0.0.5", &q), entry(2, "fd00:1::6", &i)])
+            .unwrap();
+        let ns = format!("wdn-ownpol-{}", std::process::id());
+        if !Command::new("ip")
+            .args(["netns", "add", &ns])
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            panic!("needs root and iproute2 (ip netns add)");
+        }
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", &ns, "nft", "-c", "-j", "-f", "-"])
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(json.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let _ = Command::new("ip").args(["netns", "del", &ns]).status();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     fn entry(mac: u8, ip: &str, p: &Policy) -> Entry {
