@@ -55,7 +55,7 @@ impl Spoof {
         }
         let held = self.bindings.get(&ip).copied();
         match held {
-            Some((old, since)) if old != mac && ts - since <= HOLD_S * NS => {
+            Some((old, since)) if old != mac && ts.saturating_sub(since) <= HOLD_S * NS => {
                 if self.alerted.len() < MAX_BINDINGS && self.alerted.insert((ip, old, mac)) {
                     out.push(detection(
                         Kind::SpoofArp,
@@ -68,7 +68,7 @@ impl Spoof {
                              one of them lies about its address to intercept or frame the other.",
                             mac_s(&mac),
                             mac_s(&old),
-                            (ts - since) / NS
+                            ts.saturating_sub(since) / NS
                         ),
                         &[],
                         vec![sample(0, ip, 0, ip, 0, ts)],
@@ -79,7 +79,8 @@ impl Spoof {
             }
             _ => {
                 if self.bindings.len() >= MAX_BINDINGS && held.is_none() {
-                    self.bindings.retain(|_, (_, t)| ts - *t <= HOLD_S * NS);
+                    self.bindings
+                        .retain(|_, (_, t)| ts.saturating_sub(*t) <= HOLD_S * NS);
                     if self.bindings.len() >= MAX_BINDINGS {
                         self.dropped += 1;
                         return;
@@ -124,14 +125,15 @@ impl Spoof {
                     return;
                 }
                 if self.spoofers.len() >= MAX_SPOOFERS && !self.spoofers.contains_key(&mac) {
-                    self.spoofers.retain(|_, s| ts - s.start <= WINDOW_S * NS);
+                    self.spoofers
+                        .retain(|_, s| ts.saturating_sub(s.start) <= WINDOW_S * NS);
                     if self.spoofers.len() >= MAX_SPOOFERS {
                         self.dropped += 1;
                         return;
                     }
                 }
                 let s = self.spoofers.entry(mac).or_default();
-                if ts - s.start > WINDOW_S * NS {
+                if ts.saturating_sub(s.start) > WINDOW_S * NS {
                     *s = Spoofer {
                         start: ts,
                         ..Default::default()
