@@ -1,7 +1,8 @@
 """A device's client, bound to one interface: connect HOST PORT (prints what
 the server says, exit 0; exit 1 when no connection), or scan PREFIX FIRST LAST
 PORT (a bounded loop of connection attempts, as Mirai's scanner makes),
-serve PORT... (answer "hello" on each TCP port, for a neighbour to try), or
+connect6 HOST PORT (the same over IPv6), serve PORT... (answer "hello" on
+each TCP port, IPv4 and IPv6, for a neighbour to try), or
 session HOST PORT SECONDS (one TCP connection and one UDP exchange with the
 host's echo service, a message every 20 ms on each; prints "live" once both
 echo, then at the end the Unix time of the last echo of each), or
@@ -18,7 +19,19 @@ def sock():
     return s
 
 
-if sys.argv[2] == "connect":
+if sys.argv[2] == "connect6":
+    host, port, wait = sys.argv[3], int(sys.argv[4]), float(sys.argv[5]) if len(sys.argv) > 5 else 4
+    s = socket.socket(socket.AF_INET6)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifc)
+    s.settimeout(wait)
+    try:
+        addr = socket.getaddrinfo(host, port, socket.AF_INET6, socket.SOCK_STREAM)[0][4]
+        s.connect(addr)
+        print(s.recv(200).decode(errors="replace").strip())
+    except OSError as e:
+        print("no connection: %s" % e)
+        sys.exit(1)
+elif sys.argv[2] == "connect":
     host, port, wait = sys.argv[3], int(sys.argv[4]), float(sys.argv[5]) if len(sys.argv) > 5 else 4
     s = sock()
     s.settimeout(wait)
@@ -50,9 +63,10 @@ elif sys.argv[2] == "serve":
     import threading
 
     def serve(port):
-        s = socket.socket()
+        s = socket.socket(socket.AF_INET6)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("", port))
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        s.bind(("::", port))
         s.listen(16)
         while True:
             c, _ = s.accept()

@@ -92,7 +92,7 @@ def echo(c):
 
 
 def service(addr, port):
-    s = socket.socket()
+    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((addr, port))
     s.listen(64)
@@ -115,7 +115,7 @@ def udp_echo(addr, port):
         s.sendto(d, peer)
 
 
-for a, p in [(sys.argv[6], 8001), (ADDR, 8002)]:
+for a, p in [(sys.argv[6], 8001), (ADDR, 8002), ("2001:db8:100::11", 8001), ("2001:db8:100::10", 8002)]:
     threading.Thread(target=service, args=(a, p), daemon=True).start()
 threading.Thread(target=udp_echo, args=(sys.argv[6], 8001), daemon=True).start()
 print("ready", flush=True)

@@ -63,8 +63,8 @@ mudfile() { # URL -> a MUD file allowing tcp/8001 and udp/8001 to api.cloud.exam
 {"ietf-mud:mud": {"mud-version": 1, "mud-url": "$1", "mud-signature": "${1%.json}.p7s",
   "last-update": "2026-11-01T00:00:00Z", "cache-validity": 48, "is-supported": true,
   "systeminfo": "warden lab camera", "mfg-name": "Lab Cams",
-  "from-device-policy": {"access-lists": {"access-list": [{"name": "from"}]}},
-  "to-device-policy": {"access-lists": {"access-list": [{"name": "to"}]}}},
+  "from-device-policy": {"access-lists": {"access-list": [{"name": "from"}, {"name": "from6"}]}},
+  "to-device-policy": {"access-lists": {"access-list": [{"name": "to"}, {"name": "to6"}]}}},
  "ietf-access-control-list:acls": {"acl": [
   {"name": "from", "type": "ipv4-acl-type", "aces": {"ace": [
     {"name": "api", "matches": {"ipv4": {"protocol": 6, "ietf-acldns:dst-dnsname": "api.cloud.example"},
@@ -78,7 +78,14 @@ mudfile() { # URL -> a MUD file allowing tcp/8001 and udp/8001 to api.cloud.exam
     {"name": "lan-page", "matches": {"ipv4": {"protocol": 6}, "tcp": {"destination-port": {"operator": "eq", "port": 8080}},
       "ietf-mud:mud": {"local-networks": [null]}}, "actions": {"forwarding": "accept"}},
     {"name": "api", "matches": {"ipv4": {"protocol": 6, "ietf-acldns:src-dnsname": "api.cloud.example"},
-      "tcp": {"source-port": {"operator": "eq", "port": 8001}}}, "actions": {"forwarding": "accept"}}]}}]}}
+      "tcp": {"source-port": {"operator": "eq", "port": 8001}}}, "actions": {"forwarding": "accept"}}]}},
+  {"name": "from6", "type": "ipv6-acl-type", "aces": {"ace": [
+    {"name": "api6", "matches": {"ipv6": {"protocol": 6, "ietf-acldns:dst-dnsname": "api.cloud.example"},
+      "tcp": {"destination-port": {"operator": "eq", "port": 8001}, "ietf-mud:direction-initiated": "from-device"}},
+     "actions": {"forwarding": "accept"}}]}},
+  {"name": "to6", "type": "ipv6-acl-type", "aces": {"ace": [
+    {"name": "lan-page6", "matches": {"ipv6": {"protocol": 6}, "tcp": {"destination-port": {"operator": "eq", "port": 8080}},
+      "ietf-mud:mud": {"local-networks": [null]}}, "actions": {"forwarding": "accept"}}]}}]}}
 JSON
 }
 
@@ -97,7 +104,7 @@ gateway() {
   cat > "$cfg" <<TOML
 lan-interfaces = ["br-lan"]
 gateway-address = "10.77.0.1"
-local-networks = ["10.77.0.0/24"]
+local-networks = ["10.77.0.0/24", "fd77::/64"]
 state-dir = "$dir/state"
 deployment = "home"
 unknown-devices = "observe"
@@ -135,6 +142,9 @@ up() {
   done
   inns "$GW" ip addr add 10.77.0.1/24 dev br-lan
   inns "$GW" ip link set br-lan up
+  # IPv6 beside IPv4: the LAN fd77::/64, the cloud 2001:db8:100::/64.
+  inns "$GW" ip -6 addr add fd77::1/64 dev br-lan nodad
+  inns "$GW" sysctl -qw net.ipv6.conf.all.forwarding=1
   ip link add wan netns "$GW" type veth peer name cloud0 netns "$CLOUD"
   inns "$GW" ip addr add 198.51.100.1/24 dev wan
   inns "$GW" ip link set wan up
@@ -147,6 +157,14 @@ up() {
   inns "$CLOUD" ip link set cloud0 up
   for a in 10 11 $(seq 20 59); do inns "$CLOUD" ip addr add "198.51.100.$a/24" dev cloud0; done
   inns "$CLOUD" ip route add 10.77.0.0/24 via 198.51.100.1
+  inns "$GW" ip -6 addr add 2001:db8:100::1/64 dev wan nodad
+  for a in 10 11; do inns "$CLOUD" ip -6 addr add "2001:db8:100::$a/64" dev cloud0 nodad; done
+  inns "$CLOUD" ip -6 route add fd77::/64 via 2001:db8:100::1
+  # The devices' IPv6 addresses, as SLAAC would give them.
+  inns "$IOT" ip -6 addr add fd77::100/64 dev iot0 nodad
+  inns "$IOT" ip -6 route add default via fd77::1
+  inns "$IOT2" ip -6 addr add fd77::200/64 dev iot0 nodad
+  inns "$IOT2" ip -6 route add default via fd77::1
 
   pki
   mudfile https://mud.example/device.json > "$dir/www/device.json"
@@ -162,6 +180,7 @@ up() {
     --listen-address=10.77.0.1 --dhcp-range=10.77.0.100,10.77.0.150,12h --dhcp-option=3,10.77.0.1 \
     --dhcp-option=6,10.77.0.1 --dhcp-leasefile="$dir/dnsmasq.leases" --pid-file= \
     --address=/mud.example/198.51.100.10 --address=/api.cloud.example/198.51.100.11 \
+    --address=/api.cloud.example/2001:db8:100::11 \
     --address=/inside.example/10.77.0.9 --log-dhcp > "$dir/dnsmasq.log" 2>&1 &
   wait_for "$dir/cloud.out" ready
   gateway

@@ -124,6 +124,23 @@ impl Lab {
         )
         .0
     }
+    /// The same over IPv6.
+    fn connect6_from(&self, from: &str, host: &str, port: u16) -> bool {
+        let client = common::repo().join("scripts/gateway-lab/client.py");
+        self.exec(
+            from,
+            &[
+                "python3",
+                client.to_str().unwrap(),
+                "iot0",
+                "connect6",
+                host,
+                &port.to_string(),
+                "3",
+            ],
+        )
+        .0
+    }
     /// Listeners answering "hello" on `ports` in a device's namespace (the
     /// lab's `down` kills them with the namespace's other processes).
     fn serve(&self, ns: &str, ports: &[u16]) {
@@ -401,6 +418,33 @@ fn scenario(lab: &Lab) {
         "the camera may not open connections to the LAN"
     );
 
+    // IPv6 meets the same policy: routed (by name, through the AAAA set)
+    // and bridged (a neighbour, local-networks fd77::/64).
+    assert!(
+        lab.connect6_from("iot", "api.cloud.example", 8001),
+        "the allowed service over IPv6\n{}",
+        lab.logs()
+    );
+    assert!(
+        !lab.connect6_from("iot", "2001:db8:100::10", 8002),
+        "the service the MUD file does not allow, over IPv6"
+    );
+    assert!(
+        lab.connect6_from("iot2", "fd77::100", 8080),
+        "local-networks allows the page over IPv6"
+    );
+    assert!(
+        !lab.connect6_from("iot2", "fd77::100", 9090),
+        "a closed port stays closed over IPv6"
+    );
+    lab.wait("the camera's IPv6 address to be learned", 10, &|| {
+        lab.device(DEV)["addresses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "fd77::100")
+    });
+
     // BCP 38: packets from the LAN with a forged source never leave it
     // (hping3's exit status says nothing about that; the counter does).
     let _ = lab.exec(
@@ -565,6 +609,14 @@ fn scenario(lab: &Lab) {
         !lab.connect_from("iot2", &camera, 8080),
         "quarantined: no LAN peer reaches the device"
     );
+    assert!(
+        !lab.connect6_from("iot", "api.cloud.example", 8001),
+        "quarantined: nothing over IPv6 either"
+    );
+    assert!(
+        !lab.connect6_from("iot2", "fd77::100", 8080),
+        "quarantined: no LAN peer over IPv6"
+    );
     let client_py = common::repo().join("scripts/gateway-lab/client.py");
     let (_, out) = lab.exec(
         "iot",
@@ -636,6 +688,10 @@ fn scenario(lab: &Lab) {
     assert!(
         lab.connect_from("iot2", &camera, 8080),
         "released: the neighbour reaches the page again"
+    );
+    assert!(
+        lab.connect6_from("iot", "api.cloud.example", 8001),
+        "released: IPv6 as before"
     );
 
     // 5. Quarantine again while a TCP session and a UDP exchange are live:
