@@ -12,6 +12,7 @@
 #
 # Usage: lab.sh up TAG DIR      make it all (PKI, signed MUD files, daemons) in DIR
 #        lab.sh gateway TAG DIR start warden gateway (again) in the gw namespace
+#        lab.sh newmac TAG DIR  the camera comes back with a new MAC (02:77:00:00:00:09)
 #        lab.sh down TAG DIR    remove every namespace, process and /etc/netns file
 # Traffic stays inside the namespaces. Each namespace has its own
 # /etc/netns/NAME/resolv.conf, and dhcpcd runs with its hooks off, so the
@@ -203,9 +204,24 @@ up() {
   done
 }
 
+newmac() { # the camera leaves, takes a new MAC address, and asks for a lease again
+  local pid
+  for pid in $(ip netns pids "$IOT"); do
+    if tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q '^dhcpcd '; then kill "$pid"; fi
+  done
+  sleep 0.5
+  inns "$IOT" ip link set iot0 down
+  inns "$IOT" ip link set iot0 address 02:77:00:00:00:09
+  inns "$IOT" ip link set iot0 up
+  ip netns exec "$IOT" sh -c "mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /var/lib && mkdir -p /var/lib/dhcpcd && \
+    exec dhcpcd -B -4 -L --nohook resolv.conf --nohook hostname -c /bin/true -f '$dir/dhcpcd-device.conf' iot0" \
+    >> "$dir/dhcpcd-device.log" 2>&1 &
+}
+
 case "$cmd" in
   up) up ;;
+  newmac) newmac ;;
   gateway) gateway ;;
   down) down ;;
-  *) echo "usage: lab.sh up|gateway|down TAG DIR" >&2; exit 2 ;;
+  *) echo "usage: lab.sh up|gateway|newmac|down TAG DIR" >&2; exit 2 ;;
 esac

@@ -24,6 +24,7 @@
 //! automatic = true
 //! kinds = ["scan.horizontal", "scan.vertical", "bruteforce", "flood.*", "dns.water-torture"]
 //! min-severity = "medium"
+//! follow-new-mac = true                # a quarantined device back with a new MAC stays quarantined
 //!
 //! [controllers]                        # as in the deployment context
 //! "urn:ietf:params:mud:dns" = ["192.168.1.1"]
@@ -131,6 +132,11 @@ pub struct QuarantineConfig {
     pub kinds: Vec<String>,
     #[serde(default = "medium")]
     pub min_severity: String,
+    /// A quarantined device that comes back with a new MAC address (the
+    /// same MUD URL, DHCP host name and vendor class) is quarantined again
+    /// under its new MAC; false: only alerted.
+    #[serde(default = "yes")]
+    pub follow_new_mac: bool,
 }
 
 fn default_kinds() -> Vec<String> {
@@ -155,6 +161,7 @@ impl Default for QuarantineConfig {
             automatic: true,
             kinds: default_kinds(),
             min_severity: medium(),
+            follow_new_mac: true,
         }
     }
 }

@@ -111,6 +111,8 @@ pub struct Core {
     /// Each device's rules as last applied (None until the first apply
     /// since start), to tell when a new policy takes access away.
     applied_rules: Option<HashMap<MacAddr, Vec<Rule>>>,
+    /// (quarantined MAC, new MAC) pairs already flagged as the same device.
+    returned: BTreeSet<(MacAddr, MacAddr)>,
 }
 
 /// Whether `new` keeps every access `old` gave (rule names aside). When it
@@ -224,6 +226,7 @@ impl Core {
             last_live: None,
             own_macs: BTreeSet::new(),
             applied_rules: None,
+            returned: BTreeSet::new(),
         })
     }
 
@@ -500,6 +503,7 @@ impl Core {
                     );
                 }
                 self.save(&mac);
+                self.check_returned(&mac, now);
                 if let Some(url) = url {
                     if !fresh {
                         if cached {
@@ -637,6 +641,61 @@ impl Core {
             "warden gateway: alert {kind} ({severity}){}: {explanation}",
             mac.map(|m| format!(" {m}")).unwrap_or_default()
         );
+    }
+
+    /// A device that is not quarantined but announces itself exactly as a
+    /// quarantined one did (the same MUD URL, DHCP host name and vendor
+    /// class; at least a MUD URL or a host name) is that device back with a
+    /// new MAC address: alerted, naming both, and quarantined again when
+    /// `quarantine.follow-new-mac` says so.
+    fn check_returned(&mut self, mac: &MacAddr, now: i64) {
+        let Some(d) = self.devices.get(mac) else {
+            return;
+        };
+        if matches!(d.state, State::Quarantined { .. })
+            || (d.mud_url.is_none() && d.hostname.is_none())
+        {
+            return;
+        }
+        let print = (&d.mud_url, &d.hostname, &d.vendor_class);
+        let Some((old, reason)) = self.devices.values().find_map(|q| match &q.state {
+            State::Quarantined { reason, .. }
+                if q.mac != *mac && (&q.mud_url, &q.hostname, &q.vendor_class) == print =>
+            {
+                Some((q.mac, reason.clone()))
+            }
+            _ => None,
+        }) else {
+            return;
+        };
+        if !self.returned.insert((old, *mac)) {
+            return;
+        }
+        let follow = self.cfg.quarantine.follow_new_mac;
+        let text = format!(
+            "The device {mac} announces itself exactly as the quarantined device {old} did \
+             (MUD URL, host name, vendor class): it is probably the same device back with a new MAC \
+             address{}.",
+            if follow {
+                ", so it is quarantined again"
+            } else {
+                ""
+            }
+        );
+        self.alert(
+            now,
+            Some(mac),
+            "evasion.new-mac",
+            "high",
+            &text,
+            json!({"previous_mac": mac_s(&old), "mac": mac_s(mac), "previous_reason": reason}),
+        );
+        if follow {
+            let why = format!("returned with a new MAC address (was {old}: {reason})");
+            if let Err(e) = self.quarantine(mac, &why, "warden", now) {
+                eprintln!("warden gateway: {e}");
+            }
+        }
     }
 
     fn on_detection(&mut self, det: warden_detect::Detection, now: i64) {

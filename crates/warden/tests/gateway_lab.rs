@@ -863,6 +863,44 @@ fn scenario(lab: &Lab) {
             "{path}: {out}"
         );
     }
+
+    // Evasion: quarantined, the camera comes back with a new MAC address
+    // (the same MUD URL and DHCP vendor class): caught and quarantined again.
+    assert_eq!(
+        lab.api(
+            "POST",
+            &format!("/api/v1/devices/{DEV}/quarantine"),
+            Some(&lab.token())
+        )
+        .0,
+        200
+    );
+    lab.script("newmac");
+    const NEW_MAC: &str = "02:77:00:00:00:09";
+    lab.wait("the new MAC to be quarantined", 30, &|| {
+        let (code, d) = lab.api(
+            "GET",
+            &format!("/api/v1/devices/{NEW_MAC}"),
+            Some(&lab.token()),
+        );
+        code == 200 && d["state"] == "quarantined"
+    });
+    let alerts = lab.get("/api/v1/alerts");
+    let a = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "evasion.new-mac")
+        .expect("an evasion alert");
+    let text = a["explanation"].as_str().unwrap();
+    assert!(
+        a["mac"] == NEW_MAC && text.contains(DEV) && text.contains(NEW_MAC),
+        "{a}"
+    );
+    assert!(
+        !lab.connect("api.cloud.example", 8001),
+        "the new MAC gets nothing but DNS and the page"
+    );
 }
 
 fn warden_gateway_openapi() -> &'static str {
