@@ -565,6 +565,18 @@ impl<S: Sink> Analyzer<S> {
         }
     }
 
+    /// Keeps time on a quiet network: flows idle or active past their
+    /// timeouts at `now_ns` end, and every ended flow is handed to the
+    /// report and the sink now rather than at the next 65,536th packet.
+    /// A live capture calls this about once a second.
+    pub fn tick(&mut self, now_ns: i64) {
+        self.flows.expire(now_ns);
+        let done = self.flows.drain_finished();
+        if !done.is_empty() {
+            self.aggregate(done);
+        }
+    }
+
     fn learn_dns(&mut self, m: &dns::Message, now_ns: i64) {
         if !m.response {
             return;

@@ -33,7 +33,7 @@ mod pcap;
 mod pcapng;
 mod writer;
 
-pub use live::LiveSource;
+pub use live::{LiveSource, Poll};
 pub use writer::PcapWriter;
 
 use std::io::Read;

@@ -110,6 +110,10 @@ const MIDSTREAM: u8 = 128;
 const fn seq_bit(dir: usize) -> u8 {
     2 << dir
 }
+/// How long a closed TCP connection stays in the table when time is kept
+/// by the clock ([`FlowTable::expire`]): its last ACK and retransmissions.
+const CLOSED_LINGER_NS: i64 = 2_000_000_000;
+
 const fn fin_bit(dir: usize) -> u8 {
     8 << dir
 }
@@ -349,13 +353,21 @@ impl FlowTable {
         }
     }
 
-    /// Ends flows idle or active too long at `now_ns`.
+    /// Ends flows idle or active too long at `now_ns`, and closed TCP
+    /// connections quiet for two seconds.
     pub fn expire(&mut self, now_ns: i64) {
         let l = self.limits;
         let done: Vec<FlowKey> = self
             .active
             .iter()
-            .filter(|(_, f)| now_ns - f.last_ns > l.idle_ns || now_ns - f.first_ns > l.active_ns)
+            .filter(|(_, f)| {
+                let idle = now_ns.saturating_sub(f.last_ns);
+                idle > l.idle_ns
+                    || now_ns.saturating_sub(f.first_ns) > l.active_ns
+                    // A TCP connection that closed (FIN both ways, or RST)
+                    // and stayed quiet: over, without waiting the idle timeout.
+                    || (matches!(f.tcp, TcpState::Closed | TcpState::Reset) && idle > CLOSED_LINGER_NS)
+            })
             .map(|(k, _)| *k)
             .collect();
         for k in done {

@@ -8,7 +8,6 @@ use std::collections::HashSet;
 use std::net::IpAddr;
 use tokio::sync::mpsc::Sender;
 use warden_analyze::{Analyzer, PacketEvent, Sink};
-use warden_capture::PacketSource;
 use warden_detect::{Detection, Engine};
 use warden_flow::Flow;
 use warden_mud::MacAddr;
@@ -246,11 +245,23 @@ pub fn watch(
     let mut src =
         warden_capture::LiveSource::open(interface, None, None).map_err(|e| e.to_string())?;
     let mut a = Analyzer::with_sink(opts, GatewaySink::new(engine, lan));
+    // Flows end by the clock too: once a second, even on a quiet LAN, so
+    // an ended flow reaches the store, beacon and compliance checks within
+    // seconds.
+    let mut last_tick = std::time::Instant::now();
     loop {
-        match src.next_packet() {
-            Ok(Some(p)) => a.observe(&p),
-            Ok(None) => return Ok(()),
+        match src.poll() {
+            Ok(warden_capture::Poll::Packet(p)) => a.observe(&p),
+            Ok(warden_capture::Poll::Idle) => {}
+            Ok(warden_capture::Poll::End) => return Ok(()),
             Err(e) => return Err(format!("{interface}: {e}")),
+        }
+        if last_tick.elapsed() >= std::time::Duration::from_secs(1) {
+            last_tick = std::time::Instant::now();
+            let now_ns = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos().min(i64::MAX as u128) as i64);
+            a.tick(now_ns);
         }
         for ev in a.sink_mut().events.drain(..) {
             if tx.blocking_send(ev).is_err() {

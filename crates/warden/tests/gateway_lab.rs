@@ -385,6 +385,16 @@ fn scenario(lab: &Lab) {
         !lab.connect("198.51.100.10", 8002),
         "the service the MUD file does not allow"
     );
+    // Flows end by the clock: the finished connection reaches the store
+    // within seconds on this quiet LAN (not at the 65,536th packet).
+    lab.wait("the ended flow in the store", 8, &|| {
+        lab.device(DEV)["flows"].as_array().is_some_and(|f| {
+            f.iter().any(|x| {
+                (x["remote"] == "api.cloud.example" || x["remote"] == "198.51.100.11")
+                    && x["port"] == 8001
+            })
+        })
+    });
     assert!(
         lab.kernel_counter(&chain) > drops_before,
         "the drop is counted"
