@@ -113,7 +113,22 @@ pub struct Core {
     applied_rules: Option<HashMap<MacAddr, Vec<Rule>>>,
     /// (quarantined MAC, new MAC) pairs already flagged as the same device.
     returned: BTreeSet<(MacAddr, MacAddr)>,
+    /// Which device's answer brought each DNS name in, and how many names
+    /// each device holds: one device doing DNS water torture fills its own
+    /// share, not the table.
+    dns_owner: HashMap<String, MacAddr>,
+    dns_per_device: HashMap<MacAddr, u32>,
+    /// Devices told once that they reached their share.
+    dns_share_alerted: BTreeSet<MacAddr>,
+    /// Names turned away because their device held its share.
+    pub dns_dropped: u64,
 }
+
+/// Names one device may bring into the gateway's DNS table (names that an
+/// applied policy uses are always learned).
+pub const DNS_NAMES_PER_DEVICE: u32 = 2048;
+/// Names in the table in all.
+pub const DNS_NAMES: usize = 65_536;
 
 /// Whether `new` keeps every access `old` gave (rule names aside). When it
 /// does not, the device's tracked connections must be cut, or the ones the
@@ -227,6 +242,10 @@ impl Core {
             own_macs: BTreeSet::new(),
             applied_rules: None,
             returned: BTreeSet::new(),
+            dns_owner: HashMap::new(),
+            dns_per_device: HashMap::new(),
+            dns_share_alerted: BTreeSet::new(),
+            dns_dropped: 0,
         })
     }
 
@@ -536,13 +555,14 @@ impl Core {
                     }
                 }
             }
-            Event::Dns(bindings) => {
+            Event::Dns { to, bindings } => {
                 let mut els = Vec::new();
                 for (name, ip, ttl) in bindings {
                     let exp = now + i64::from(ttl.max(300));
-                    if self.dns.len() < 65_536 || self.dns.contains_key(&name) {
+                    let needed = self.name_sets.contains_key(&name);
+                    if self.dns.contains_key(&name) || self.admit_name(&name, to, needed, now) {
                         let m = self.dns.entry(name.clone()).or_default();
-                        if m.len() < 64 {
+                        if m.len() < 64 || m.contains_key(&ip) {
                             m.insert(ip, exp);
                         }
                     }
@@ -641,6 +661,57 @@ impl Core {
             "warden gateway: alert {kind} ({severity}){}: {explanation}",
             mac.map(|m| format!(" {m}")).unwrap_or_default()
         );
+    }
+
+    /// Whether a new DNS name may enter the table: a name a policy uses
+    /// always does; others while their device holds less than its share
+    /// and the table has room. A device reaching its share is alerted once.
+    fn admit_name(&mut self, name: &str, to: Option<MacAddr>, needed: bool, now: i64) -> bool {
+        let full = self.dns.len() >= DNS_NAMES;
+        let Some(mac) = to else {
+            return needed || !full;
+        };
+        let held = self.dns_per_device.get(&mac).copied().unwrap_or(0);
+        if !needed && (full || held >= DNS_NAMES_PER_DEVICE) {
+            self.dns_dropped += 1;
+            if held >= DNS_NAMES_PER_DEVICE && self.dns_share_alerted.insert(mac) {
+                self.alert(
+                    now,
+                    Some(&mac),
+                    "dns.table-share",
+                    "low",
+                    &format!(
+                        "Answers to this device named {DNS_NAMES_PER_DEVICE} different names still alive: \
+                         more names from it are not learned, so the other devices' names keep their room. \
+                         A device that asks for this many names may be doing DNS water torture."
+                    ),
+                    json!({"names": held}),
+                );
+            }
+            return false;
+        }
+        *self.dns_per_device.entry(mac).or_default() += 1;
+        self.dns_owner.insert(name.to_string(), mac);
+        true
+    }
+
+    /// Drops expired addresses and names with none left, giving each
+    /// device its share back. Called every 30 s.
+    pub fn prune_dns(&mut self, now: i64) {
+        self.dns.retain(|name, addrs| {
+            addrs.retain(|_, exp| *exp > now);
+            if addrs.is_empty() {
+                if let Some(mac) = self.dns_owner.remove(name) {
+                    if let Some(n) = self.dns_per_device.get_mut(&mac) {
+                        *n = n.saturating_sub(1);
+                    }
+                }
+                false
+            } else {
+                true
+            }
+        });
+        self.dns_per_device.retain(|_, n| *n > 0);
     }
 
     /// A device that is not quarantined but announces itself exactly as a
@@ -915,6 +986,63 @@ impl Core {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn core() -> Core {
+        let cfg = Config::parse(
+            "lan-interfaces = [\"lan0\"]\ngateway-address = \"10.0.0.1\"\nstate-dir = \"/nonexistent\"\n\
+             api-listen = \"10.0.0.1:8443\"\nremediation-listen = \"10.0.0.1:8080\"\n",
+        )
+        .unwrap();
+        let store = SqliteStore::open_in_memory().unwrap();
+        let enforcer = Enforcer {
+            nft: "/nonexistent/nft".into(),
+            state_dir: std::env::temp_dir(),
+            last: None,
+            egress: None,
+        };
+        Core::load(cfg, store, enforcer).unwrap()
+    }
+
+    fn answers(to: u8, names: std::ops::Range<u32>) -> Event {
+        Event::Dns {
+            to: Some(MacAddr([2, 0, 0, 0, 0, to])),
+            bindings: names
+                .map(|i| {
+                    (
+                        format!("x{i}.torture.example"),
+                        "192.0.2.1".parse().unwrap(),
+                        60,
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn dns_water_torture_fills_only_its_own_share_and_expires() {
+        let mut c = core();
+        let now = 1_000_000;
+        c.on_event(answers(1, 0..DNS_NAMES_PER_DEVICE + 100), now);
+        assert_eq!(c.dns.len(), DNS_NAMES_PER_DEVICE as usize);
+        assert_eq!(c.dns_dropped, 100);
+        let alerts = c.store.alerts(Some("02:00:00:00:00:01"), 10).unwrap();
+        assert_eq!(
+            alerts
+                .iter()
+                .filter(|a| a.kind == "dns.table-share")
+                .count(),
+            1,
+            "alerted once"
+        );
+        // Another device's names are still learned.
+        c.on_event(answers(2, 1_000_000..1_000_010), now);
+        assert!(c.dns.contains_key("x1000000.torture.example"));
+        // Expired (TTL clamped to 300 s): the table empties, the share comes back.
+        c.prune_dns(now + 301);
+        assert!(c.dns.is_empty());
+        c.on_event(answers(1, 5_000..5_010), now + 302);
+        assert_eq!(c.dns.len(), 10);
+    }
 
     #[test]
     fn transitions_are_explicit() {

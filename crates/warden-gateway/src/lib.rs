@@ -76,7 +76,12 @@ fn spawn_resolve(names: Vec<String>, tx: &mpsc::Sender<watch::Event>) {
             }
         }
         if !out.is_empty() {
-            let _ = tx.send(watch::Event::Dns(out)).await;
+            let _ = tx
+                .send(watch::Event::Dns {
+                    to: None,
+                    bindings: out,
+                })
+                .await;
         }
     });
 }
@@ -206,6 +211,7 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
                 let t = now();
                 let mut c = core.lock().unwrap_or_else(|e| e.into_inner());
                 spawn_resolve(c.set_names(), &resolve_tx);
+                c.prune_dns(t);
                 for url in c.due_refreshes(t) {
                     spawn_fetch(&fetcher, url, &done_tx);
                 }

@@ -38,8 +38,12 @@ pub enum Event {
         mac: MacAddr,
         ip: IpAddr,
     },
-    /// A DNS answer: (name, address, ttl) for every name in the chain.
-    Dns(Vec<(String, IpAddr, u32)>),
+    /// A DNS answer: (name, address, ttl) for every name in the chain, with
+    /// the device it went to (None: the gateway's own resolver).
+    Dns {
+        to: Option<MacAddr>,
+        bindings: Vec<(String, IpAddr, u32)>,
+    },
     Detection(Detection),
     /// A flow that ended, from a local device's side.
     Flow {
@@ -164,7 +168,10 @@ impl Sink for GatewaySink {
                 if m.response {
                     let b = dns_bindings(m);
                     if !b.is_empty() {
-                        self.events.push(Event::Dns(b));
+                        self.events.push(Event::Dns {
+                            to: d.dst_mac.map(MacAddr),
+                            bindings: b,
+                        });
                     }
                 }
             }
