@@ -21,9 +21,19 @@ use warden_store::Store;
 
 pub const OPENAPI: &str = include_str!("../openapi.json");
 
+/// Reads never hold the core's lock while SQLite or `nft` runs: the core is
+/// locked only to copy what a request shows of its devices, the store is
+/// read through a connection of the API's own (WAL lets readers run beside
+/// the writer), and the kernel's counters are read with nothing held. So
+/// the gateway goes on taking LAN events while the API is busy. Quarantine
+/// and release go through the core, as any change does.
 #[derive(Clone)]
 pub struct Api {
     pub core: Arc<Mutex<Core>>,
+    /// A second connection to the store, for reads.
+    pub reader: Arc<Mutex<warden_store::SqliteStore>>,
+    /// The `nft` binary, for the kernel's counters.
+    pub nft: std::path::PathBuf,
     pub token: Arc<String>,
     pub now: fn() -> i64,
 }
@@ -87,30 +97,77 @@ struct Shared {
     policy: std::collections::BTreeMap<String, String>,
 }
 
-fn shared(c: &Core) -> Shared {
-    Shared {
-        drops: c.enforcer.drop_counters(),
-        policy: c
-            .store
+/// Reads the kernel's counters and the store's policies, with no lock of
+/// the core held (a blocking task: `nft` and SQLite both block).
+async fn shared(api: &Api) -> Shared {
+    let (nft, reader) = (api.nft.clone(), api.reader.clone());
+    tokio::task::spawn_blocking(move || {
+        let e = crate::enforce::Enforcer {
+            nft,
+            state_dir: std::path::PathBuf::new(),
+            last: None,
+            egress: None,
+        };
+        let policies = reader
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
             .policies()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|p| (p.mac, p.kind))
-            .collect(),
+            .unwrap_or_default();
+        Shared {
+            drops: e.drop_counters(),
+            policy: policies.into_iter().map(|p| (p.mac, p.kind)).collect(),
+        }
+    })
+    .await
+    .unwrap_or_else(|_| Shared {
+        drops: Default::default(),
+        policy: Default::default(),
+    })
+}
+
+/// What a request shows of a device, copied out under the core's lock.
+struct DevView {
+    mac: MacAddr,
+    addresses: Vec<String>,
+    mud_url: Option<String>,
+    hostname: Option<String>,
+    vendor_class: Option<String>,
+    state: &'static str,
+    reason: Option<String>,
+    first_seen: i64,
+    last_seen: i64,
+}
+
+impl DevView {
+    fn of(d: &crate::core::Dev) -> DevView {
+        DevView {
+            mac: d.mac,
+            addresses: d.addresses.iter().map(|a| a.to_string()).collect(),
+            mud_url: d.mud_url.clone(),
+            hostname: d.hostname.clone(),
+            vendor_class: d.vendor_class.clone(),
+            state: d.state.name(),
+            reason: match &d.state {
+                State::Quarantined { reason, .. } => Some(reason.clone()),
+                _ => None,
+            },
+            first_seen: d.first_seen,
+            last_seen: d.last_seen,
+        }
     }
 }
 
-fn device_json(d: &crate::core::Dev, s: &Shared) -> Value {
+fn device_json(d: &DevView, s: &Shared) -> Value {
     let id: String = d.mac.0.iter().map(|b| format!("{b:02x}")).collect();
     let count = |chain: String| s.drops.get(&chain).map(|x| x.0).unwrap_or(0);
     json!({
         "mac": d.mac.to_string(),
-        "addresses": d.addresses.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+        "addresses": d.addresses,
         "mud_url": d.mud_url,
         "hostname": d.hostname,
         "vendor_class": d.vendor_class,
-        "state": d.state.name(),
-        "quarantine_reason": match &d.state { State::Quarantined { reason, .. } => Some(reason.clone()), _ => None },
+        "state": d.state,
+        "quarantine_reason": d.reason,
         "policy": s.policy.get(&d.mac.to_string()),
         "first_seen": d.first_seen,
         "last_seen": d.last_seen,
@@ -118,12 +175,26 @@ fn device_json(d: &crate::core::Dev, s: &Shared) -> Value {
     })
 }
 
+/// Runs a read of the store on the API's own connection, off the runtime.
+async fn read<T: Send + 'static>(
+    api: &Api,
+    f: impl FnOnce(&warden_store::SqliteStore) -> T + Send + 'static,
+) -> Option<T> {
+    let reader = api.reader.clone();
+    tokio::task::spawn_blocking(move || f(&reader.lock().unwrap_or_else(|e| e.into_inner())))
+        .await
+        .ok()
+}
+
 async fn devices(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
     guard!(api, h);
-    let c = api.core.lock().unwrap_or_else(|e| e.into_inner());
-    let sh = shared(&c);
+    let views: Vec<DevView> = {
+        let c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+        c.devices.values().map(DevView::of).collect()
+    };
+    let sh = shared(&api).await;
     Json(Value::Array(
-        c.devices.values().map(|d| device_json(d, &sh)).collect(),
+        views.iter().map(|d| device_json(d, &sh)).collect(),
     ))
     .into_response()
 }
@@ -140,19 +211,26 @@ async fn device(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<String
     let Some(mac) = MacAddr::parse(&mac) else {
         return bad_mac(&mac);
     };
-    let c = api.core.lock().unwrap_or_else(|e| e.into_inner());
-    match c.devices.get(&mac) {
-        Some(d) => {
-            let mut v = device_json(d, &shared(&c));
-            v["events"] = json!(c
-                .store
-                .events(Some(&mac.to_string()), 50)
-                .unwrap_or_default());
-            v["flows"] = json!(c.store.flow_summaries(&mac.to_string()).unwrap_or_default());
-            Json(v).into_response()
-        }
-        None => err(StatusCode::NOT_FOUND, "no such device"),
-    }
+    let view = {
+        let c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+        c.devices.get(&mac).map(DevView::of)
+    };
+    let Some(view) = view else {
+        return err(StatusCode::NOT_FOUND, "no such device");
+    };
+    let mut v = device_json(&view, &shared(&api).await);
+    let m = mac.to_string();
+    let (events, flows) = read(&api, move |s| {
+        (
+            s.events(Some(&m), 50).unwrap_or_default(),
+            s.flow_summaries(&m).unwrap_or_default(),
+        )
+    })
+    .await
+    .unwrap_or_default();
+    v["events"] = json!(events);
+    v["flows"] = json!(flows);
+    Json(v).into_response()
 }
 
 #[derive(Deserialize)]
@@ -162,10 +240,9 @@ struct Limit {
 
 async fn mud_files(AxState(api): AxState<Api>, h: HeaderMap, Query(q): Query<Limit>) -> Response {
     guard!(api, h);
-    let c = api.core.lock().unwrap_or_else(|e| e.into_inner());
-    let rows = c
-        .store
-        .fetches(None, q.limit.unwrap_or(100).min(1000))
+    let limit = q.limit.unwrap_or(100).min(1000);
+    let rows = read(&api, move |s| s.fetches(None, limit).unwrap_or_default())
+        .await
         .unwrap_or_default();
     Json(Value::Array(
         rows.into_iter()
@@ -183,21 +260,30 @@ async fn mud_files(AxState(api): AxState<Api>, h: HeaderMap, Query(q): Query<Lim
 
 async fn policies(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
     guard!(api, h);
-    let c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+    let sha = api
+        .core
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .applied_sha
+        .clone();
+    let policies = read(&api, |s| s.policies().unwrap_or_default())
+        .await
+        .unwrap_or_default();
     Json(json!({
-        "ruleset_sha256": c.applied_sha,
-        "policies": c.store.policies().unwrap_or_default(),
+        "ruleset_sha256": sha,
+        "policies": policies,
     }))
     .into_response()
 }
 
 async fn alerts(AxState(api): AxState<Api>, h: HeaderMap, Query(q): Query<Limit>) -> Response {
     guard!(api, h);
-    let c = api.core.lock().unwrap_or_else(|e| e.into_inner());
-    Json(json!(c
-        .store
-        .alerts(None, q.limit.unwrap_or(100).min(1000))
-        .unwrap_or_default()))
+    let limit = q.limit.unwrap_or(100).min(1000);
+    Json(json!(read(&api, move |s| s
+        .alerts(None, limit)
+        .unwrap_or_default())
+    .await
+    .unwrap_or_default()))
     .into_response()
 }
 
@@ -220,12 +306,16 @@ async fn quarantine(
         .and_then(|Json(b)| b.reason)
         .unwrap_or_else(|| "quarantined by the operator".into());
     let now = (api.now)();
-    let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
-    if !c.devices.contains_key(&mac) {
-        return err(StatusCode::NOT_FOUND, "no such device");
-    }
-    match c.quarantine(&mac, &reason, "api", now) {
-        Ok(()) => Json(device_json(&c.devices[&mac], &shared(&c))).into_response(),
+    let done = {
+        let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+        if !c.devices.contains_key(&mac) {
+            return err(StatusCode::NOT_FOUND, "no such device");
+        }
+        c.quarantine(&mac, &reason, "api", now)
+            .map(|()| DevView::of(&c.devices[&mac]))
+    };
+    match done {
+        Ok(view) => Json(device_json(&view, &shared(&api).await)).into_response(),
         Err(e) => err(StatusCode::CONFLICT, &e),
     }
 }
@@ -236,12 +326,16 @@ async fn release(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<Strin
         return bad_mac(&mac);
     };
     let now = (api.now)();
-    let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
-    if !c.devices.contains_key(&mac) {
-        return err(StatusCode::NOT_FOUND, "no such device");
-    }
-    match c.release(&mac, "api", now) {
-        Ok(()) => Json(device_json(&c.devices[&mac], &shared(&c))).into_response(),
+    let done = {
+        let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+        if !c.devices.contains_key(&mac) {
+            return err(StatusCode::NOT_FOUND, "no such device");
+        }
+        c.release(&mac, "api", now)
+            .map(|()| DevView::of(&c.devices[&mac]))
+    };
+    match done {
+        Ok(view) => Json(device_json(&view, &shared(&api).await)).into_response(),
         Err(e) => err(StatusCode::CONFLICT, &e),
     }
 }

@@ -163,8 +163,11 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
     let resolve_tx = tx.clone();
     drop(tx);
 
+    let reader = SqliteStore::open(&cfg.state_dir.join("warden.db")).map_err(|e| e.to_string())?;
     let a = api::Api {
         core: core.clone(),
+        reader: Arc::new(std::sync::Mutex::new(reader)),
+        nft: "nft".into(),
         token: Arc::new(token),
         now,
     };

@@ -494,21 +494,57 @@ fn scenario(lab: &Lab) {
         "spoofed packets dropped at the gateway: {spoofed}"
     );
 
-    // An ARP spoof: the neighbour claims the gateway's address.
-    let (ok, out) = lab.exec(
-        "iot2",
-        &[
-            "python3",
-            common::repo()
-                .join("scripts/gateway-lab/client.py")
-                .to_str()
-                .unwrap(),
-            "iot0",
-            "arp-claim",
-            "10.77.0.1",
-        ],
+    // An ARP spoof: the neighbour claims the gateway's address, while the
+    // API is kept busy (4 clients, 200 requests in all, each reading every
+    // device with the kernel's counters): LAN events are still taken.
+    let token = lab.token();
+    let busy = std::sync::atomic::AtomicBool::new(true);
+    let served = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|sc| {
+        for _ in 0..4 {
+            sc.spawn(|| {
+                for _ in 0..50 {
+                    if !busy.load(std::sync::atomic::Ordering::Relaxed) {
+                        break;
+                    }
+                    if lab.api("GET", "/api/v1/devices", Some(&token)).0 == 200 {
+                        served.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+        let t0 = Instant::now();
+        let (ok, out) = lab.exec(
+            "iot2",
+            &[
+                "python3",
+                common::repo()
+                    .join("scripts/gateway-lab/client.py")
+                    .to_str()
+                    .unwrap(),
+                "iot0",
+                "arp-claim",
+                "10.77.0.1",
+            ],
+        );
+        assert!(ok, "{out}");
+        lab.wait("the ARP spoof alert while the API is busy", 15, &|| {
+            lab.get("/api/v1/alerts")
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["mac"] == TAMPERED && a["kind"] == "spoof.arp")
+        });
+        eprintln!(
+            "ARP spoof alerted {:.0} ms after the claim, with the API under load",
+            t0.elapsed().as_secs_f64() * 1e3
+        );
+        busy.store(false, std::sync::atomic::Ordering::Relaxed);
+    });
+    assert!(
+        served.load(std::sync::atomic::Ordering::Relaxed) > 0,
+        "the API answered meanwhile"
     );
-    assert!(ok, "{out}");
     lab.wait("the ARP spoof alert", 15, &|| {
         lab.get("/api/v1/alerts")
             .as_array()
