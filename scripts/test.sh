@@ -57,6 +57,8 @@ if [ -d ../shared/corpus/pcap ]; then
   find ../shared/corpus/pcap -type f \( -name '*.pcap' -o -name '*.pcapng' \) -size -64k \
     -exec cp {} fuzz/corpus/capture_reader/ \;
 fi
+mkdir -p fuzz/corpus/capture_analyze
+cp fuzz/corpus/capture_reader/* samples/pcap/*.pcap fuzz/corpus/capture_analyze/ 2>/dev/null || true
 for t in $(cargo +nightly fuzz list); do
   echo "-- $t"
   cargo +nightly fuzz run "$t" -- -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=4096 -print_final_stats=1 2>&1 \

@@ -94,7 +94,9 @@ impl LinkType {
 /// One captured packet, borrowed from the reader's buffer until the next call.
 #[derive(Debug, Clone, Copy)]
 pub struct Packet<'a> {
-    /// Nanoseconds since the Unix epoch.
+    /// Nanoseconds since the Unix epoch, clamped to `0..=MAX_TS_NS` by
+    /// every reader, so that no difference or small sum of two timestamps
+    /// overflows downstream whatever a hostile capture says.
     pub ts_nanos: i64,
     pub link: LinkType,
     /// Interface index (pcapng); 0 for pcap.
@@ -102,6 +104,15 @@ pub struct Packet<'a> {
     /// Length on the wire; `data` may be shorter (snap length).
     pub orig_len: u32,
     pub data: &'a [u8],
+}
+
+/// The latest timestamp a packet may carry: 2^62 ns after the epoch (the
+/// year 2116). Earlier than the epoch is clamped to 0.
+pub const MAX_TS_NS: i64 = 1 << 62;
+
+/// Clamps a timestamp read from a capture to `0..=MAX_TS_NS`.
+pub fn clamp_ts(ns: i64) -> i64 {
+    ns.clamp(0, MAX_TS_NS)
 }
 
 /// Anything that yields packets: files now, live interfaces later.

@@ -83,11 +83,13 @@ impl LiveSource {
                 self.buf.clear();
                 self.buf.extend_from_slice(p.data);
                 (
-                    p.header
-                        .ts
-                        .tv_sec
-                        .saturating_mul(1_000_000_000)
-                        .saturating_add(p.header.ts.tv_usec.saturating_mul(1000)),
+                    crate::clamp_ts(
+                        p.header
+                            .ts
+                            .tv_sec
+                            .saturating_mul(1_000_000_000)
+                            .saturating_add(p.header.ts.tv_usec.saturating_mul(1000)),
+                    ),
                     p.header.len,
                 )
             }

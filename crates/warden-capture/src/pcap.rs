@@ -107,7 +107,7 @@ impl PacketSource for PcapReader {
         };
         let link = self.link;
         Ok(Some(Packet {
-            ts_nanos: sec as i64 * 1_000_000_000 + frac_ns,
+            ts_nanos: crate::clamp_ts(sec as i64 * 1_000_000_000 + frac_ns),
             link,
             interface: 0,
             orig_len: orig,

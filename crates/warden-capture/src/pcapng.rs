@@ -203,12 +203,11 @@ impl PcapngReader {
 
 fn ts(high: u32, low: u32, units: u64) -> i64 {
     let t = ((high as u64) << 32) | low as u64;
-    let secs = t / units;
-    let rem = t % units;
-    let nanos = (rem as u128 * 1_000_000_000 / units as u128) as i64;
-    (secs as i64)
-        .saturating_mul(1_000_000_000)
-        .saturating_add(nanos)
+    let units = units.max(1);
+    // In u128: no step can overflow; then clamped into range.
+    let ns =
+        (t / units) as u128 * 1_000_000_000 + (t % units) as u128 * 1_000_000_000 / units as u128;
+    crate::clamp_ts(ns.min(crate::MAX_TS_NS as u128) as i64)
 }
 
 impl PacketSource for PcapngReader {
