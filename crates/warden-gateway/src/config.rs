@@ -30,6 +30,7 @@
 //! "urn:ietf:params:mud:dns" = ["192.168.1.1"]
 //!
 //! retention-days = 30
+//! infrastructure = []                  # MACs of the LAN's own equipment (an upstream router): never policed
 //! ```
 
 use serde::Deserialize;
@@ -198,6 +199,8 @@ struct RawConfig {
     controllers: BTreeMap<String, Vec<String>>,
     #[serde(default = "retention")]
     retention_days: u32,
+    #[serde(default)]
+    infrastructure: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -215,6 +218,12 @@ pub struct Config {
     /// The deployment context MUD files are resolved in.
     pub context: Context,
     pub retention_days: u32,
+    /// MACs of the network's own equipment on the LAN (the upstream router
+    /// when warden runs on a bridge or access point in front of it, a
+    /// switch's management port): never given a policy, so a `block`
+    /// default cannot lock the network out of its own gateway. Named by the
+    /// operator only; nothing a device sends can put a MAC here.
+    pub infrastructure: Vec<warden_mud::MacAddr>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -278,6 +287,15 @@ impl Config {
                 r.quarantine.min_severity
             )));
         }
+        let infrastructure = r
+            .infrastructure
+            .iter()
+            .map(|m| {
+                warden_mud::MacAddr::parse(m).ok_or_else(|| {
+                    ConfigError(format!("infrastructure: {m:?} is not a MAC address"))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         if r.retention_days == 0 {
             return Err(ConfigError(
                 "retention-days: at least 1 (0 would delete every record at once)".into(),
@@ -307,6 +325,7 @@ impl Config {
             quarantine: r.quarantine,
             context,
             retention_days: r.retention_days,
+            infrastructure,
         })
     }
 }

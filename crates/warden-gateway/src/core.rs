@@ -283,6 +283,9 @@ impl Core {
     fn entries(&self) -> Vec<(Entry, &'static str, Option<String>)> {
         let mut out = Vec::new();
         for d in self.devices.values() {
+            if self.cfg.infrastructure.contains(&d.mac) {
+                continue; // the network's own equipment: never locked out
+            }
             let (policy, kind) = match (&d.state, &d.mud) {
                 (State::Quarantined { .. }, _) => (Some(self.quarantine.clone()), "quarantine"),
                 (State::Enforced, Some(m)) => (Some(resolve(m, &self.cfg.context)), "mud"),
@@ -816,6 +819,12 @@ impl Core {
         by: &str,
         now: i64,
     ) -> Result<(), String> {
+        if self.cfg.infrastructure.contains(mac) {
+            // It would say "quarantined" while the kernel lets it through.
+            return Err(format!(
+                "{mac} is listed as infrastructure in the configuration: warden does not police it"
+            ));
+        }
         let d = self.devices.get_mut(mac).ok_or("no such device")?;
         let has = d.mud.is_some();
         d.state = d.state.after(
@@ -1042,6 +1051,43 @@ mod tests {
         assert!(c.dns.is_empty());
         c.on_event(answers(1, 5_000..5_010), now + 302);
         assert_eq!(c.dns.len(), 10);
+    }
+
+    #[test]
+    fn infrastructure_is_never_given_a_policy_even_under_block() {
+        let cfg = Config::parse(
+            "lan-interfaces = [\"lan0\"]\ngateway-address = \"10.0.0.1\"\nstate-dir = \"/nonexistent\"\n\
+             api-listen = \"10.0.0.1:8443\"\nremediation-listen = \"10.0.0.1:8080\"\n\
+             unknown-devices = \"block\"\ninfrastructure = [\"02:00:00:00:00:fe\"]\n",
+        )
+        .unwrap();
+        let mut c = Core::load(
+            cfg,
+            SqliteStore::open_in_memory().unwrap(),
+            Enforcer {
+                nft: "/nonexistent/nft".into(),
+                state_dir: std::env::temp_dir(),
+                last: None,
+                egress: None,
+            },
+        )
+        .unwrap();
+        let now = 1_000;
+        c.dev(MacAddr([2, 0, 0, 0, 0, 0xfe]), now);
+        c.dev(MacAddr([2, 0, 0, 0, 0, 0x01]), now);
+        let macs: Vec<MacAddr> = c.entries().iter().map(|(e, _, _)| e.mac).collect();
+        assert_eq!(
+            macs,
+            vec![MacAddr([2, 0, 0, 0, 0, 0x01])],
+            "the router is not policed, the camera is"
+        );
+        assert!(Config::parse(
+            "lan-interfaces = [\"lan0\"]\ngateway-address = \"10.0.0.1\"\nstate-dir = \"/x\"\n\
+             api-listen = \"10.0.0.1:8443\"\nremediation-listen = \"10.0.0.1:8080\"\ninfrastructure = [\"router\"]\n"
+        )
+        .unwrap_err()
+        .to_string()
+        .contains("infrastructure"));
     }
 
     #[test]
