@@ -12,6 +12,13 @@
 #     flow is marked notrack so that every packet meets the device rules,
 #     as the first packet of every connection does (with conntrack, an
 #     established flow skips them in both forms).
+#  4. bridged forwarding (device to device across the LAN bridge, as OpenWrt
+#     runs it: no br_netfilter) with the same policy counts, through the
+#     bridge table warden emits beside the inet one;
+#  5. quarantine to the last packet of a live session: QUARANTINES (20)
+#     times, a TCP session and a UDP exchange with the cloud's echo service
+#     (a message every 20 ms each), quarantine asked through the API, the
+#     time from the request to the last echo (p50, p99, max), then release.
 # Needs root; installs iperf3 if missing. Everything stays in the lab's
 # namespaces, which are removed at the end.
 set -euo pipefail
@@ -22,7 +29,7 @@ DEVICES=${DEVICES:-200} RUN_SECONDS=${RUN_SECONDS:-5}
 cargo build --release -q -p warden -p warden-bench
 export WARDEN=$PWD/target/release/warden
 tag=b$$ dir=${BENCH_DIR:-$(mktemp -d)}
-IOT=wdn-$tag-iot GW=wdn-$tag-gw CLOUD=wdn-$tag-cloud
+IOT=wdn-$tag-iot IOT2=wdn-$tag-iot2 GW=wdn-$tag-gw CLOUD=wdn-$tag-cloud
 trap 'bash scripts/gateway-lab/lab.sh down $tag $dir; [ -n "${BENCH_DIR:-}" ] || rm -rf $dir' EXIT
 bash scripts/gateway-lab/lab.sh up "$tag" "$dir" 2>/dev/null
 T=$(cat "$dir/state/api-token")
@@ -44,10 +51,31 @@ printf '  %d applies: p50 %.2f ms, p99 %.2f ms, max %.2f ms (each compiles the w
   "$n" "$(pct 50)" "$(pct 99)" "$(tail -1 "$dir/lat")"
 echo "== 2. gateway RSS with $((half + 2)) devices: $((rss100 / 1024)) MB ($rss100 kB); peak $(awk '/VmHWM/ {print $2}' /proc/"$pid"/status) kB after $((DEVICES + 2))"
 
+echo "== 5. quarantine to the last packet of a live session (${QUARANTINES:=20} times)"
+: > "$dir/cut"
+for i in $(seq "$QUARANTINES"); do
+  ip netns exec "$IOT" python3 scripts/gateway-lab/client.py iot0 session api.cloud.example 8001 2.5 > "$dir/session" &
+  sp=$!
+  for _ in $(seq 100); do grep -q live "$dir/session" && break; sleep 0.02; done
+  asked=$(date +%s.%N)
+  ip netns exec "$GW" curl -s -o /dev/null -X POST -H "Authorization: Bearer $T" \
+    http://10.77.0.1:8443/api/v1/devices/02:77:00:00:00:01/quarantine
+  wait $sp
+  awk -v a="$asked" '/^last/ {t=$3; if ($5 > t) t=$5; printf "%.3f\n", (t - a) * 1000}' "$dir/session" >> "$dir/cut"
+  ip netns exec "$GW" curl -s -o /dev/null -X POST -H "Authorization: Bearer $T" \
+    http://10.77.0.1:8443/api/v1/devices/02:77:00:00:00:01/release
+  sleep 0.3
+done
+sort -g "$dir/cut" -o "$dir/cut"
+cpct() { awk -v p="$1" '{a[NR]=$1} END {i=int((NR*p/100)+0.999); if (i<1) i=1; print a[i]}' "$dir/cut"; }
+printf '  %d quarantines: request to last echo p50 %.1f ms, p99 %.1f ms, max %.1f ms\n' \
+  "$(wc -l < "$dir/cut")" "$(cpct 50)" "$(cpct 99)" "$(tail -1 "$dir/cut")"
+
 [ "${FORWARDING:-1}" = 0 ] && exit 0
 echo "== 3. forwarding, 64-byte UDP for ${RUN_SECONDS} s per run (received packets per second)"
 kill -9 "$pid"; sleep 0.3
 ip netns exec "$GW" nft delete table inet warden 2>/dev/null || true
+ip netns exec "$GW" nft delete table bridge warden 2>/dev/null || true
 ip netns exec "$CLOUD" iperf3 -s -B 198.51.100.11 -D --logfile "$dir/iperf.log"
 sleep 0.5
 ip netns exec "$GW" nft -f - <<'NFT'
@@ -73,9 +101,30 @@ for n in 1 100 1000 5000; do
   ip netns exec "$GW" nft -j -f "$dir/map.json"
   m=$(rate)
   ip netns exec "$GW" nft delete table inet warden
+  ip netns exec "$GW" nft delete table bridge warden
   target/release/gen-ruleset linear "$n" "$mac" "$ip" 198.51.100.11 5201 > "$dir/linear.nft"
   ip netns exec "$GW" nft -f "$dir/linear.nft"
   l=$(rate)
   ip netns exec "$GW" nft delete table inet linear
   printf '  %-8s %9s %3d%% %9s %3d%%\n' "$n" "$m" $((m * 100 / (base > 0 ? base : 1))) "$l" $((l * 100 / (base > 0 ? base : 1)))
+done
+
+echo "== 4. bridged forwarding, device to device over br-lan (no br_netfilter), 64-byte UDP"
+ip2=$(ip netns exec "$IOT2" ip -4 -o addr show iot0 | awk '{print $4}' | cut -d/ -f1)
+ip netns exec "$IOT2" iperf3 -s -B "$ip2" -D --logfile "$dir/iperf2.log"
+sleep 0.5
+brate() {
+  ip netns exec "$IOT" iperf3 -c "$ip2" -B "$ip" -u -l 64 -b 0 -t "$RUN_SECONDS" -J 2>/dev/null \
+    | python3 -c 'import json,sys; e=json.load(sys.stdin)["end"]["sum"]; print(int((e["packets"]-e["lost_packets"])/e["seconds"]))' 2>/dev/null || echo 0
+}
+bbase=$(brate)
+printf '  %-8s %14s\n' devices "warden bridge"
+printf '  %-8s %14s   (no firewall)\n' 0 "$bbase"
+for n in 1 100 1000 5000; do
+  target/release/gen-ruleset map "$n" "$mac" "$ip" "$ip2" 5201 > "$dir/map.json"
+  ip netns exec "$GW" nft -j -f "$dir/map.json"
+  b=$(brate)
+  ip netns exec "$GW" nft delete table inet warden
+  ip netns exec "$GW" nft delete table bridge warden
+  printf '  %-8s %9s %3d%%\n' "$n" "$b" $((b * 100 / (bbase > 0 ? bbase : 1)))
 done

@@ -409,12 +409,12 @@ impl Core {
     /// when it does not (an unchanged table keeps its filled DNS sets).
     pub fn reconcile(&mut self, now: i64) -> Result<String, String> {
         let plain: Vec<Entry> = self.entries().into_iter().map(|(e, _, _)| e).collect();
-        let (rs, intended, json) = self.enforcer.build(&plain)?;
+        let (rs, intended, _json) = self.enforcer.build(&plain)?;
         let kernel = self.enforcer.kernel_marker();
         let outcome = if kernel.as_deref() == Some(&intended[..16]) {
             self.applied_sha = Some(intended.clone());
-            self.enforcer.last = Some(json);
             self.name_sets = enforce::name_sets(&rs);
+            self.enforcer.last = Some((rs, intended.clone()));
             "the kernel holds what the store intends: nothing applied".to_string()
         } else {
             self.reapply(now, "reconcile")?;

@@ -180,7 +180,6 @@ pub struct Applied {
     pub rules: usize,
     /// DNS name -> (IPv4 set, IPv6 set).
     pub name_sets: BTreeMap<String, (String, String)>,
-    pub ruleset: Ruleset,
 }
 
 /// DNS name -> (IPv4 set, IPv6 set) of a compiled ruleset.
@@ -194,167 +193,11 @@ pub fn name_sets(rs: &Ruleset) -> BTreeMap<String, (String, String)> {
 pub struct Enforcer {
     pub nft: PathBuf,
     pub state_dir: PathBuf,
-    /// The transaction last applied (or found in the kernel), for deltas;
-    /// kept as text, which is a tenth of its parsed size.
-    pub last: Option<String>,
+    /// The ruleset last applied (or found in the kernel) and its hash, for
+    /// deltas computed over warden-nft's typed model.
+    pub last: Option<(Ruleset, String)>,
     /// The LAN interfaces and networks, for egress filtering (BCP 38).
     pub egress: Option<warden_nft::Egress>,
-}
-
-fn is_device_chain(name: &str) -> bool {
-    name.starts_with("from_") || name.starts_with("to_")
-}
-
-/// What a full transaction says, taken apart: device chains and their
-/// rules, the verdict maps' elements (each keyed by family and name: the
-/// `inet` and `bridge` tables share names), and everything else (the
-/// skeleton).
-struct Parts {
-    skeleton: Vec<Value>,
-    chains: BTreeMap<(String, String), Vec<Value>>,
-    elems: BTreeMap<(String, String), BTreeMap<String, Value>>,
-    marker: Option<String>,
-}
-
-fn family_of(o: &Value) -> String {
-    o["family"].as_str().unwrap_or("inet").to_string()
-}
-
-fn parts(v: Value) -> Parts {
-    let mut p = Parts {
-        skeleton: vec![],
-        chains: BTreeMap::new(),
-        elems: BTreeMap::new(),
-        marker: None,
-    };
-    let list = match v {
-        Value::Object(mut m) => match m.remove("nftables") {
-            Some(Value::Array(a)) => a,
-            _ => vec![],
-        },
-        _ => vec![],
-    };
-    for mut o in list {
-        if let Some(c) = o.pointer("/add/chain") {
-            let name = c["name"].as_str().unwrap_or_default().to_string();
-            if let Some(m) = name.strip_prefix(MARKER_PREFIX) {
-                p.marker = Some(m.to_string());
-                continue;
-            }
-            if is_device_chain(&name) && c.get("hook").is_none() {
-                p.chains.entry((family_of(c), name)).or_default();
-                continue;
-            }
-        }
-        if let Some(r) = o.pointer_mut("/add/rule") {
-            let chain = r["chain"].as_str().unwrap_or_default().to_string();
-            if is_device_chain(&chain) {
-                let key = (family_of(r), chain);
-                p.chains.entry(key).or_default().push(r.take());
-                continue;
-            }
-        }
-        if let Some(m) = o.pointer_mut("/add/map") {
-            let name = m["name"].as_str().unwrap_or_default().to_string();
-            let e = p.elems.entry((family_of(m), name)).or_default();
-            if let Some(Value::Array(items)) = m.as_object_mut().and_then(|x| x.remove("elem")) {
-                for el in items {
-                    let key = match &el[0] {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    };
-                    e.insert(key, el);
-                }
-            }
-            p.skeleton.push(o);
-            continue;
-        }
-        p.skeleton.push(o);
-    }
-    p
-}
-
-/// The commands that turn the ruleset `old` into `new` without replacing
-/// the table (so the DNS sets keep their addresses), or None when the two
-/// differ outside device chains and map elements (new DNS names, say).
-pub fn delta(old: Value, new: Value) -> Option<Value> {
-    let (o, n) = (parts(old), parts(new));
-    if o.skeleton != n.skeleton {
-        return None;
-    }
-    let t = |family: &str, extra: Value| -> Value {
-        let mut m = serde_json::json!({"family": family, "table": TABLE});
-        if let (Some(a), Some(b)) = (m.as_object_mut(), extra.as_object()) {
-            for (k, v) in b {
-                a.insert(k.clone(), v.clone());
-            }
-        }
-        m
-    };
-    let mut cmds = Vec::new();
-    // 1. Map elements that go or change.
-    for (key @ (fam, map), old_elems) in &o.elems {
-        let new_elems = n.elems.get(key);
-        for (k, el) in old_elems {
-            if new_elems.and_then(|e| e.get(k)) != Some(el) {
-                cmds.push(serde_json::json!({"delete": {"element": t(fam, serde_json::json!({"name": map, "elem": [el[0].clone()]}))}}));
-            }
-        }
-    }
-    // 2. Chains that go, and chains whose rules change.
-    for (key @ (fam, c), rules) in &o.chains {
-        match n.chains.get(key) {
-            None => {
-                cmds.push(
-                    serde_json::json!({"flush": {"chain": t(fam, serde_json::json!({"name": c}))}}),
-                );
-                cmds.push(
-                    serde_json::json!({"delete": {"chain": t(fam, serde_json::json!({"name": c}))}}),
-                );
-            }
-            Some(r) if r != rules => {
-                cmds.push(
-                    serde_json::json!({"flush": {"chain": t(fam, serde_json::json!({"name": c}))}}),
-                );
-            }
-            _ => {}
-        }
-    }
-    // 3. New chains, and the rules of every new or changed chain.
-    for (key @ (fam, c), rules) in &n.chains {
-        let old = o.chains.get(key);
-        if old.is_none() {
-            cmds.push(
-                serde_json::json!({"add": {"chain": t(fam, serde_json::json!({"name": c}))}}),
-            );
-        }
-        if old != Some(rules) {
-            for r in rules {
-                cmds.push(serde_json::json!({"add": {"rule": r}}));
-            }
-        }
-    }
-    // 4. Map elements that come or change.
-    for (key @ (fam, map), new_elems) in &n.elems {
-        let old_elems = o.elems.get(key);
-        for (k, el) in new_elems {
-            if old_elems.and_then(|e| e.get(k)) != Some(el) {
-                cmds.push(serde_json::json!({"add": {"element": t(fam, serde_json::json!({"name": map, "elem": [el]}))}}));
-            }
-        }
-    }
-    // 5. The marker.
-    if o.marker != n.marker {
-        for fam in FAMILIES {
-            if let Some(m) = &o.marker {
-                cmds.push(serde_json::json!({"delete": {"chain": t(fam, serde_json::json!({"name": format!("{MARKER_PREFIX}{m}")}))}}));
-            }
-            if let Some(m) = &n.marker {
-                cmds.push(serde_json::json!({"add": {"chain": t(fam, serde_json::json!({"name": format!("{MARKER_PREFIX}{m}")}))}}));
-            }
-        }
-    }
-    Some(serde_json::json!({"nftables": cmds}))
 }
 
 fn hex(b: &[u8]) -> String {
@@ -385,15 +228,23 @@ impl Enforcer {
         )
         .map_err(|e| e.to_string())?;
         let sha = hex(&openssl::sha::sha256(rs.json.as_bytes()));
-        let mut v: Value = serde_json::from_str(&rs.json).map_err(|e| e.to_string())?;
-        if let Some(list) = v["nftables"].as_array_mut() {
-            for family in FAMILIES {
-                list.push(serde_json::json!({"add": {"chain": {
-                    "family": family, "table": TABLE, "name": format!("{MARKER_PREFIX}{}", &sha[..16])
-                }}}));
-            }
+        // The marker chains go in as text before the closing `]}` that
+        // warden-nft's writer always ends with: parsing and printing the
+        // whole transaction again cost more than compiling it.
+        let body = rs
+            .json
+            .strip_suffix("]}")
+            .ok_or("warden-nft's transaction does not end in ]}")?;
+        let mut json = String::with_capacity(rs.json.len() + 256);
+        json.push_str(body);
+        for family in FAMILIES {
+            json.push_str(&format!(
+                ",{{\"add\":{{\"chain\":{{\"family\":\"{family}\",\"table\":\"{TABLE}\",\"name\":\"{MARKER_PREFIX}{}\"}}}}}}",
+                &sha[..16]
+            ));
         }
-        Ok((rs, sha, v.to_string()))
+        json.push_str("]}");
+        Ok((rs, sha, json))
     }
 
     fn run_nft(&self, args: &[&str], input: Option<&str>) -> Result<String, String> {
@@ -430,31 +281,34 @@ impl Enforcer {
         let t0 = std::time::Instant::now();
         let (rs, sha, json) = self.build(entries)?;
         let t_build = t0.elapsed();
-        let full: Value = serde_json::from_str(&json).map_err(|e| e.to_string())?;
-        // (Parsed only to compute the delta; consumed by it.)
         let path = self.state_dir.join("applied-ruleset.json");
         let tmp = self.state_dir.join("applied-ruleset.json.tmp");
-        let d = self
-            .last
-            .as_deref()
-            .and_then(|old| serde_json::from_str::<Value>(old).ok())
-            .and_then(|old| delta(old, full));
         let mut done = false;
-        if let Some(d) = d {
-            let empty = d["nftables"].as_array().is_some_and(|a| a.is_empty());
-            done = empty
-                || self
-                    .run_nft(&["-j", "-f", "-"], Some(&d.to_string()))
-                    .is_ok();
+        if let Some((old, old_sha)) = &self.last {
+            if let Some(mut cmds) = rs.delta_from(old) {
+                if *old_sha != sha {
+                    for family in FAMILIES {
+                        for (verb, h) in [("delete", &old_sha[..16]), ("add", &sha[..16])] {
+                            cmds.push_str(&format!(
+                                ",{{\"{verb}\":{{\"chain\":{{\"family\":\"{family}\",\"table\":\"{TABLE}\",\"name\":\"{MARKER_PREFIX}{h}\"}}}}}}"
+                            ));
+                        }
+                    }
+                }
+                done = cmds.is_empty()
+                    || self
+                        .run_nft(
+                            &["-j", "-f", "-"],
+                            Some(&format!("{{\"nftables\":[{}]}}", &cmds[1..])),
+                        )
+                        .is_ok();
+            }
         }
+        std::fs::write(&tmp, &json).map_err(|e| format!("{}: {e}", tmp.display()))?;
         if !done {
-            std::fs::write(&tmp, &json).map_err(|e| format!("{}: {e}", tmp.display()))?;
             self.run_nft(&["-j", "-f", tmp.to_str().unwrap_or_default()], None)?;
-        } else {
-            let _ = std::fs::write(&tmp, &json);
         }
         let _ = std::fs::rename(&tmp, &path);
-        self.last = Some(json);
         if std::env::var_os("WARDEN_TRACE_APPLY").is_some() {
             eprintln!(
                 "warden gateway: apply: {} devices, build {:.2} ms, total {:.2} ms, incremental {done}",
@@ -463,13 +317,14 @@ impl Enforcer {
                 t0.elapsed().as_secs_f64() * 1e3
             );
         }
-        Ok(Applied {
+        let applied = Applied {
             incremental: done,
-            sha256: sha,
+            sha256: sha.clone(),
             rules: rs.rule_count,
             name_sets: name_sets(&rs),
-            ruleset: rs,
-        })
+        };
+        self.last = Some((rs, sha));
+        Ok(applied)
     }
 
     /// The hash the kernel's tables carry, if both are there with the same.
@@ -647,34 +502,108 @@ mod tests {
             last: None,
             egress: None,
         };
-        let json =
-            |es: &[Entry]| -> Value { serde_json::from_str(&e.build(es).unwrap().2).unwrap() };
-        let one = json(&[entry(1, "10.0.0.5", &q)]);
-        let two = json(&[entry(1, "10.0.0.5", &q), entry(2, "10.0.0.6", &q)]);
-        let d = delta(one.clone(), two.clone()).unwrap();
+        let rs = |es: &[Entry]| e.build(es).unwrap().0;
+        let one = rs(&[entry(1, "10.0.0.5", &q)]);
+        let two = rs(&[entry(1, "10.0.0.5", &q), entry(2, "10.0.0.6", &q)]);
+        let doc = |cmds: String| -> Value {
+            serde_json::from_str(&format!(
+                "{{\"nftables\":[{}]}}",
+                cmds.trim_start_matches(',')
+            ))
+            .unwrap()
+        };
+        let d = doc(two.delta_from(&one).unwrap());
         let text = d.to_string();
+        for family in FAMILIES {
+            assert!(
+                text.contains(&format!(
+                    "\"family\":\"{family}\",\"name\":\"from_020000000002\""
+                )),
+                "device 2's chain added in {family}: {text}"
+            );
+        }
         assert!(
-            text.contains("\"add\":{\"chain\"") && text.contains("from_020000000002"),
-            "{text}"
-        );
-        assert!(
-            !text.contains("from_020000000001\"}"),
+            !text.contains("from_020000000001"),
             "device 1 untouched: {text}"
         );
         assert!(!text.contains("\"table\":{"), "the table is not replaced");
         // Back again: device 2's elements and chains go.
-        let back = delta(two, one.clone()).unwrap().to_string();
+        let back = doc(one.delta_from(&two).unwrap()).to_string();
         assert!(
             back.contains("\"delete\":{\"element\"") && back.contains("\"delete\":{\"chain\""),
             "{back}"
         );
         // Same ruleset: nothing to do.
-        assert_eq!(
-            delta(one.clone(), one).unwrap()["nftables"]
-                .as_array()
-                .unwrap()
-                .len(),
-            0
-        );
+        assert_eq!(one.delta_from(&one).unwrap(), "");
+    }
+
+    /// The typed delta is what the kernel takes, and it leaves the kernel
+    /// holding exactly what a whole replacement would.
+    #[test]
+    fn a_typed_delta_applied_by_nft_equals_the_full_ruleset() {
+        let gw: IpAddr = "10.0.0.1".parse().unwrap();
+        let ctx = Context::default();
+        let q = own_policy(&quarantine_doc(gw, 8080), &ctx).unwrap();
+        let i = own_policy(&internet_only_doc(gw), &ctx).unwrap();
+        let e = Enforcer {
+            nft: "nft".into(),
+            state_dir: std::env::temp_dir(),
+            last: None,
+            egress: None,
+        };
+        let (a, _, a_json) = e
+            .build(&[entry(1, "10.0.0.5", &q), entry(2, "10.0.0.6", &i)])
+            .unwrap();
+        let (b, _, b_json) = e
+            .build(&[entry(1, "10.0.0.5", &i), entry(3, "10.0.0.7", &q)])
+            .unwrap();
+        let ns = format!("wdn-delta-{}", std::process::id());
+        assert!(Command::new("ip")
+            .args(["netns", "add", &ns])
+            .status()
+            .unwrap()
+            .success());
+        let nft = |input: &str| {
+            let mut c = Command::new("ip")
+                .args(["netns", "exec", &ns, "nft", "-j", "-f", "-"])
+                .stdin(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            c.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+            let o = c.wait_with_output().unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        };
+        let list = || {
+            let o = Command::new("ip")
+                .args(["netns", "exec", &ns, "nft", "list", "ruleset"])
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&o.stdout).into_owned()
+        };
+        nft(&b_json);
+        let want = list();
+        nft(&a_json);
+        let cmds = b.delta_from(&a).unwrap();
+        nft(&format!(
+            "{{\"nftables\":[{}]}}",
+            cmds.trim_start_matches(',')
+        ));
+        // Marker chains aside (the caller swaps them), the kernel holds b.
+        let strip = |s: &str| -> String {
+            s.lines()
+                .filter(|l| !l.contains("applied_"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let got = list();
+        let _ = Command::new("ip").args(["netns", "del", &ns]).status();
+        // Chain order in a listing follows creation; compare as sorted lines.
+        let sorted = |s: String| {
+            let mut v: Vec<String> = s.lines().map(|l| l.trim().to_string()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(sorted(strip(&got)), sorted(strip(&want)));
     }
 }

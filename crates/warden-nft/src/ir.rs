@@ -146,6 +146,20 @@ impl Json {
 }
 use std::fmt::Write;
 
+/// The commands that turn `old` into `new` table by table (matched by
+/// family and name), each preceded by a comma; None when any table's
+/// skeleton changed or the tables differ.
+pub(crate) fn delta_commands(old: &[&Table], new: &[&Table]) -> Option<String> {
+    if old.len() != new.len() {
+        return None;
+    }
+    let mut w = Json(String::new());
+    for (o, n) in old.iter().zip(new) {
+        n.write_delta(o, &mut w)?;
+    }
+    Some(w.0)
+}
+
 /// One `nft -j -f` transaction that replaces every table given, atomically.
 pub(crate) fn transaction_json(tables: &[&Table]) -> String {
     let rules: usize = tables
@@ -182,7 +196,7 @@ pub(crate) struct Map {
     pub elems: Vec<(String, String)>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Chain {
     pub name: String,
     /// (hook) for base chains.
@@ -433,28 +447,163 @@ impl Table {
             chain(w, c);
         }
         for c in &self.chains {
-            for (exprs, comment) in &c.rules {
-                let _ = write!(
-                    w.0,
-                    ",{{\"add\":{{\"rule\":{{\"family\":\"{family}\",\"table\":"
-                );
-                w.str(t);
-                w.raw(",\"chain\":");
-                w.str(&c.name);
-                if let Some(cm) = comment {
-                    w.raw(",\"comment\":");
-                    w.str(&sanitize(cm));
-                }
-                w.raw(",\"expr\":[");
-                for (i, e) in exprs.iter().enumerate() {
-                    if i > 0 {
-                        w.raw(",");
-                    }
-                    w.expr(e);
-                }
-                w.raw("]}}}");
+            for rule in &c.rules {
+                self.write_rule(w, &c.name, rule);
             }
         }
+    }
+
+    /// `,{"add":{"rule":...}}` for one rule of chain `chain`.
+    fn write_rule(
+        &self,
+        w: &mut Json,
+        chain: &str,
+        (exprs, comment): &(Vec<Expr>, Option<String>),
+    ) {
+        let family = self.family;
+        let _ = write!(
+            w.0,
+            ",{{\"add\":{{\"rule\":{{\"family\":\"{family}\",\"table\":"
+        );
+        w.str(&self.name);
+        w.raw(",\"chain\":");
+        w.str(chain);
+        if let Some(cm) = comment {
+            w.raw(",\"comment\":");
+            w.str(&sanitize(cm));
+        }
+        w.raw(",\"expr\":[");
+        for (i, e) in exprs.iter().enumerate() {
+            if i > 0 {
+                w.raw(",");
+            }
+            w.expr(e);
+        }
+        w.raw("]}}}");
+    }
+
+    /// `,{"VERB":{"KIND":{"family":..,"table":..,"name":..}}}` for a chain.
+    fn write_chain_cmd(&self, w: &mut Json, verb: &str, name: &str) {
+        let _ = write!(
+            w.0,
+            ",{{\"{verb}\":{{\"chain\":{{\"family\":\"{}\",\"table\":",
+            self.family
+        );
+        w.str(&self.name);
+        w.raw(",\"name\":");
+        w.str(name);
+        w.raw("}}}");
+    }
+
+    /// `,{"VERB":{"element":{...,"name":MAP,"elem":[...]}}}`: one map element
+    /// (with its verdict when added).
+    fn write_elem_cmd(&self, w: &mut Json, verb: &str, map: &str, key: &str, target: Option<&str>) {
+        let _ = write!(
+            w.0,
+            ",{{\"{verb}\":{{\"element\":{{\"family\":\"{}\",\"table\":",
+            self.family
+        );
+        w.str(&self.name);
+        w.raw(",\"name\":");
+        w.str(map);
+        w.raw(",\"elem\":[");
+        match target {
+            Some(c) => {
+                w.raw("[");
+                w.str(key);
+                w.raw(",{\"jump\":{\"target\":");
+                w.str(c);
+                w.raw("}}]");
+            }
+            None => w.str(key),
+        }
+        w.raw("]}}}");
+    }
+
+    /// Everything but the device chains and the maps' elements: when this
+    /// differs between two rulesets, only a whole replacement will do.
+    fn skeleton_eq(&self, o: &Table) -> bool {
+        self.family == o.family
+            && self.name == o.name
+            && self.sets == o.sets
+            && self.maps.len() == o.maps.len()
+            && self
+                .maps
+                .iter()
+                .zip(&o.maps)
+                .all(|(a, b)| a.name == b.name && a.key_type == b.key_type)
+            && self
+                .chains
+                .iter()
+                .filter(|c| c.hook.is_some())
+                .eq(o.chains.iter().filter(|c| c.hook.is_some()))
+    }
+
+    /// The commands (each preceded by a comma) that turn `old` into `self`
+    /// in place, keeping the sets and their addresses: map elements that go
+    /// or change are deleted first (so no chain is still referenced), then
+    /// chains that go are flushed and deleted and changed ones flushed,
+    /// then new chains and the rules of new or changed ones are added, then
+    /// the new elements. None when the skeletons differ.
+    fn write_delta(&self, old: &Table, w: &mut Json) -> Option<()> {
+        if !self.skeleton_eq(old) {
+            return None;
+        }
+        use std::collections::BTreeMap;
+        let elems = |t: &Table| -> BTreeMap<(String, String), String> {
+            t.maps
+                .iter()
+                .flat_map(|m| {
+                    m.elems
+                        .iter()
+                        .map(move |(k, c)| ((m.name.clone(), k.clone()), c.clone()))
+                })
+                .collect()
+        };
+        let chains = |t: &Table| -> BTreeMap<String, usize> {
+            t.chains
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.hook.is_none())
+                .map(|(i, c)| (c.name.clone(), i))
+                .collect()
+        };
+        let (oe, ne) = (elems(old), elems(self));
+        let (oc, nc) = (chains(old), chains(self));
+        for ((map, key), target) in &oe {
+            if ne.get(&(map.clone(), key.clone())) != Some(target) {
+                self.write_elem_cmd(w, "delete", map, key, None);
+            }
+        }
+        for (name, &i) in &oc {
+            match nc.get(name) {
+                None => {
+                    self.write_chain_cmd(w, "flush", name);
+                    self.write_chain_cmd(w, "delete", name);
+                }
+                Some(&j) if old.chains[i].rules != self.chains[j].rules => {
+                    self.write_chain_cmd(w, "flush", name);
+                }
+                _ => {}
+            }
+        }
+        for (name, &j) in &nc {
+            let before = oc.get(name).map(|&i| &old.chains[i].rules);
+            if before.is_none() {
+                self.write_chain_cmd(w, "add", name);
+            }
+            if before != Some(&self.chains[j].rules) {
+                for rule in &self.chains[j].rules {
+                    self.write_rule(w, name, rule);
+                }
+            }
+        }
+        for ((map, key), target) in &ne {
+            if oe.get(&(map.clone(), key.clone())) != Some(target) {
+                self.write_elem_cmd(w, "add", map, key, Some(target));
+            }
+        }
+        Some(())
     }
 
     pub fn to_text(&self) -> String {

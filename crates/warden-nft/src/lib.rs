@@ -228,6 +228,22 @@ pub struct Ruleset {
 }
 
 impl Ruleset {
+    fn tables(&self) -> Vec<&ir::Table> {
+        std::iter::once(&self.table).chain(&self.bridge).collect()
+    }
+
+    /// The commands that turn `old` (applied earlier, so in the kernel)
+    /// into this ruleset without replacing its tables, so the DNS-name
+    /// sets keep their addresses: only the device chains and map elements
+    /// that changed. Each command is a JSON object preceded by a comma, for
+    /// a caller that adds its own before wrapping them in
+    /// `{"nftables":[...]}`. None when anything else differs (a new DNS
+    /// name, another table layout): then only a whole replacement will do.
+    /// Computed over the typed model: nothing is parsed back.
+    pub fn delta_from(&self, old: &Ruleset) -> Option<String> {
+        ir::delta_commands(&old.tables(), &self.tables())
+    }
+
     /// The same ruleset in `nft -f` syntax, for people and for `nft -c -f`.
     pub fn text(&self) -> String {
         let mut t = self.table.to_text();
