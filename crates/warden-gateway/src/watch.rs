@@ -175,6 +175,39 @@ impl Sink for GatewaySink {
                     }
                 }
             }
+            // IPv6 addresses a device announces before it uses them: the
+            // target of its neighbour advertisement (its own address) and of
+            // its duplicate-address-detection solicitation (source ::).
+            if let (
+                Transport::Icmp {
+                    v6: true,
+                    icmp_type,
+                    body,
+                    ..
+                },
+                Some(mac),
+            ) = (&ip.transport, d.src_mac)
+            {
+                let announced = *icmp_type == 136 || (*icmp_type == 135 && ip.src.is_unspecified());
+                if let (true, Some(t)) = (
+                    announced,
+                    body.get(4..20).and_then(|b| <[u8; 16]>::try_from(b).ok()),
+                ) {
+                    let target = IpAddr::from(t);
+                    let in_lan = self.lan.is_empty() || self.lan.iter().any(|l| l.contains(target));
+                    if in_lan
+                        && !target.is_unspecified()
+                        && !target.is_multicast()
+                        && self.seen.len() < 65_536
+                        && self.seen.insert((mac, target))
+                    {
+                        self.events.push(Event::Seen {
+                            mac: MacAddr(mac),
+                            ip: target,
+                        });
+                    }
+                }
+            }
             if p.src_local {
                 if let Some(mac) = d.src_mac {
                     let src = ip.src;
@@ -312,6 +345,62 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    /// A pcap with one Ethernet frame.
+    fn pcap_of(frame: &[u8]) -> Vec<u8> {
+        let mut v = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+        v.extend([0u8; 8]);
+        v.extend(65535u32.to_le_bytes());
+        v.extend(1u32.to_le_bytes());
+        v.extend(1_700_000_000u32.to_le_bytes());
+        v.extend(0u32.to_le_bytes());
+        v.extend((frame.len() as u32).to_le_bytes());
+        v.extend((frame.len() as u32).to_le_bytes());
+        v.extend(frame);
+        v
+    }
+
+    #[test]
+    fn ipv6_addresses_are_learned_from_neighbour_discovery() {
+        let mac = [2, 0, 0, 0, 0, 5];
+        let target: std::net::Ipv6Addr = "fd77::5".parse().unwrap();
+        let mut f = vec![0x33, 0x33, 0, 0, 0, 1];
+        f.extend(mac);
+        f.extend([0x86, 0xdd]);
+        // IPv6: from the unspecified address (duplicate-address detection).
+        f.extend([0x60, 0, 0, 0, 0, 24, 58, 255]);
+        f.extend([0u8; 16]);
+        f.extend(
+            "ff02::1:ff00:5"
+                .parse::<std::net::Ipv6Addr>()
+                .unwrap()
+                .octets(),
+        );
+        // ICMPv6 neighbour solicitation: type, code, checksum, reserved, target.
+        f.extend([135, 0, 0, 0, 0, 0, 0, 0]);
+        f.extend(target.octets());
+        let mut src = warden_capture::open_reader(std::io::Cursor::new(pcap_of(&f))).unwrap();
+        let mut a = Analyzer::with_sink(
+            warden_analyze::Options::default(),
+            GatewaySink::new(
+                Engine::new(warden_detect::Options::default()),
+                vec![warden_mud::IpPrefix::parse("fd77::/64").unwrap()],
+            ),
+        );
+        while let Some(pk) = src.next_packet().unwrap() {
+            a.observe(&pk);
+        }
+        let seen: Vec<_> = a
+            .sink_mut()
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Seen { mac, ip } => Some((*mac, *ip)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(seen, vec![(MacAddr(mac), IpAddr::V6(target))]);
     }
 
     #[test]
