@@ -444,16 +444,14 @@ impl<S: Sink> Analyzer<S> {
                             }
                         }
                     }
-                    Transport::Icmp {
+                    t @ Transport::Icmp {
                         v6: true,
                         icmp_type: 136,
-                        body,
                         ..
                     } => {
                         // Neighbour advertisement: the sender holds the target address.
-                        if let (Some(target), Some(mac)) = (body.get(4..20), d.src_mac) {
-                            let a: [u8; 16] = target.try_into().unwrap_or([0; 16]);
-                            let ip = IpAddr::V6(std::net::Ipv6Addr::from(a));
+                        if let (Some((_, target)), Some(mac)) = (t.nd_target(), d.src_mac) {
+                            let ip = IpAddr::V6(target);
                             if self.is_local(ip) && !ip.is_unspecified() {
                                 if let Some(dev) = self.device(mac) {
                                     if dev.addresses.len() < 64 {

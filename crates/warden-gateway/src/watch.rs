@@ -66,6 +66,23 @@ pub struct GatewaySink {
 }
 
 impl GatewaySink {
+    /// A LAN device uses (or announces) `ip`: one `Seen` event per pair,
+    /// for addresses inside the LAN only, at most 65,536 pairs.
+    fn seen_at(&mut self, mac: [u8; 6], ip: IpAddr) {
+        let in_lan = self.lan.is_empty() || self.lan.iter().any(|l| l.contains(ip));
+        if in_lan
+            && !ip.is_unspecified()
+            && !ip.is_multicast()
+            && self.seen.len() < 65_536
+            && self.seen.insert((mac, ip))
+        {
+            self.events.push(Event::Seen {
+                mac: MacAddr(mac),
+                ip,
+            });
+        }
+    }
+
     pub fn new(engine: Engine, lan: Vec<warden_mud::IpPrefix>) -> GatewaySink {
         GatewaySink {
             engine,
@@ -178,50 +195,14 @@ impl Sink for GatewaySink {
             // IPv6 addresses a device announces before it uses them: the
             // target of its neighbour advertisement (its own address) and of
             // its duplicate-address-detection solicitation (source ::).
-            if let (
-                Transport::Icmp {
-                    v6: true,
-                    icmp_type,
-                    body,
-                    ..
-                },
-                Some(mac),
-            ) = (&ip.transport, d.src_mac)
-            {
-                let announced = *icmp_type == 136 || (*icmp_type == 135 && ip.src.is_unspecified());
-                if let (true, Some(t)) = (
-                    announced,
-                    body.get(4..20).and_then(|b| <[u8; 16]>::try_from(b).ok()),
-                ) {
-                    let target = IpAddr::from(t);
-                    let in_lan = self.lan.is_empty() || self.lan.iter().any(|l| l.contains(target));
-                    if in_lan
-                        && !target.is_unspecified()
-                        && !target.is_multicast()
-                        && self.seen.len() < 65_536
-                        && self.seen.insert((mac, target))
-                    {
-                        self.events.push(Event::Seen {
-                            mac: MacAddr(mac),
-                            ip: target,
-                        });
-                    }
+            if let (Some((icmp_type, target)), Some(mac)) = (ip.transport.nd_target(), d.src_mac) {
+                if icmp_type == 136 || ip.src.is_unspecified() {
+                    self.seen_at(mac, IpAddr::V6(target));
                 }
             }
             if p.src_local {
                 if let Some(mac) = d.src_mac {
-                    let src = ip.src;
-                    let in_lan = self.lan.is_empty() || self.lan.iter().any(|l| l.contains(src));
-                    if in_lan
-                        && !src.is_unspecified()
-                        && self.seen.len() < 65_536
-                        && self.seen.insert((mac, src))
-                    {
-                        self.events.push(Event::Seen {
-                            mac: MacAddr(mac),
-                            ip: src,
-                        });
-                    }
+                    self.seen_at(mac, ip.src);
                 }
             }
         }

@@ -104,6 +104,26 @@ pub enum Transport<'a> {
     None,
 }
 
+impl Transport<'_> {
+    /// The target address of an ICMPv6 neighbour solicitation (135) or
+    /// advertisement (136), RFC 4861 4.3/4.4: after type, code and checksum
+    /// come 4 bytes of flags or reserved, then the address.
+    pub fn nd_target(&self) -> Option<(u8, std::net::Ipv6Addr)> {
+        match self {
+            Transport::Icmp {
+                v6: true,
+                icmp_type: t @ (135 | 136),
+                body,
+                ..
+            } => {
+                let a: [u8; 16] = body.get(4..20)?.try_into().ok()?;
+                Some((*t, std::net::Ipv6Addr::from(a)))
+            }
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IpPacket<'a> {
     pub src: IpAddr,

@@ -17,7 +17,7 @@ use crate::alert::{Detection, Kind, Role};
 use crate::common::{DevKey, NS};
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
-use warden_wire::{Net, Transport};
+use warden_wire::Net;
 
 /// How long an address stays bound to the MAC that last claimed it.
 const HOLD_S: i64 = 300;
@@ -96,28 +96,15 @@ impl Spoof {
         let ts = p.ts;
         match &d.net {
             Net::Arp(a) if a.op == 1 || a.op == 2 => {
-                // The sender's own binding, in requests and replies alike.
-                if a.sender_mac == d.src_mac.unwrap_or(a.sender_mac) {
-                    self.claim(IpAddr::V4(a.sender_ip), a.sender_mac, ts, out);
-                } else if let Some(src) = d.src_mac {
-                    // An ARP body naming another MAC than the frame's sender.
-                    self.claim(IpAddr::V4(a.sender_ip), src, ts, out);
-                }
+                // The sender's own binding, in requests and replies alike,
+                // pinned on the frame's source MAC when the ARP body names
+                // another.
+                let mac = d.src_mac.unwrap_or(a.sender_mac);
+                self.claim(IpAddr::V4(a.sender_ip), mac, ts, out);
             }
             Net::Ip(ip) => {
-                if let (
-                    Transport::Icmp {
-                        v6: true,
-                        icmp_type: 136,
-                        body,
-                        ..
-                    },
-                    Some(src),
-                ) = (&ip.transport, d.src_mac)
-                {
-                    if let Some(target) = neighbour_advert_target(body) {
-                        self.claim(IpAddr::V6(target), src, ts, out);
-                    }
+                if let (Some((136, target)), Some(src)) = (ip.transport.nd_target(), d.src_mac) {
+                    self.claim(IpAddr::V6(target), src, ts, out);
                 }
                 // Spoofed sources: outbound, neither end local.
                 let Some(mac) = d.src_mac else { return };
@@ -164,12 +151,4 @@ impl Spoof {
             _ => {}
         }
     }
-}
-
-/// The target address of an ICMPv6 neighbour advertisement (RFC 4861
-/// 4.4), from the body after the checksum: flags and reserved (4 bytes),
-/// then the address.
-fn neighbour_advert_target(body: &[u8]) -> Option<std::net::Ipv6Addr> {
-    let b: [u8; 16] = body.get(4..20)?.try_into().ok()?;
-    Some(std::net::Ipv6Addr::from(b))
 }
