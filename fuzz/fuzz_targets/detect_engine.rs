@@ -5,36 +5,15 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+
+#[path = "shared/lowest.rs"]
+mod lowest;
 use warden_analyze::{Analyzer, Options};
 use warden_capture::{LinkType, Packet};
-use warden_detect::{Engine, Record, Thresholds};
+use warden_detect::Engine;
 
 fuzz_target!(|data: &[u8]| {
-    let t = Thresholds {
-        scan_hosts: 2,
-        scan_ports: 2,
-        arp_sweep_hosts: 2,
-        icmp_sweep_hosts: 2,
-        bruteforce_attempts: 2,
-        bruteforce_failures: 1,
-        flood_packets: 2,
-        udp_flood_ports: 1,
-        tunnel_packets: 1,
-        http_requests: 1,
-        reflection_packets: 1,
-        reflector_packets: 1,
-        dns_subdomains: 2,
-        dns_tunnel_queries: 1,
-        dns_tunnel_label: 1,
-        dns_tunnel_name: 1,
-        beacon_connections: 3,
-        ..Thresholds::default()
-    };
-    let opts = warden_detect::Options {
-        thresholds: t,
-        record: Record::All,
-        ..Default::default()
-    };
+    let opts = lowest::options();
     let mut a = Analyzer::with_sink(Options::default(), Engine::new(opts));
     let mut rest = data;
     let mut ts = 1_700_000_000_000_000_000i64;

@@ -79,7 +79,17 @@ pub fn quarantine_doc(gw: IpAddr, remediation_port: u16) -> Vec<u8> {
 /// DNS and NTP to the gateway, no other local host, anything beyond, in
 /// IPv4 and IPv6 alike (link-local IPv6 peers are local too).
 pub fn internet_only_doc(gw: IpAddr) -> Vec<u8> {
-    let from4 = vec![
+    // The internet, one family at a time: TCP, UDP and the family's ICMP.
+    let internet = |fam: &str, suffix: &str, icmp: u8| {
+        [("tcp", 6), ("udp", 17), ("icmp", icmp)].map(|(name, proto)| {
+            ace(
+                &format!("internet-{name}{suffix}"),
+                serde_json::json!({ fam: {"protocol": proto} }),
+                "accept",
+            )
+        })
+    };
+    let mut from4 = vec![
         to_gateway("dns-udp", gw, 17, 53),
         to_gateway("dns-tcp", gw, 6, 53),
         to_gateway("ntp", gw, 17, 123),
@@ -88,23 +98,9 @@ pub fn internet_only_doc(gw: IpAddr) -> Vec<u8> {
             serde_json::json!({"ietf-mud:mud": {"local-networks": [null]}}),
             "drop",
         ),
-        ace(
-            "internet-tcp",
-            serde_json::json!({"ipv4": {"protocol": 6}}),
-            "accept",
-        ),
-        ace(
-            "internet-udp",
-            serde_json::json!({"ipv4": {"protocol": 17}}),
-            "accept",
-        ),
-        ace(
-            "internet-icmp",
-            serde_json::json!({"ipv4": {"protocol": 1}}),
-            "accept",
-        ),
     ];
-    let from6 = vec![
+    from4.extend(internet("ipv4", "", 1));
+    let mut from6 = vec![
         ace(
             "no-lan6",
             serde_json::json!({"ietf-mud:mud": {"local-networks": [null]}}),
@@ -120,22 +116,8 @@ pub fn internet_only_doc(gw: IpAddr) -> Vec<u8> {
             serde_json::json!({"ipv6": {"destination-ipv6-network": "ff00::/8"}}),
             "drop",
         ),
-        ace(
-            "internet-tcp6",
-            serde_json::json!({"ipv6": {"protocol": 6}}),
-            "accept",
-        ),
-        ace(
-            "internet-udp6",
-            serde_json::json!({"ipv6": {"protocol": 17}}),
-            "accept",
-        ),
-        ace(
-            "internet-icmp6",
-            serde_json::json!({"ipv6": {"protocol": 58}}),
-            "accept",
-        ),
     ];
+    from6.extend(internet("ipv6", "6", 58));
     let mut d: Value = serde_json::from_slice(&doc(
         "https://warden.invalid/policy/internet-only",
         from4,

@@ -31,6 +31,13 @@ struct Lab {
     dir: PathBuf,
 }
 
+fn client_py() -> String {
+    common::repo()
+        .join("scripts/gateway-lab/client.py")
+        .to_string_lossy()
+        .into_owned()
+}
+
 fn lab_script() -> PathBuf {
     common::repo().join("scripts/gateway-lab/lab.sh")
 }
@@ -90,67 +97,37 @@ impl Lab {
             String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
         )
     }
+    /// Runs scripts/gateway-lab/client.py on the iot0 of namespace `ns`.
+    fn client(&self, ns: &str, args: &[&str]) -> (bool, String) {
+        let path = client_py();
+        let mut all = vec!["python3", path.as_str(), "iot0"];
+        all.extend(args);
+        self.exec(ns, &all)
+    }
     /// A TCP connection from the device; true when the service answered.
     fn connect(&self, host: &str, port: u16) -> bool {
-        let client = common::repo().join("scripts/gateway-lab/client.py");
-        self.exec(
-            "iot",
-            &[
-                "python3",
-                client.to_str().unwrap(),
-                "iot0",
-                "connect",
-                host,
-                &port.to_string(),
-                "3",
-            ],
-        )
-        .0
+        self.client("iot", &["connect", host, &port.to_string(), "3"])
+            .0
     }
     /// A TCP connection from `from` (its iot0); true when the service answered.
     fn connect_from(&self, from: &str, host: &str, port: u16) -> bool {
-        let client = common::repo().join("scripts/gateway-lab/client.py");
-        self.exec(
-            from,
-            &[
-                "python3",
-                client.to_str().unwrap(),
-                "iot0",
-                "connect",
-                host,
-                &port.to_string(),
-                "2",
-            ],
-        )
-        .0
+        self.client(from, &["connect", host, &port.to_string(), "2"])
+            .0
     }
     /// The same over IPv6.
     fn connect6_from(&self, from: &str, host: &str, port: u16) -> bool {
-        let client = common::repo().join("scripts/gateway-lab/client.py");
-        self.exec(
-            from,
-            &[
-                "python3",
-                client.to_str().unwrap(),
-                "iot0",
-                "connect6",
-                host,
-                &port.to_string(),
-                "3",
-            ],
-        )
-        .0
+        self.client(from, &["connect6", host, &port.to_string(), "3"])
+            .0
     }
     /// Listeners answering "hello" on `ports` in a device's namespace (the
     /// lab's `down` kills them with the namespace's other processes).
     fn serve(&self, ns: &str, ports: &[u16]) {
-        let client = common::repo().join("scripts/gateway-lab/client.py");
         let mut args = vec![
             "netns".to_string(),
             "exec".into(),
             self.ns(ns),
             "python3".into(),
-            client.to_str().unwrap().into(),
+            client_py(),
             "iot0".into(),
             "serve".into(),
         ];
@@ -514,19 +491,7 @@ fn scenario(lab: &Lab) {
             });
         }
         let t0 = Instant::now();
-        let (ok, out) = lab.exec(
-            "iot2",
-            &[
-                "python3",
-                common::repo()
-                    .join("scripts/gateway-lab/client.py")
-                    .to_str()
-                    .unwrap(),
-                "iot0",
-                "arp-claim",
-                "10.77.0.1",
-            ],
-        );
+        let (ok, out) = lab.client("iot2", &["arp-claim", "10.77.0.1"]);
         assert!(ok, "{out}");
         lab.wait("the ARP spoof alert while the API is busy", 15, &|| {
             lab.get("/api/v1/alerts")
@@ -615,20 +580,7 @@ fn scenario(lab: &Lab) {
     assert_eq!(mode & 0o777, 0o600);
 
     // 4. A Mirai-style scan: alert, quarantine, only DNS and the remediation page.
-    let client = common::repo().join("scripts/gateway-lab/client.py");
-    let (ok, out) = lab.exec(
-        "iot",
-        &[
-            "python3",
-            client.to_str().unwrap(),
-            "iot0",
-            "scan",
-            "198.51.100",
-            "20",
-            "59",
-            "23",
-        ],
-    );
+    let (ok, out) = lab.client("iot", &["scan", "198.51.100", "20", "59", "23"]);
     assert!(ok, "{out}");
     lab.wait("the quarantine", 20, &|| {
         lab.device(DEV)["state"] == "quarantined"
@@ -663,20 +615,7 @@ fn scenario(lab: &Lab) {
         !lab.connect6_from("iot2", "fd77::100", 8080),
         "quarantined: no LAN peer over IPv6"
     );
-    let client_py = common::repo().join("scripts/gateway-lab/client.py");
-    let (_, out) = lab.exec(
-        "iot",
-        &[
-            "python3",
-            client_py.to_str().unwrap(),
-            "iot0",
-            "scan",
-            "10.77.0",
-            "100",
-            "150",
-            "7070",
-        ],
-    );
+    let (_, out) = lab.client("iot", &["scan", "10.77.0", "100", "150", "7070"]);
     assert!(out.contains("scanned"), "{out}");
     assert!(
         !lab.connect_from("iot", &neighbour, 7070),
@@ -750,7 +689,7 @@ fn scenario(lab: &Lab) {
             "exec",
             &lab.ns("iot"),
             "python3",
-            client_py.to_str().unwrap(),
+            &client_py(),
             "iot0",
             "session",
             "api.cloud.example",
