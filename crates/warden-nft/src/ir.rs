@@ -385,17 +385,8 @@ impl Table {
     /// cost 10x more in allocations.
     fn write_json(&self, w: &mut Json) {
         let t = &self.name;
-        let family = self.family;
-        let head = |w: &mut Json, verb: &str, kind: &str, name: &str| {
-            let _ = write!(w.0, "{{\"{verb}\":{{\"{kind}\":{{\"family\":\"{family}\",");
-            if kind != "table" {
-                w.key("table");
-                w.str(t);
-                w.raw(",");
-            }
-            w.key("name");
-            w.str(name);
-        };
+        let head =
+            |w: &mut Json, verb: &str, kind: &str, name: &str| self.head(w, verb, kind, name);
         // add + delete + add: replaces the table atomically whether or not it exists.
         for verb in ["add", "delete", "add"] {
             w.raw(",");
@@ -484,28 +475,32 @@ impl Table {
 
     /// `,{"VERB":{"KIND":{"family":..,"table":..,"name":..}}}` for a chain.
     fn write_chain_cmd(&self, w: &mut Json, verb: &str, name: &str) {
+        w.raw(",");
+        self.head(w, verb, "chain", name);
+        w.raw("}}}");
+    }
+
+    /// `{"VERB":{"KIND":{"family":..,["table":..,]"name":NAME` (left open).
+    fn head(&self, w: &mut Json, verb: &str, kind: &str, name: &str) {
         let _ = write!(
             w.0,
-            ",{{\"{verb}\":{{\"chain\":{{\"family\":\"{}\",\"table\":",
+            "{{\"{verb}\":{{\"{kind}\":{{\"family\":\"{}\",",
             self.family
         );
-        w.str(&self.name);
-        w.raw(",\"name\":");
+        if kind != "table" {
+            w.key("table");
+            w.str(&self.name);
+            w.raw(",");
+        }
+        w.key("name");
         w.str(name);
-        w.raw("}}}");
     }
 
     /// `,{"VERB":{"element":{...,"name":MAP,"elem":[...]}}}`: one map element
     /// (with its verdict when added).
     fn write_elem_cmd(&self, w: &mut Json, verb: &str, map: &str, key: &str, target: Option<&str>) {
-        let _ = write!(
-            w.0,
-            ",{{\"{verb}\":{{\"element\":{{\"family\":\"{}\",\"table\":",
-            self.family
-        );
-        w.str(&self.name);
-        w.raw(",\"name\":");
-        w.str(map);
+        w.raw(",");
+        self.head(w, verb, "element", map);
         w.raw(",\"elem\":[");
         match target {
             Some(c) => {

@@ -340,61 +340,23 @@ pub fn compile(devices: &[DevicePolicy<'_>], opts: &Options) -> Result<Ruleset, 
         if !with_to {
             // The device must be able to get an address and find its router
             // before any policy can name it.
-            base.rules.push((
-                vec![
-                    Expr::Match {
-                        left: Left::Meta("l4proto"),
-                        op: Op::Eq,
-                        right: Right::Num(17),
-                    },
-                    Expr::Match {
-                        left: Left::Payload("udp", "dport"),
-                        op: Op::Eq,
-                        right: Right::NumSet(vec![67, 547]),
-                    },
-                    Expr::Accept,
-                ],
-                Some("DHCP and DHCPv6 to the gateway".into()),
+            base.rules.push(accept_l4(
+                17,
+                ("udp", "dport"),
+                vec![67, 547],
+                "DHCP and DHCPv6 to the gateway",
             ));
-            base.rules.push((
-                vec![
-                    Expr::Match {
-                        left: Left::Meta("l4proto"),
-                        op: Op::Eq,
-                        right: Right::Num(58),
-                    },
-                    Expr::Match {
-                        left: Left::Payload("icmpv6", "type"),
-                        op: Op::Eq,
-                        right: Right::NumSet(vec![133, 135, 136]),
-                    },
-                    Expr::Accept,
-                ],
-                Some("IPv6 neighbour discovery to the gateway".into()),
+            base.rules.push(accept_l4(
+                58,
+                ("icmpv6", "type"),
+                vec![133, 135, 136],
+                "IPv6 neighbour discovery to the gateway",
             ));
         }
-        base.rules.push((
-            vec![Expr::Vmap {
-                key: Left::Payload("ether", "saddr"),
-                map: "from_mac".into(),
-            }],
-            None,
-        ));
+        base.rules.push(vmap(("ether", "saddr"), "from_mac"));
         if with_to {
-            base.rules.push((
-                vec![Expr::Vmap {
-                    key: Left::Payload("ip", "daddr"),
-                    map: "to_ip4".into(),
-                }],
-                None,
-            ));
-            base.rules.push((
-                vec![Expr::Vmap {
-                    key: Left::Payload("ip6", "daddr"),
-                    map: "to_ip6".into(),
-                }],
-                None,
-            ));
+            base.rules.push(vmap(("ip", "daddr"), "to_ip4"));
+            base.rules.push(vmap(("ip6", "daddr"), "to_ip6"));
         }
     };
     let mut forward = Chain::base("forward", "forward");
@@ -445,6 +407,42 @@ pub fn compile(devices: &[DevicePolicy<'_>], opts: &Options) -> Result<Ruleset, 
         name_sets,
         rule_count,
     })
+}
+
+/// `meta l4proto L4 PROTO FIELD { values } accept`, with its comment.
+fn accept_l4(
+    l4: u64,
+    (proto, field): (&'static str, &'static str),
+    values: Vec<u64>,
+    comment: &str,
+) -> (Vec<Expr>, Option<String>) {
+    (
+        vec![
+            Expr::Match {
+                left: Left::Meta("l4proto"),
+                op: Op::Eq,
+                right: Right::Num(l4),
+            },
+            Expr::Match {
+                left: Left::Payload(proto, field),
+                op: Op::Eq,
+                right: Right::NumSet(values),
+            },
+            Expr::Accept,
+        ],
+        Some(comment.into()),
+    )
+}
+
+/// `PROTO FIELD vmap @MAP`: O(1) dispatch to a device's chain.
+fn vmap((proto, field): (&'static str, &'static str), map: &str) -> (Vec<Expr>, Option<String>) {
+    (
+        vec![Expr::Vmap {
+            key: Left::Payload(proto, field),
+            map: map.into(),
+        }],
+        None,
+    )
 }
 
 fn default_deny(dir: &str, mac: MacAddr, log_group: u16) -> (Vec<Expr>, Option<String>) {
@@ -549,52 +547,20 @@ fn bridge_table(
         ],
         Some("ARP keeps working (spoofing is a detector's job)".into()),
     ));
-    forward.rules.push((
-        vec![
-            Expr::Match {
-                left: Left::Meta("l4proto"),
-                op: Op::Eq,
-                right: Right::Num(17),
-            },
-            Expr::Match {
-                left: Left::Payload("udp", "dport"),
-                op: Op::Eq,
-                right: Right::NumSet(vec![67, 68, 546, 547]),
-            },
-            Expr::Accept,
-        ],
-        Some("DHCP and DHCPv6 on the LAN".into()),
+    forward.rules.push(accept_l4(
+        17,
+        ("udp", "dport"),
+        vec![67, 68, 546, 547],
+        "DHCP and DHCPv6 on the LAN",
     ));
-    forward.rules.push((
-        vec![
-            Expr::Match {
-                left: Left::Meta("l4proto"),
-                op: Op::Eq,
-                right: Right::Num(58),
-            },
-            Expr::Match {
-                left: Left::Payload("icmpv6", "type"),
-                op: Op::Eq,
-                right: Right::NumSet(vec![133, 134, 135, 136, 137]),
-            },
-            Expr::Accept,
-        ],
-        Some("IPv6 neighbour discovery".into()),
+    forward.rules.push(accept_l4(
+        58,
+        ("icmpv6", "type"),
+        vec![133, 134, 135, 136, 137],
+        "IPv6 neighbour discovery",
     ));
-    forward.rules.push((
-        vec![Expr::Vmap {
-            key: Left::Payload("ether", "saddr"),
-            map: "from_mac".into(),
-        }],
-        None,
-    ));
-    forward.rules.push((
-        vec![Expr::Vmap {
-            key: Left::Payload("ether", "daddr"),
-            map: "to_mac".into(),
-        }],
-        None,
-    ));
+    forward.rules.push(vmap(("ether", "saddr"), "from_mac"));
+    forward.rules.push(vmap(("ether", "daddr"), "to_mac"));
     let mut all_chains = vec![forward];
     all_chains.extend(chains);
     ir::Table {
