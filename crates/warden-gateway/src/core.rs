@@ -138,13 +138,50 @@ fn keeps_access(old: Option<&Vec<Rule>>, new: &[Rule]) -> bool {
         // Not in the ruleset before: everything was allowed.
         return false;
     };
-    let bare = |r: &Rule| {
-        let mut r = r.clone();
-        r.origin = Default::default();
-        r
-    };
-    let new: Vec<Rule> = new.iter().map(bare).collect();
-    old.iter().all(|r| new.contains(&bare(r)))
+    old.iter().all(|o| new.iter().any(|n| same_access(o, n)))
+}
+
+/// Two rules that allow or deny the same traffic, whatever their names.
+fn same_access(a: &Rule, b: &Rule) -> bool {
+    let Rule {
+        direction,
+        action,
+        family,
+        remote,
+        device_net,
+        protocol,
+        remote_port,
+        device_port,
+        icmp,
+        ethertype,
+        remote_mac,
+        initiated_by,
+        origin: _,
+    } = a;
+    (direction, action, family, remote, device_net, protocol)
+        == (
+            &b.direction,
+            &b.action,
+            &b.family,
+            &b.remote,
+            &b.device_net,
+            &b.protocol,
+        )
+        && (
+            remote_port,
+            device_port,
+            icmp,
+            ethertype,
+            remote_mac,
+            initiated_by,
+        ) == (
+            &b.remote_port,
+            &b.device_port,
+            &b.icmp,
+            &b.ethertype,
+            &b.remote_mac,
+            &b.initiated_by,
+        )
 }
 
 fn mac_s(m: &MacAddr) -> String {
@@ -1088,6 +1125,30 @@ mod tests {
         .unwrap_err()
         .to_string()
         .contains("infrastructure"));
+    }
+
+    #[test]
+    fn access_is_kept_only_when_every_old_rule_stays() {
+        let gw: IpAddr = "10.0.0.1".parse().unwrap();
+        let ctx = warden_mud::Context::default();
+        let q =
+            crate::enforce::own_policy(&crate::enforce::quarantine_doc(gw, 8080), &ctx).unwrap();
+        let i = crate::enforce::own_policy(&crate::enforce::internet_only_doc(gw), &ctx).unwrap();
+        assert!(
+            !keeps_access(None, &q.rules),
+            "joining the ruleset takes access away"
+        );
+        assert!(keeps_access(Some(&q.rules), &q.rules));
+        // The same rules under other names keep access.
+        let mut renamed = q.rules.clone();
+        renamed
+            .iter_mut()
+            .for_each(|r| r.origin.ace = format!("x-{}", r.origin.ace));
+        assert!(keeps_access(Some(&q.rules), &renamed));
+        // Internet-only to quarantine loses the internet; quarantine to
+        // internet-only loses the remediation page.
+        assert!(!keeps_access(Some(&i.rules), &q.rules));
+        assert!(!keeps_access(Some(&q.rules), &i.rules));
     }
 
     #[test]

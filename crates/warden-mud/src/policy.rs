@@ -42,7 +42,7 @@ pub struct IcmpMatch {
 }
 
 /// Where a rule came from, for explanations, counters and comments.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Origin {
     pub acl: String,
     pub ace: String,
