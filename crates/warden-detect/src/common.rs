@@ -58,6 +58,8 @@ pub struct Window<V> {
     /// Events in the window (not only distinct ones).
     pub events: u64,
     pub fired: bool,
+    /// `events` when the window last fired.
+    fired_events: u64,
 }
 
 impl<V: PartialEq> Window<V> {
@@ -117,7 +119,8 @@ impl<K: Hash + Eq + Clone, V: PartialEq> WindowSets<K, V> {
     }
 
     /// Adds `item` under `key` at `ts`; returns the window when this item
-    /// made it cross the threshold (once per window).
+    /// made it cross the threshold, and again after each further
+    /// `threshold` events in the same window.
     pub fn add(&mut self, key: K, item: V, ts: i64) -> Option<Fired> {
         if self.map.len() >= self.max_keys && !self.map.contains_key(&key) {
             let w = self.window_ns;
@@ -137,6 +140,7 @@ impl<K: Hash + Eq + Clone, V: PartialEq> WindowSets<K, V> {
             rest: Vec::new(),
             events: 0,
             fired: false,
+            fired_events: 0,
         });
         if ts - w.start > self.window_ns || ts < w.start - self.window_ns {
             w.start = ts;
@@ -149,8 +153,14 @@ impl<K: Hash + Eq + Clone, V: PartialEq> WindowSets<K, V> {
         if w.distinct() < self.threshold {
             w.insert(item);
         }
-        if !w.fired && w.distinct() >= self.threshold {
+        // Fired once per window; fired again while the same behaviour goes
+        // on (another `threshold` events), so that a consumer that acts on
+        // each firing (the gateway's quarantine) is never left without one
+        // after it released the device. Alerts fold repeats into one.
+        let again = w.fired && w.events - w.fired_events >= self.threshold as u64;
+        if (!w.fired || again) && w.distinct() >= self.threshold {
             w.fired = true;
+            w.fired_events = w.events;
             return Some(Fired {
                 start: w.start,
                 last: w.last,

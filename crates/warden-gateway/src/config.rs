@@ -10,6 +10,8 @@
 //! unknown-devices = "observe"          # observe | internet-only | block (default: by deployment)
 //! api-listen = "192.168.1.1:8443"      # REST API (token), LAN side only
 //! remediation-listen = "192.168.1.1:8080"
+//! retention-days = 30
+//! infrastructure = []                  # MACs of the LAN's own equipment (an upstream router): never policed
 //!
 //! [mud]
 //! signature = "require"                # require | warn | off
@@ -29,9 +31,20 @@
 //! [controllers]                        # as in the deployment context
 //! "urn:ietf:params:mud:dns" = ["192.168.1.1"]
 //!
-//! retention-days = 30
-//! infrastructure = []                  # MACs of the LAN's own equipment (an upstream router): never policed
+//! [dns]
+//! servers = []                         # resolvers whose answers fill the name sets, beside gateway-address
+//! min-ttl = 300                        # an address learned from an answer lives at least this long (s)
+//! max-ttl = 86400                      # ... and at most this long, whatever TTL the answer claims
+//! addresses-per-name = 64              # more addresses for one name are refused (counted, alerted)
+//!
+//! [dhcp]
+//! servers = []                         # DHCP servers whose ACKs bind addresses, beside gateway-address
 //! ```
+//!
+//! The gateway believes DNS answers and DHCP ACKs only from these servers,
+//! in frames sent by the gateway itself or by `infrastructure` (see
+//! [`crate::trust`]): a resolver or DHCP server elsewhere on the LAN (a
+//! Pi-hole on a LAN port) is not believed.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -179,6 +192,54 @@ impl QuarantineConfig {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DnsConfig {
+    #[serde(default)]
+    pub servers: Vec<IpAddr>,
+    #[serde(default = "min_ttl")]
+    pub min_ttl: u32,
+    #[serde(default = "max_ttl")]
+    pub max_ttl: u32,
+    #[serde(default = "per_name")]
+    pub addresses_per_name: usize,
+}
+
+fn min_ttl() -> u32 {
+    300
+}
+fn max_ttl() -> u32 {
+    86_400
+}
+fn per_name() -> usize {
+    64
+}
+
+impl Default for DnsConfig {
+    fn default() -> Self {
+        DnsConfig {
+            servers: vec![],
+            min_ttl: min_ttl(),
+            max_ttl: max_ttl(),
+            addresses_per_name: per_name(),
+        }
+    }
+}
+
+impl DnsConfig {
+    /// The lifetime of an address learned from an answer with `ttl`.
+    pub fn clamp(&self, ttl: u32) -> u32 {
+        ttl.clamp(self.min_ttl, self.max_ttl)
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DhcpConfig {
+    #[serde(default)]
+    pub servers: Vec<IpAddr>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawConfig {
     lan_interfaces: Vec<String>,
     gateway_address: IpAddr,
@@ -201,6 +262,10 @@ struct RawConfig {
     retention_days: u32,
     #[serde(default)]
     infrastructure: Vec<String>,
+    #[serde(default)]
+    dns: DnsConfig,
+    #[serde(default)]
+    dhcp: DhcpConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -224,6 +289,23 @@ pub struct Config {
     /// default cannot lock the network out of its own gateway. Named by the
     /// operator only; nothing a device sends can put a MAC here.
     pub infrastructure: Vec<warden_mud::MacAddr>,
+    pub dns: DnsConfig,
+    pub dhcp: DhcpConfig,
+}
+
+impl Config {
+    /// The resolvers whose answers are believed: the gateway and `dns.servers`.
+    pub fn resolvers(&self) -> Vec<IpAddr> {
+        let mut v = vec![self.gateway_address];
+        v.extend(&self.dns.servers);
+        v
+    }
+    /// The DHCP servers whose ACKs are believed: the gateway and `dhcp.servers`.
+    pub fn dhcp_servers(&self) -> Vec<IpAddr> {
+        let mut v = vec![self.gateway_address];
+        v.extend(&self.dhcp.servers);
+        v
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -301,6 +383,15 @@ impl Config {
                 "retention-days: at least 1 (0 would delete every record at once)".into(),
             ));
         }
+        // nftables takes element timeouts below 2^32 ms (49 days).
+        if r.dns.min_ttl == 0 || r.dns.min_ttl > r.dns.max_ttl || r.dns.max_ttl > 30 * 86_400 {
+            return Err(ConfigError(
+                "dns.min-ttl and dns.max-ttl: 1 <= min-ttl <= max-ttl <= 2592000 (30 days)".into(),
+            ));
+        }
+        if r.dns.addresses_per_name == 0 || r.dns.addresses_per_name > 4096 {
+            return Err(ConfigError("dns.addresses-per-name: 1 to 4096".into()));
+        }
         if r.mud.max_bytes == 0 || r.mud.max_bytes > 16 << 20 {
             return Err(ConfigError("mud.max-bytes: 1 byte to 16 MiB".into()));
         }
@@ -326,6 +417,8 @@ impl Config {
             context,
             retention_days: r.retention_days,
             infrastructure,
+            dns: r.dns,
+            dhcp: r.dhcp,
         })
     }
 }
@@ -367,6 +460,10 @@ mod tests {
                 "quarantine.min-severity",
             ),
             ("retention-days = 0\n", "retention-days"),
+            ("[dns]\nmax-ttl = 4294967\n", "dns.max-ttl"),
+            ("[dns]\nmin-ttl = 600\nmax-ttl = 60\n", "dns.min-ttl"),
+            ("[dns]\naddresses-per-name = 0\n", "dns.addresses-per-name"),
+            ("[dhcp]\nservers = [\"dhcp.example\"]\n", "dhcp"),
         ] {
             let e = Config::parse(&format!("{BASE}{extra}")).unwrap_err();
             assert!(e.to_string().contains(key), "{extra}: {e}");

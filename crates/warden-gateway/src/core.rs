@@ -73,6 +73,10 @@ pub struct Dev {
     pub mac: MacAddr,
     pub addresses: BTreeSet<IpAddr>,
     pub mud_url: Option<String>,
+    /// A different MUD URL the device announced while `mud` (the file of
+    /// `mud_url`) holds: it takes over only once fetched, validated and
+    /// verified; until then the last verified policy stays.
+    pub pending_url: Option<String>,
     pub mud: Option<ValidatedMud>,
     pub mud_valid_until: i64,
     pub state: State,
@@ -100,7 +104,7 @@ pub struct Core {
     quarantine: Policy,
     default_policy: Option<Policy>,
     fetching: BTreeSet<String>,
-    last_alert: HashMap<(String, String), i64>,
+    last_alert: HashMap<(String, String, warden_detect::Role), i64>,
     /// Milliseconds from a DHCP request to its rules being live.
     pub apply_latencies_ms: Vec<f64>,
     failed_at: HashMap<String, i64>,
@@ -122,7 +126,26 @@ pub struct Core {
     dns_share_alerted: BTreeSet<MacAddr>,
     /// Names turned away because their device held its share.
     pub dns_dropped: u64,
+    /// Addresses turned away because their name held
+    /// `dns.addresses-per-name`, and the names told so once.
+    pub addresses_refused: u64,
+    names_full_alerted: BTreeSet<String>,
+    /// Where the kernel shows the LAN bridge's ports.
+    pub sysfs: crate::ports::Sysfs,
+    /// Each pinned device's bridge port, and since when its entry has been
+    /// missing from the bridge's forwarding database.
+    pub pins: BTreeMap<MacAddr, String>,
+    pin_missing_since: HashMap<MacAddr, i64>,
+    /// When each (kind, sender) forgery and each (port, MAC) frame from the
+    /// wrong port was last alerted.
+    forged_alerted: HashMap<(String, MacAddr), i64>,
+    moved_alerted: HashMap<(String, MacAddr), i64>,
 }
+
+/// A pin whose device has not been seen on its port for this long is lifted
+/// (the device moved or left), so a device moved to another port works
+/// again after at most this long plus the bridge's ageing time.
+pub const PIN_IDLE_S: i64 = 600;
 
 /// Names one device may bring into the gateway's DNS table (names that an
 /// applied policy uses are always learned).
@@ -235,6 +258,7 @@ impl Core {
                 mac,
                 addresses: r.addresses.iter().filter_map(|a| a.parse().ok()).collect(),
                 mud_url: r.mud_url.clone(),
+                pending_url: None,
                 mud: None,
                 mud_valid_until: 0,
                 state: match r.state.as_str() {
@@ -283,6 +307,13 @@ impl Core {
             dns_per_device: HashMap::new(),
             dns_share_alerted: BTreeSet::new(),
             dns_dropped: 0,
+            addresses_refused: 0,
+            names_full_alerted: BTreeSet::new(),
+            sysfs: crate::ports::Sysfs::default(),
+            pins: BTreeMap::new(),
+            pin_missing_since: HashMap::new(),
+            forged_alerted: HashMap::new(),
+            moved_alerted: HashMap::new(),
         })
     }
 
@@ -382,6 +413,14 @@ impl Core {
             json!({"why": why, "sha256": applied.sha256, "devices": plain.len(), "rules": applied.rules, "incremental": applied.incremental}),
         );
         self.refill(now);
+        if !applied.incremental {
+            // A whole replacement empties the bridge table's pin sets.
+            let pins: Vec<(MacAddr, String)> =
+                self.pins.iter().map(|(m, p)| (*m, p.clone())).collect();
+            if let Err(e) = self.enforcer.pin(&pins) {
+                eprintln!("warden gateway: {e}");
+            }
+        }
         self.cut_lost_access(&plain, now);
         Ok(())
     }
@@ -476,6 +515,7 @@ impl Core {
             mac,
             addresses: BTreeSet::new(),
             mud_url: None,
+            pending_url: None,
             mud: None,
             mud_valid_until: 0,
             state: State::Observed,
@@ -533,9 +573,49 @@ impl Core {
                     d.vendor_class = vendor_class;
                 }
                 let changed = mud_url.is_some() && d.mud_url != mud_url;
-                if changed {
+                // A device that holds a verified file and announces another
+                // URL keeps its policy until the new file is verified: a URL
+                // changes with a firmware update, or because someone forged it.
+                let switching = changed && d.mud.is_some();
+                if switching {
+                    if d.pending_url == mud_url {
+                        return actions; // already waiting for it
+                    }
+                    d.pending_url = mud_url.clone();
+                } else if changed {
                     d.mud_url = mud_url.clone();
+                    d.pending_url = None;
                     d.mud = None;
+                } else if mud_url.is_some() {
+                    d.pending_url = None; // back to the URL it holds
+                }
+                if switching {
+                    let old = d.mud_url.clone();
+                    let url = mud_url.clone().unwrap_or_default();
+                    self.event(
+                        now,
+                        Some(&mac),
+                        "mud-url-changed",
+                        json!({"from": old, "to": url, "via": via}),
+                    );
+                    self.alert(
+                        now,
+                        Some(&mac),
+                        "mud.url-changed",
+                        "medium",
+                        &format!(
+                            "The device announced another MUD URL ({url}, was {}). Its current policy \
+                             stays until the new file is fetched and verified. A MUD URL changes with a \
+                             firmware update; if there was none, something on the network is speaking \
+                             for this device.",
+                            old.as_deref().unwrap_or("none")
+                        ),
+                        json!({"from": old, "to": url, "via": via}),
+                    );
+                    if self.fetching.insert(url.clone()) {
+                        actions.push(Action::Fetch(url));
+                    }
+                    return actions;
                 }
                 let url = d.mud_url.clone();
                 let fresh = d.mud.is_some() && d.mud_valid_until > now;
@@ -597,15 +677,34 @@ impl Core {
             }
             Event::Dns { to, bindings } => {
                 let mut els = Vec::new();
+                let per_name = self.cfg.dns.addresses_per_name;
                 for (name, ip, ttl) in bindings {
-                    let exp = now + i64::from(ttl.max(300));
+                    // Whatever TTL the answer claims: within the configured range.
+                    let ttl = self.cfg.dns.clamp(ttl);
+                    let exp = now + i64::from(ttl);
                     let needed = self.name_sets.contains_key(&name);
-                    if self.dns.contains_key(&name) || self.admit_name(&name, to, needed, now) {
-                        let m = self.dns.entry(name.clone()).or_default();
-                        if m.len() < 64 || m.contains_key(&ip) {
-                            m.insert(ip, exp);
-                        }
+                    if !self.dns.contains_key(&name) && !self.admit_name(&name, to, needed, now) {
+                        continue;
                     }
+                    let m = self.dns.entry(name.clone()).or_default();
+                    if m.len() >= per_name && !m.contains_key(&ip) {
+                        self.addresses_refused += 1;
+                        if self.names_full_alerted.insert(name.clone()) {
+                            self.alert(
+                                now,
+                                to.as_ref(),
+                                "dns.set-full",
+                                "low",
+                                &format!(
+                                    "The name {name} already has {per_name} live addresses; more are \
+                                     not learned (dns.addresses-per-name)."
+                                ),
+                                json!({"name": name, "addresses": per_name}),
+                            );
+                        }
+                        continue;
+                    }
+                    m.insert(ip, exp);
                     if let Some((s4, s6)) = self.name_sets.get(&name) {
                         els.push((if ip.is_ipv4() { s4.clone() } else { s6.clone() }, ip, ttl));
                     }
@@ -615,6 +714,12 @@ impl Core {
                 }
             }
             Event::Detection(det) => self.on_detection(det, now),
+            Event::Forged {
+                sender,
+                kind,
+                claimed,
+                what,
+            } => self.on_forged(sender, kind, claimed, &what, now),
             Event::Flow {
                 mac,
                 remote,
@@ -812,28 +917,19 @@ impl Core {
     fn on_detection(&mut self, det: warden_detect::Detection, now: i64) {
         let sev = warden_detect::alert::severity(det.kind, det.role, self.cfg.deployment);
         let kind = det.kind.name().to_string();
-        let key = (det.device.clone(), kind.clone());
-        if self.last_alert.get(&key).is_some_and(|t| now - *t < 600) {
-            return;
-        }
-        if self.last_alert.len() > 65_536 {
-            self.last_alert.clear();
-        }
-        self.last_alert.insert(key, now);
         let mac = MacAddr::parse(&det.device);
-        let evidence = json!({
-            "role": format!("{:?}", det.role).to_ascii_lowercase(),
-            "counts": det.counts,
-            "flows": det.evidence.iter().map(|e| format!("{e:?}")).collect::<Vec<_>>(),
-        });
-        self.alert(
-            now,
-            mac.as_ref(),
-            &kind,
-            sev.as_str(),
-            &det.explanation,
-            evidence,
-        );
+        // Repeated evidence of the same device, kind and role within 10
+        // minutes folds into the alert already raised; the quarantine
+        // decision below is made every time all the same.
+        let key = (det.device.clone(), kind.clone(), det.role);
+        let repeated = self.last_alert.get(&key).is_some_and(|t| now - *t < 600);
+        if !repeated {
+            if self.last_alert.len() > 65_536 {
+                self.last_alert.clear();
+            }
+            self.last_alert.insert(key, now);
+            self.raise_detection(&det, &kind, sev, mac.as_ref(), now);
+        }
         let q = &self.cfg.quarantine;
         if q.automatic
             && det.role == warden_detect::Role::Source
@@ -841,11 +937,187 @@ impl Core {
             && severity_rank(sev.as_str()) >= severity_rank(&q.min_severity)
         {
             if let Some(mac) = mac {
-                if self.devices.contains_key(&mac) {
+                let quarantined = self
+                    .devices
+                    .get(&mac)
+                    .map(|d| matches!(d.state, State::Quarantined { .. }));
+                if quarantined == Some(false) {
                     let reason = format!("{kind}: {}", det.explanation);
                     let _ = self.quarantine(&mac, &reason, "detector", now);
                 }
             }
+        }
+    }
+
+    fn raise_detection(
+        &mut self,
+        det: &warden_detect::Detection,
+        kind: &str,
+        sev: warden_detect::Severity,
+        mac: Option<&MacAddr>,
+        now: i64,
+    ) {
+        let evidence = json!({
+            "role": format!("{:?}", det.role).to_ascii_lowercase(),
+            "counts": det.counts,
+            "flows": det.evidence.iter().map(|e| format!("{e:?}")).collect::<Vec<_>>(),
+        });
+        self.alert(now, mac, kind, sev.as_str(), &det.explanation, evidence);
+    }
+
+    /// A frame that claimed what its sender cannot be (see
+    /// [`Event::Forged`]): alerted against the sender and the bridge port it
+    /// lives on, never against the device it spoke for; once per sender and
+    /// kind every 10 minutes.
+    fn on_forged(
+        &mut self,
+        sender: MacAddr,
+        kind: &str,
+        claimed: Option<MacAddr>,
+        what: &str,
+        now: i64,
+    ) {
+        let key = (kind.to_string(), sender);
+        if self
+            .forged_alerted
+            .get(&key)
+            .is_some_and(|t| now - *t < 600)
+        {
+            return;
+        }
+        if self.forged_alerted.len() > 65_536 {
+            self.forged_alerted.clear();
+        }
+        self.forged_alerted.insert(key, now);
+        let port = self.sysfs.homes(&self.cfg.lan_interfaces).remove(&sender);
+        let text = format!(
+            "{sender}{} sent {what}{}. The gateway did not believe it.",
+            port.as_deref()
+                .map(|p| format!(" (on bridge port {p})"))
+                .unwrap_or_default(),
+            claimed
+                .filter(|c| *c != sender)
+                .map(|c| format!(", speaking for {c}"))
+                .unwrap_or_default(),
+        );
+        self.alert(
+            now,
+            Some(&sender),
+            kind,
+            "high",
+            &text,
+            json!({"sender": mac_s(&sender), "port": port, "claimed": claimed.as_ref().map(mac_s), "what": what}),
+        );
+    }
+
+    /// Pins every known device to the bridge port it lives on, lifts pins of
+    /// devices gone from their port for [`PIN_IDLE_S`], and alerts frames the
+    /// bridge dropped for carrying a pinned MAC on another port. Called
+    /// every 2 s.
+    pub fn police_ports(&mut self, now: i64) {
+        let bridges: Vec<String> = self
+            .cfg
+            .lan_interfaces
+            .iter()
+            .filter(|i| self.sysfs.is_bridge(i))
+            .cloned()
+            .collect();
+        if bridges.is_empty() {
+            return;
+        }
+        let homes = self.sysfs.homes(&bridges);
+        let mut new = Vec::new();
+        for d in self.devices.values() {
+            if self.pins.contains_key(&d.mac) || self.own_macs.contains(&d.mac) {
+                continue;
+            }
+            if let Some(port) = homes.get(&d.mac) {
+                new.push((d.mac, port.clone()));
+            }
+        }
+        if !new.is_empty() {
+            match self.enforcer.pin(&new) {
+                Ok(()) => {
+                    for (mac, port) in new {
+                        self.event(now, Some(&mac), "port-pinned", json!({"port": port}));
+                        self.pins.insert(mac, port);
+                    }
+                }
+                Err(e) => eprintln!("warden gateway: {e}"),
+            }
+        }
+        // Pins whose device is no longer in the forwarding database.
+        let mut lift = Vec::new();
+        for (mac, port) in &self.pins {
+            if homes.get(mac) == Some(port) {
+                self.pin_missing_since.remove(mac);
+            } else {
+                let since = *self.pin_missing_since.entry(*mac).or_insert(now);
+                if now - since >= PIN_IDLE_S {
+                    lift.push((*mac, port.clone()));
+                }
+            }
+        }
+        for (mac, port) in lift {
+            if self.enforcer.unpin(&mac, &port).is_ok() {
+                self.pins.remove(&mac);
+                self.pin_missing_since.remove(&mac);
+                self.event(
+                    now,
+                    Some(&mac),
+                    "port-unpinned",
+                    json!({"port": port, "idle_s": PIN_IDLE_S}),
+                );
+            }
+        }
+        let moved = match self.enforcer.moved() {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("warden gateway: {e}");
+                return;
+            }
+        };
+        self.moved_alerted.retain(|_, t| now - *t < 600);
+        for (port, mac) in moved {
+            let key = (port.clone(), mac);
+            if self.moved_alerted.contains_key(&key) {
+                continue;
+            }
+            self.moved_alerted.insert(key, now);
+            // Who else lives on that port: the likely sender.
+            let there: Vec<MacAddr> = homes
+                .iter()
+                .filter(|(m, p)| **p == port && **m != mac)
+                .map(|(m, _)| *m)
+                .collect();
+            let sender = match there.as_slice() {
+                [one] if self.devices.contains_key(one) => Some(*one),
+                _ => None,
+            };
+            let home = self.pins.get(&mac).cloned();
+            let text = format!(
+                "Frames with the MAC address {mac}, which lives on bridge port {}, came in on port {port} \
+                 and were dropped. Something on port {port}{} is using another device's address; \
+                 {mac} is not blamed for them.",
+                home.as_deref().unwrap_or("?"),
+                if there.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " ({})",
+                        there.iter().map(mac_s).collect::<Vec<_>>().join(", ")
+                    )
+                },
+            );
+            self.alert(
+                now,
+                sender.as_ref(),
+                "spoof.mac",
+                "high",
+                &text,
+                json!({"port": port, "claimed": mac_s(&mac), "home": home,
+                       "macs_on_port": there.iter().map(mac_s).collect::<Vec<_>>()}),
+            );
         }
     }
 
@@ -899,7 +1171,7 @@ impl Core {
         let macs: Vec<MacAddr> = self
             .devices
             .values()
-            .filter(|d| d.mud_url.as_deref() == Some(url))
+            .filter(|d| d.mud_url.as_deref() == Some(url) || d.pending_url.as_deref() == Some(url))
             .map(|d| d.mac)
             .collect();
         let mut row = FetchRow {
@@ -984,6 +1256,9 @@ impl Core {
         let _ = self.store.record_fetch(&row);
         for m in &macs {
             if let Some(d) = self.devices.get_mut(m) {
+                if d.pending_url.as_deref() == Some(url) {
+                    d.mud_url = d.pending_url.take();
+                }
                 d.mud = Some(f.validated.mud.clone());
                 d.mud_valid_until = now + f.cache_seconds;
                 if let Ok(s) = d.state.after(&Transition::MudApplied, true) {

@@ -182,6 +182,14 @@ pub struct Enforcer {
     pub egress: Option<warden_nft::Egress>,
 }
 
+/// An interface name as the kernel allows it, safe inside nft's quotes.
+fn ifname_ok(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() < 16
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.@:".contains(&b))
+}
+
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
@@ -339,11 +347,68 @@ impl Enforcer {
             for family in ["inet", "bridge"] {
                 t += &format!(
                     "add element {family} {TABLE} {set} {{ {ip} timeout {}s }}\n",
-                    (*ttl).max(300)
+                    (*ttl).max(1)
                 );
             }
         }
         self.run_nft(&["-f", "-"], Some(&t)).map(|_| ())
+    }
+
+    /// Pins each MAC to its bridge port (see warden-nft's `ports` chain):
+    /// frames with that source MAC from any other port are dropped.
+    pub fn pin(&self, pins: &[(MacAddr, String)]) -> Result<(), String> {
+        let mut t = String::new();
+        for (mac, port) in pins.iter().filter(|(_, p)| ifname_ok(p)) {
+            t += &format!(
+                "add element bridge {TABLE} {} {{ {mac} }}\nadd element bridge {TABLE} {} {{ {mac} . \"{port}\" }}\n",
+                warden_nft::PINNED_SET,
+                warden_nft::HOME_SET
+            );
+        }
+        if t.is_empty() {
+            return Ok(());
+        }
+        self.run_nft(&["-f", "-"], Some(&t)).map(|_| ())
+    }
+
+    /// Lifts a pin (the device moved, or left).
+    pub fn unpin(&self, mac: &MacAddr, port: &str) -> Result<(), String> {
+        if !ifname_ok(port) {
+            return Ok(());
+        }
+        let t = format!(
+            "delete element bridge {TABLE} {} {{ {mac} . \"{port}\" }}\ndelete element bridge {TABLE} {} {{ {mac} }}\n",
+            warden_nft::HOME_SET,
+            warden_nft::PINNED_SET
+        );
+        self.run_nft(&["-f", "-"], Some(&t)).map(|_| ())
+    }
+
+    /// (port, MAC) of frames the bridge dropped in the last 10 minutes for
+    /// carrying a pinned MAC on a port it does not live on.
+    pub fn moved(&self) -> Result<Vec<(String, MacAddr)>, String> {
+        let out = self.run_nft(
+            &["-j", "list", "set", "bridge", TABLE, warden_nft::MOVED_SET],
+            None,
+        )?;
+        let v: Value = serde_json::from_str(&out).map_err(|e| format!("nft -j: {e}"))?;
+        let mut found = Vec::new();
+        for item in v["nftables"].as_array().into_iter().flatten() {
+            for e in item["set"]["elem"].as_array().into_iter().flatten() {
+                let concat = if e["elem"].is_object() {
+                    &e["elem"]["val"]["concat"]
+                } else {
+                    &e["concat"]
+                };
+                if let (Some(port), Some(mac)) = (
+                    concat[0].as_str(),
+                    concat[1].as_str().and_then(MacAddr::parse),
+                ) {
+                    found.push((port.to_string(), mac));
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// Counter of dropped packets per device chain (packets, bytes), routed

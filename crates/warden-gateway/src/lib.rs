@@ -5,8 +5,11 @@
 //!
 //! 1. **Learns devices** from the LAN interfaces with the traffic engine
 //!    ([`watch`]): MUD URLs from DHCP (option 161), DHCPv6 (option 112) and
-//!    LLDP, leases,
-//!    addresses in use, DNS answers, flows, and every detector's findings.
+//!    LLDP, leases, addresses in use, DNS answers, flows, and every
+//!    detector's findings; believing only what it can attribute ([`trust`]):
+//!    DNS answers to questions devices really asked a trusted resolver,
+//!    leases from the trusted DHCP server, client messages from the MAC they
+//!    name.
 //! 2. **Fetches and verifies MUD files** ([`fetch`]): HTTPS only (rustls),
 //!    size, time and redirect limits, an SSRF guard, the `mud-signature`
 //!    checked per policy (require | warn | off), cached for its
@@ -40,6 +43,8 @@ pub mod conntrack;
 pub mod core;
 pub mod enforce;
 pub mod fetch;
+pub mod ports;
+pub mod trust;
 pub mod watch;
 
 use crate::core::{Action, Core};
@@ -129,6 +134,16 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
             }
         }
     }
+    let trust = trust::Trust {
+        gateway_macs: core
+            .own_macs
+            .iter()
+            .chain(&cfg.infrastructure)
+            .map(|m| m.0)
+            .collect(),
+        resolvers: cfg.resolvers(),
+        dhcp_servers: cfg.dhcp_servers(),
+    };
     let outcome = core.reconcile(now())?;
     eprintln!("warden gateway: reconcile: {outcome}");
     let core = Arc::new(Mutex::new(core));
@@ -150,11 +165,16 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
             resolvers: vec![cfg.gateway_address],
             ..Default::default()
         });
-        let (ifc, tx, lan) = (ifc.clone(), tx.clone(), cfg.local_networks.clone());
+        let (ifc, tx, lan, trust) = (
+            ifc.clone(),
+            tx.clone(),
+            cfg.local_networks.clone(),
+            trust.clone(),
+        );
         std::thread::Builder::new()
             .name(format!("watch-{ifc}"))
             .spawn(move || {
-                if let Err(e) = watch::watch(&ifc, opts, engine, lan, tx) {
+                if let Err(e) = watch::watch(&ifc, opts, engine, lan, trust, tx) {
                     eprintln!("warden gateway: watching {ifc}: {e}");
                 }
             })
@@ -189,6 +209,7 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
 
     let (done_tx, mut done_rx) = mpsc::channel(64);
     let mut tick = tokio::time::interval(Duration::from_secs(30));
+    let mut ports_tick = tokio::time::interval(Duration::from_secs(2));
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| e.to_string())?;
     let mut last_prune = 0i64;
@@ -225,6 +246,9 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
                         let _ = c.store.record_event(t, None, "pruned", &serde_json::to_value(&p).unwrap_or_default());
                     }
                 }
+            }
+            _ = ports_tick.tick() => {
+                core.lock().unwrap_or_else(|e| e.into_inner()).police_ports(now());
             }
             _ = tokio::signal::ctrl_c() => break,
             _ = term.recv() => break,

@@ -4,6 +4,7 @@
 //! DHCP requests with their MUD URL (option 161), leases, addresses a
 //! device uses, DNS answers (for the name sets), detections, ended flows.
 
+use crate::trust::{Datagram, DnsGuard, Refused, Trust};
 use std::collections::HashSet;
 use std::net::IpAddr;
 use tokio::sync::mpsc::Sender;
@@ -38,11 +39,23 @@ pub enum Event {
         mac: MacAddr,
         ip: IpAddr,
     },
-    /// A DNS answer: (name, address, ttl) for every name in the chain, with
-    /// the device it went to (None: the gateway's own resolver).
+    /// A DNS answer the gateway can tie to a question (see
+    /// [`crate::trust`]): (name, address, ttl), with the device that asked
+    /// (None: the gateway's own lookups).
     Dns {
         to: Option<MacAddr>,
         bindings: Vec<(String, IpAddr, u32)>,
+    },
+    /// A frame that claims what its sender cannot be: a DHCP message for
+    /// another MAC, a DHCP ACK or DNS answer from a LAN device, a MUD URL
+    /// with control characters. Never believed; `sender` is the frame's MAC.
+    Forged {
+        sender: MacAddr,
+        /// "spoof.dhcp", "spoof.dhcp-server" or "spoof.dns".
+        kind: &'static str,
+        /// The device the frame spoke for, when it named one.
+        claimed: Option<MacAddr>,
+        what: String,
     },
     Detection(Detection),
     /// A flow that ended, from a local device's side.
@@ -63,6 +76,8 @@ pub struct GatewaySink {
     pub events: Vec<Event>,
     seen: HashSet<([u8; 6], IpAddr)>,
     lan: Vec<warden_mud::IpPrefix>,
+    trust: Trust,
+    dns_guard: DnsGuard,
 }
 
 impl GatewaySink {
@@ -83,53 +98,181 @@ impl GatewaySink {
         }
     }
 
-    pub fn new(engine: Engine, lan: Vec<warden_mud::IpPrefix>) -> GatewaySink {
+    pub fn new(engine: Engine, lan: Vec<warden_mud::IpPrefix>, trust: Trust) -> GatewaySink {
         GatewaySink {
             engine,
             events: vec![],
             seen: HashSet::new(),
             lan,
+            trust,
+            dns_guard: DnsGuard::default(),
+        }
+    }
+
+    /// Forgets DNS questions that waited too long (called by the clock).
+    pub fn tick(&mut self, now_ns: i64) {
+        self.dns_guard.expire(now_ns);
+    }
+}
+
+impl GatewaySink {
+    /// A DHCPv4 message. Client messages (DISCOVER, REQUEST, INFORM) name
+    /// the device only when the frame comes from the client hardware address
+    /// itself or through a relay agent that is the gateway or
+    /// infrastructure; a lease (ACK) counts only from a trusted server in a
+    /// frame the gateway or infrastructure sent.
+    fn dhcp4(&mut self, dg: &Datagram, payload: &[u8]) {
+        if !matches!((dg.src_port, dg.dst_port), (68, 67) | (67, 68) | (67, 67)) {
+            return;
+        }
+        let Some(x) = dhcp::parse_v4(payload) else {
+            return;
+        };
+        let client = MacAddr(x.client_mac);
+        let sender = dg.src_mac.map(MacAddr);
+        if x.op == 1 {
+            let relayed = dg.src_port == 67 && self.trust.is_gateway(dg.src_mac);
+            if dg.src_mac != Some(x.client_mac) && !relayed {
+                self.forged(
+                    sender,
+                    "spoof.dhcp",
+                    Some(client),
+                    "a DHCP client message for another MAC address".into(),
+                );
+                return;
+            }
+            let mud_url = match x.mud_url.clone() {
+                Some(u) if !plain_url(&u) => {
+                    self.forged(
+                        sender,
+                        "spoof.dhcp",
+                        Some(client),
+                        "a MUD URL with control characters or spaces".into(),
+                    );
+                    return;
+                }
+                u => u,
+            };
+            self.events.push(Event::Dhcp {
+                mac: client,
+                mud_url,
+                hostname: x.hostname.clone(),
+                vendor_class: x.vendor_class.clone(),
+                at: std::time::Instant::now(),
+                via: "dhcp option 161",
+            });
+        } else if x.op == 2 && x.message_type == Some(5) && x.your_ip != [0; 4] {
+            if !self.trust.dhcp_servers.contains(&dg.src) || !self.trust.is_gateway(dg.src_mac) {
+                self.forged(
+                    sender,
+                    "spoof.dhcp-server",
+                    Some(client),
+                    format!("a DHCP ACK from {} that is not the DHCP server", dg.src),
+                );
+                return;
+            }
+            self.events.push(Event::Lease {
+                mac: client,
+                ip: IpAddr::from(x.your_ip),
+            });
+        }
+    }
+
+    /// DHCPv6 from the client itself (a relayed message's frame comes from
+    /// the relay, whose MAC is not the device's).
+    fn dhcp6(&mut self, dg: &Datagram, payload: &[u8]) {
+        if dg.src_port != 546 || dg.dst_port != 547 || matches!(payload.first(), Some(12 | 13)) {
+            return;
+        }
+        let (Some(mac), Some(url)) = (dg.src_mac, dhcp::v6_mud_urls(payload).into_iter().next())
+        else {
+            return;
+        };
+        if !plain_url(&url) {
+            self.forged(
+                Some(MacAddr(mac)),
+                "spoof.dhcp",
+                None,
+                "a MUD URL with control characters or spaces".into(),
+            );
+            return;
+        }
+        self.events.push(Event::Dhcp {
+            mac: MacAddr(mac),
+            mud_url: Some(url),
+            hostname: None,
+            vendor_class: None,
+            at: std::time::Instant::now(),
+            via: "dhcpv6 option 112",
+        });
+    }
+
+    /// A DNS message over UDP: questions to trusted resolvers are noted;
+    /// answers fill the name sets only when tied to one (see [`crate::trust`]).
+    fn dns(&mut self, dg: &Datagram, m: &warden_wire::dns::Message, ts_ns: i64) {
+        if !m.response {
+            self.dns_guard.query(&self.trust, dg, m, ts_ns);
+            return;
+        }
+        match self.dns_guard.answer(&self.trust, dg, m, ts_ns) {
+            Ok((mac, bindings)) => {
+                if !bindings.is_empty() {
+                    self.events.push(Event::Dns {
+                        to: Some(MacAddr(mac)),
+                        bindings,
+                    });
+                }
+            }
+            Err(Refused::ForgedByDevice) => self.forged(
+                dg.src_mac.map(MacAddr),
+                "spoof.dns",
+                None,
+                format!("a DNS answer in the name of the resolver {}", dg.src),
+            ),
+            // A LAN device answering from port 53 without being a resolver
+            // the gateway trusts (mDNS and LLMNR use other ports).
+            Err(Refused::NotAResolver)
+                if dg.src_port == 53
+                    && !self.trust.is_gateway(dg.src_mac)
+                    && !dg.dst.is_multicast() =>
+            {
+                self.forged(
+                    dg.src_mac.map(MacAddr),
+                    "spoof.dns",
+                    None,
+                    format!(
+                        "a DNS answer from {}, which is no resolver the gateway trusts",
+                        dg.src
+                    ),
+                )
+            }
+            Err(_) => {}
+        }
+    }
+
+    fn forged(
+        &mut self,
+        sender: Option<MacAddr>,
+        kind: &'static str,
+        claimed: Option<MacAddr>,
+        what: String,
+    ) {
+        if let Some(sender) = sender {
+            self.events.push(Event::Forged {
+                sender,
+                kind,
+                claimed,
+                what,
+            });
         }
     }
 }
 
-/// DNS answers as (name, address, ttl): each address under its own owner
-/// name, under every CNAME that led to it, and under the question.
-pub fn dns_bindings(m: &warden_wire::dns::Message) -> Vec<(String, IpAddr, u32)> {
-    use warden_wire::dns::RData;
-    let mut out = Vec::new();
-    let mut aliases: Vec<(String, String)> = Vec::new();
-    for r in &m.answers {
-        if let RData::Cname(t) = &r.data {
-            aliases.push((r.name.to_ascii_lowercase(), t.to_ascii_lowercase()));
-        }
-    }
-    for r in &m.answers {
-        let ip: IpAddr = match r.data {
-            RData::A(a) => a.into(),
-            RData::Aaaa(a) => a.into(),
-            _ => continue,
-        };
-        // The owner and everything that aliases to it (bounded walk).
-        let mut names = vec![r.name.to_ascii_lowercase()];
-        for _ in 0..8 {
-            let more: Vec<String> = aliases
-                .iter()
-                .filter(|(from, to)| names.contains(to) && !names.contains(from))
-                .map(|(from, _)| from.clone())
-                .collect();
-            if more.is_empty() {
-                break;
-            }
-            names.extend(more);
-        }
-        for n in names {
-            if out.len() < 256 {
-                out.push((n.trim_end_matches('.').to_string(), ip, r.ttl));
-            }
-        }
-    }
-    out
+/// A URL as RFC 3986 writes it: printable ASCII without spaces, at most
+/// 2,048 bytes. Anything else is refused before it reaches a log, the store
+/// or the fetcher.
+pub fn plain_url(u: &str) -> bool {
+    !u.is_empty() && u.len() <= 2048 && u.bytes().all(|b| b.is_ascii_graphic())
 }
 
 impl Sink for GatewaySink {
@@ -137,59 +280,17 @@ impl Sink for GatewaySink {
         let d = p.decoded;
         if let Net::Ip(ip) = &d.net {
             if let Transport::Udp(u) = ip.transport {
-                // Client to server, server to client, and through a relay agent
-                // (67 to 67: chaddr still names the device).
-                if matches!((u.src_port, u.dst_port), (68, 67) | (67, 68) | (67, 67)) {
-                    if let Some(x) = dhcp::parse_v4(u.payload) {
-                        let mac = MacAddr(x.client_mac);
-                        if x.op == 1 {
-                            self.events.push(Event::Dhcp {
-                                mac,
-                                mud_url: x.mud_url.clone(),
-                                hostname: x.hostname.clone(),
-                                vendor_class: x.vendor_class.clone(),
-                                at: std::time::Instant::now(),
-                                via: "dhcp option 161",
-                            });
-                        } else if x.op == 2 && x.message_type == Some(5) && x.your_ip != [0; 4] {
-                            self.events.push(Event::Lease {
-                                mac,
-                                ip: IpAddr::from(x.your_ip),
-                            });
-                        }
-                    }
-                }
-            }
-            // DHCPv6 from the client itself (a relayed message's frame comes
-            // from the relay, whose MAC is not the device's).
-            if let Transport::Udp(u) = ip.transport {
-                if u.src_port == 546
-                    && u.dst_port == 547
-                    && !matches!(u.payload.first(), Some(12 | 13))
-                {
-                    if let (Some(mac), Some(url)) =
-                        (d.src_mac, dhcp::v6_mud_urls(u.payload).into_iter().next())
-                    {
-                        self.events.push(Event::Dhcp {
-                            mac: MacAddr(mac),
-                            mud_url: Some(url),
-                            hostname: None,
-                            vendor_class: None,
-                            at: std::time::Instant::now(),
-                            via: "dhcpv6 option 112",
-                        });
-                    }
-                }
-            }
-            if let Some(m) = p.dns {
-                if m.response {
-                    let b = dns_bindings(m);
-                    if !b.is_empty() {
-                        self.events.push(Event::Dns {
-                            to: d.dst_mac.map(MacAddr),
-                            bindings: b,
-                        });
-                    }
+                let dg = Datagram {
+                    src_mac: d.src_mac,
+                    src: ip.src,
+                    src_port: u.src_port,
+                    dst: ip.dst,
+                    dst_port: u.dst_port,
+                };
+                self.dhcp4(&dg, u.payload);
+                self.dhcp6(&dg, u.payload);
+                if let Some(m) = p.dns {
+                    self.dns(&dg, m, p.ts_ns);
                 }
             }
             // IPv6 addresses a device announces before it uses them: the
@@ -208,15 +309,22 @@ impl Sink for GatewaySink {
         }
         if let (Net::Lldp(b), Some(mac)) = (&d.net, d.src_mac) {
             let l = warden_wire::lldp::parse(b);
-            if l.mud_url.is_some() {
-                self.events.push(Event::Dhcp {
+            match l.mud_url {
+                Some(u) if !plain_url(&u) => self.forged(
+                    Some(MacAddr(mac)),
+                    "spoof.dhcp",
+                    None,
+                    "an LLDP MUD URL with control characters or spaces".into(),
+                ),
+                Some(u) => self.events.push(Event::Dhcp {
                     mac: MacAddr(mac),
-                    mud_url: l.mud_url,
+                    mud_url: Some(u),
                     hostname: l.system_name,
                     vendor_class: None,
                     at: std::time::Instant::now(),
                     via: "lldp",
-                });
+                }),
+                None => {}
             }
         }
         self.engine.packet(p);
@@ -261,11 +369,12 @@ pub fn watch(
     opts: warden_analyze::Options,
     engine: Engine,
     lan: Vec<warden_mud::IpPrefix>,
+    trust: Trust,
     tx: Sender<Event>,
 ) -> Result<(), String> {
     let mut src =
         warden_capture::LiveSource::open(interface, None, None).map_err(|e| e.to_string())?;
-    let mut a = Analyzer::with_sink(opts, GatewaySink::new(engine, lan));
+    let mut a = Analyzer::with_sink(opts, GatewaySink::new(engine, lan, trust));
     // Flows end by the clock too: once a second, even on a quiet LAN, so
     // an ended flow reaches the store, beacon and compliance checks within
     // seconds.
@@ -283,6 +392,7 @@ pub fn watch(
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_nanos().min(i64::MAX as u128) as i64);
             a.tick(now_ns);
+            a.sink_mut().tick(now_ns);
         }
         for ev in a.sink_mut().events.drain(..) {
             if tx.blocking_send(ev).is_err() {
@@ -296,7 +406,25 @@ pub fn watch(
 mod tests {
     use super::*;
 
+    /// The relay agent and the DHCP server of samples/pcap/dhcp-mud.pcap.
+    fn capture_trust() -> Trust {
+        Trust {
+            gateway_macs: [
+                [0x00, 0x23, 0xeb, 0x10, 0x2c, 0x29],
+                [0x00, 0x23, 0x54, 0xc2, 0x57, 0x02],
+            ]
+            .into_iter()
+            .collect(),
+            resolvers: vec![],
+            dhcp_servers: vec!["62.12.173.114".parse().unwrap()],
+        }
+    }
+
     fn events_of(path: &str) -> Vec<Event> {
+        events_with(path, capture_trust())
+    }
+
+    fn events_with(path: &str, trust: Trust) -> Vec<Event> {
         let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../..")
             .join(path);
@@ -304,7 +432,7 @@ mod tests {
         let engine = Engine::new(warden_detect::Options::default());
         let mut a = Analyzer::with_sink(
             warden_analyze::Options::default(),
-            GatewaySink::new(engine, vec![]),
+            GatewaySink::new(engine, vec![], trust),
         );
         let mut out = Vec::new();
         while let Some(pk) = src.next_packet().unwrap() {
@@ -367,6 +495,7 @@ mod tests {
             GatewaySink::new(
                 Engine::new(warden_detect::Options::default()),
                 vec![warden_mud::IpPrefix::parse("fd77::/64").unwrap()],
+                Trust::default(),
             ),
         );
         while let Some(pk) = src.next_packet().unwrap() {
@@ -407,6 +536,42 @@ mod tests {
     }
 
     #[test]
+    fn a_relay_and_a_server_the_gateway_does_not_trust_are_not_believed() {
+        let ev = events_with("samples/pcap/dhcp-mud.pcap", Trust::default());
+        assert!(announced(&ev).is_empty(), "{ev:?}");
+        assert!(!ev.iter().any(|e| matches!(e, Event::Lease { .. })));
+        let forged: Vec<(String, &str)> = ev
+            .iter()
+            .filter_map(|e| match e {
+                Event::Forged { sender, kind, .. } => Some((sender.to_string(), *kind)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            forged,
+            vec![
+                ("00:23:eb:10:2c:29".to_string(), "spoof.dhcp"),
+                ("00:23:54:c2:57:02".to_string(), "spoof.dhcp-server")
+            ]
+        );
+    }
+
+    #[test]
+    fn urls_that_could_forge_log_lines_are_refused() {
+        assert!(plain_url("https://mud.example/device.json"));
+        for bad in [
+            "https://mud.example/a\nwarden gateway: released",
+            "https://mud.example/a b",
+            "",
+            "https://mud.example/\u{7f}",
+            "https://mud.example/\u{e9}",
+        ] {
+            assert!(!plain_url(bad), "{bad:?}");
+        }
+        assert!(!plain_url(&"a".repeat(2049)));
+    }
+
+    #[test]
     fn dhcpv6_option_112_from_the_client_but_not_through_a_relay() {
         // A SOLICIT (type 1) with option 112 ("https://a.example/m").
         let url = b"https://a.example/m";
@@ -431,7 +596,7 @@ mod tests {
             let engine = Engine::new(warden_detect::Options::default());
             let mut a = Analyzer::with_sink(
                 warden_analyze::Options::default(),
-                GatewaySink::new(engine, vec![]),
+                GatewaySink::new(engine, vec![], Trust::default()),
             );
             let pk = warden_capture::Packet {
                 ts_nanos: 0,

@@ -44,6 +44,16 @@ impl Json {
                 let _ = write!(self.0, "{{\"meta\":{{\"key\":\"{k}\"}}}}");
             }
             Left::CtState => self.raw("{\"ct\":{\"key\":\"state\"}}"),
+            Left::Concat(parts) => {
+                self.raw("{\"concat\":[");
+                for (i, p) in parts.iter().enumerate() {
+                    if i > 0 {
+                        self.raw(",");
+                    }
+                    self.left(p);
+                }
+                self.raw("]}");
+            }
         }
     }
     fn prefix(&mut self, a: &str, len: u8, host: bool) {
@@ -141,6 +151,13 @@ impl Json {
                     "{{\"match\":{{\"op\":\"{op}\",\"left\":{{\"&\":[{{\"payload\":{{\"protocol\":\"tcp\",\"field\":\"flags\"}}}},[\"syn\",\"ack\"]]}},\"right\":\"syn\"}}}}"
                 );
             }
+            Expr::SetAdd { set, key } => {
+                self.raw("{\"set\":{\"op\":\"add\",\"elem\":");
+                self.left(key);
+                self.raw(",\"set\":");
+                self.str(&format!("@{set}"));
+                self.raw("}}");
+            }
         }
     }
 }
@@ -183,9 +200,30 @@ pub(crate) struct Table {
     pub family: &'static str,
     pub name: String,
     pub maps: Vec<Map>,
-    /// (name, element type); every set has `flags timeout`.
-    pub sets: Vec<(String, &'static str)>,
+    pub sets: Vec<Set>,
     pub chains: Vec<Chain>,
+}
+
+/// A named set. Every set has `flags timeout`; a dynamic one is also
+/// written from the packet path (`add @set { ... }`), with a default
+/// timeout and a size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Set {
+    pub name: String,
+    /// The element type; more than one is a concatenation.
+    pub ty: Vec<&'static str>,
+    /// (default timeout in seconds, size) for a set written by rules.
+    pub dynamic: Option<(u32, u32)>,
+}
+
+impl Set {
+    pub fn plain(name: &str, ty: &'static str) -> Set {
+        Set {
+            name: name.into(),
+            ty: vec![ty],
+            dynamic: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -258,6 +296,8 @@ pub enum Left {
     /// meta key, e.g. "l4proto".
     Meta(&'static str),
     CtState,
+    /// `a . b`: a concatenation, looked up in a set of that type.
+    Concat(Vec<Left>),
 }
 
 /// The right-hand side of a match.
@@ -302,6 +342,11 @@ pub enum Expr {
     TcpSyn {
         opening: bool,
     },
+    /// `add @set { key }`: the packet's key goes into a dynamic set.
+    SetAdd {
+        set: String,
+        key: Left,
+    },
 }
 
 impl Expr {
@@ -319,6 +364,7 @@ fn left_text(l: &Left) -> String {
         Left::Payload(p, f) => format!("{p} {f}"),
         Left::Meta(k) => format!("meta {k}"),
         Left::CtState => "ct state".into(),
+        Left::Concat(parts) => parts.iter().map(left_text).collect::<Vec<_>>().join(" . "),
     }
 }
 
@@ -362,6 +408,7 @@ fn expr_text(e: &Expr) -> String {
             "tcp flags & (syn | ack) {}= syn",
             if *opening { "=" } else { "!" }
         ),
+        Expr::SetAdd { set, key } => format!("add @{set} {{ {} }}", left_text(key)),
     }
 }
 
@@ -393,10 +440,29 @@ impl Table {
             head(w, verb, "table", t);
             w.raw("}}}");
         }
-        for (name, ty) in &self.sets {
+        for set in &self.sets {
             w.raw(",");
-            head(w, "add", "set", name);
-            let _ = write!(w.0, ",\"type\":\"{ty}\",\"flags\":[\"timeout\"]}}}}}}");
+            head(w, "add", "set", &set.name);
+            if let [ty] = set.ty.as_slice() {
+                let _ = write!(w.0, ",\"type\":\"{ty}\"");
+            } else {
+                w.raw(",\"type\":[");
+                for (i, ty) in set.ty.iter().enumerate() {
+                    let _ = write!(w.0, "{}\"{ty}\"", if i > 0 { "," } else { "" });
+                }
+                w.raw("]");
+            }
+            match set.dynamic {
+                Some((timeout, size)) => {
+                    let _ = write!(
+                        w.0,
+                        // nft marks the set dynamic itself from the rule
+                        // that writes it (1.0.6's JSON knows no such flag).
+                        ",\"flags\":[\"timeout\"],\"timeout\":{timeout},\"size\":{size}}}}}}}"
+                    );
+                }
+                None => w.raw(",\"flags\":[\"timeout\"]}}}"),
+            }
         }
         let chain = |w: &mut Json, c: &Chain| {
             w.raw(",");
@@ -612,8 +678,20 @@ impl Table {
         let _ = writeln!(s, "table {f} {t}");
         let _ = writeln!(s, "delete table {f} {t}");
         let _ = writeln!(s, "table {f} {t} {{");
-        for (name, ty) in &self.sets {
-            let _ = writeln!(s, "\tset {name} {{\n\t\ttype {ty}\n\t\tflags timeout\n\t}}");
+        for set in &self.sets {
+            let _ = writeln!(s, "\tset {} {{\n\t\ttype {}", set.name, set.ty.join(" . "));
+            match set.dynamic {
+                Some((timeout, size)) => {
+                    let _ = writeln!(
+                        s,
+                        "\t\tflags dynamic,timeout\n\t\ttimeout {timeout}s\n\t\tsize {size}"
+                    );
+                }
+                None => {
+                    let _ = writeln!(s, "\t\tflags timeout");
+                }
+            }
+            let _ = writeln!(s, "\t}}");
         }
         let chain_text = |s: &mut String, c: &Chain| {
             let _ = writeln!(s, "\tchain {} {{", c.name);

@@ -389,10 +389,7 @@ pub fn compile(devices: &[DevicePolicy<'_>], opts: &Options) -> Result<Ruleset, 
                 elems: to_ip6,
             },
         ],
-        sets: name_sets
-            .values()
-            .flat_map(|s| [(s.ipv4.clone(), "ipv4_addr"), (s.ipv6.clone(), "ipv6_addr")])
-            .collect(),
+        sets: name_set_decls(&name_sets),
         chains: all_chains,
     };
     let bridge = opts.bridge.then(|| bridge_table(&devs, &name_sets, opts));
@@ -561,8 +558,22 @@ fn bridge_table(
     ));
     forward.rules.push(vmap(("ether", "saddr"), "from_mac"));
     forward.rules.push(vmap(("ether", "daddr"), "to_mac"));
-    let mut all_chains = vec![forward];
+    let mut all_chains = vec![ports_chain(), forward];
     all_chains.extend(chains);
+    let mut sets = name_set_decls(name_sets);
+    sets.extend([
+        ir::Set::plain(PINNED_SET, "ether_addr"),
+        ir::Set {
+            name: HOME_SET.into(),
+            ty: vec!["ether_addr", "ifname"],
+            dynamic: None,
+        },
+        ir::Set {
+            name: MOVED_SET.into(),
+            ty: vec!["ifname", "ether_addr"],
+            dynamic: Some((600, 4096)),
+        },
+    ]);
     ir::Table {
         family: "bridge",
         name: opts.table.clone(),
@@ -578,12 +589,62 @@ fn bridge_table(
                 elems: to_mac,
             },
         ],
-        sets: name_sets
-            .values()
-            .flat_map(|s| [(s.ipv4.clone(), "ipv4_addr"), (s.ipv6.clone(), "ipv6_addr")])
-            .collect(),
+        sets,
         chains: all_chains,
     }
+}
+
+/// The bridge table's set of pinned MACs (filled by the gateway).
+pub const PINNED_SET: &str = "pinned";
+/// `MAC . port` for each pinned MAC: the bridge port it lives on.
+pub const HOME_SET: &str = "home";
+/// `port . MAC` of frames dropped for coming from the wrong port (the
+/// packet path writes it; entries live 10 minutes; the gateway reads it).
+pub const MOVED_SET: &str = "moved";
+
+/// `chain ports` (hook prerouting, before the bridge learns a source
+/// address): a frame whose source MAC is pinned to another port is
+/// recorded in `@moved` under the port it came from, counted and dropped.
+/// MACs not pinned pass. The gateway pins a device when it learns it
+/// (warden-gateway's `ports` module), so a neighbour can neither speak with
+/// its MAC nor move it in the bridge's forwarding database.
+fn ports_chain() -> Chain {
+    let mut c = Chain::base("ports", "prerouting");
+    c.rules.push((
+        vec![
+            Expr::Match {
+                left: Left::Payload("ether", "saddr"),
+                op: ir::Op::Eq,
+                right: Right::SetRef(PINNED_SET.into()),
+            },
+            Expr::Match {
+                left: Left::Concat(vec![Left::Payload("ether", "saddr"), Left::Meta("iifname")]),
+                op: ir::Op::Ne,
+                right: Right::SetRef(HOME_SET.into()),
+            },
+            Expr::SetAdd {
+                set: MOVED_SET.into(),
+                key: Left::Concat(vec![Left::Meta("iifname"), Left::Payload("ether", "saddr")]),
+            },
+            Expr::Counter,
+            Expr::Drop,
+        ],
+        Some("a pinned MAC on a port it does not live on".into()),
+    ));
+    c
+}
+
+/// Each DNS name's IPv4 and IPv6 address sets.
+fn name_set_decls(name_sets: &BTreeMap<String, NameSets>) -> Vec<ir::Set> {
+    name_sets
+        .values()
+        .flat_map(|s| {
+            [
+                ir::Set::plain(&s.ipv4, "ipv4_addr"),
+                ir::Set::plain(&s.ipv6, "ipv6_addr"),
+            ]
+        })
+        .collect()
 }
 
 fn comment(r: &Rule) -> String {
