@@ -17,7 +17,8 @@
 //! signature = "require"                # require | warn | off
 //! trust = ["/etc/warden/mud-signers.pem"]   # roots for MUD signatures
 //! https-roots = []                     # extra roots for HTTPS, beside the system's
-//! allow-private = false                # fetch from private/loopback/link-local addresses
+//! allow-private = false                # fetch from private and special-purpose addresses too
+//! allow-prefixes = []                  # ... or only from these (an internal MUD server)
 //! max-bytes = 1048576
 //! connect-timeout-ms = 5000
 //! total-timeout-ms = 20000
@@ -96,6 +97,10 @@ pub struct MudConfig {
     pub https_roots: Vec<PathBuf>,
     #[serde(default)]
     pub allow_private: bool,
+    /// Prefixes MUD files may be fetched from although they are private or
+    /// special-purpose (a maker's or the company's own MUD server).
+    #[serde(default)]
+    pub allow_prefixes: Vec<String>,
     #[serde(default = "max_bytes")]
     pub max_bytes: usize,
     #[serde(default = "connect_ms")]
@@ -130,6 +135,7 @@ impl Default for MudConfig {
             trust: vec![],
             https_roots: vec![],
             allow_private: false,
+            allow_prefixes: vec![],
             max_bytes: max_bytes(),
             connect_timeout_ms: connect_ms(),
             total_timeout_ms: total_ms(),
@@ -392,6 +398,7 @@ impl Config {
         if r.dns.addresses_per_name == 0 || r.dns.addresses_per_name > 4096 {
             return Err(ConfigError("dns.addresses-per-name: 1 to 4096".into()));
         }
+        crate::fetch::AddressGuard::from_config(&r.mud).map_err(ConfigError)?;
         if r.mud.max_bytes == 0 || r.mud.max_bytes > 16 << 20 {
             return Err(ConfigError("mud.max-bytes: 1 byte to 16 MiB".into()));
         }

@@ -320,7 +320,7 @@ impl Core {
     fn event(&mut self, now: i64, mac: Option<&MacAddr>, kind: &str, detail: serde_json::Value) {
         let m = mac.map(mac_s);
         if let Err(e) = self.store.record_event(now, m.as_deref(), kind, &detail) {
-            eprintln!("warden gateway: store: {e}");
+            log!("store: {e}");
         }
     }
 
@@ -343,7 +343,7 @@ impl Core {
             last_seen: d.last_seen,
         };
         if let Err(e) = self.store.upsert_device(&row) {
-            eprintln!("warden gateway: store: {e}");
+            log!("store: {e}");
         }
     }
 
@@ -402,7 +402,7 @@ impl Core {
             })
             .collect();
         if let Err(e) = self.store.record_policies(&rows) {
-            eprintln!("warden gateway: store: {e}");
+            log!("store: {e}");
         }
         self.name_sets = applied.name_sets.clone();
         self.applied_sha = Some(applied.sha256.clone());
@@ -418,7 +418,7 @@ impl Core {
             let pins: Vec<(MacAddr, String)> =
                 self.pins.iter().map(|(m, p)| (*m, p.clone())).collect();
             if let Err(e) = self.enforcer.pin(&pins) {
-                eprintln!("warden gateway: {e}");
+                log!("{e}");
             }
         }
         self.cut_lost_access(&plain, now);
@@ -452,7 +452,7 @@ impl Core {
                     json!({"addresses": addrs, "outcome": what, "ms": ms}),
                 ),
                 Err(err) => {
-                    eprintln!("warden gateway: {err}");
+                    log!("{err}");
                     self.event(
                         now,
                         Some(&e.mac),
@@ -477,7 +477,7 @@ impl Core {
             }
         }
         if let Err(e) = self.enforcer.fill(&els) {
-            eprintln!("warden gateway: {e}");
+            log!("{e}");
         }
     }
 
@@ -649,7 +649,7 @@ impl Core {
                             let live = self.last_live.unwrap_or_else(std::time::Instant::now);
                             let ms = live.saturating_duration_since(at).as_secs_f64() * 1000.0;
                             self.apply_latencies_ms.push(ms);
-                            eprintln!("warden gateway: {mac}: cached MUD file live {ms:.2} ms after its DHCP request");
+                            log!("{mac}: cached MUD file live {ms:.2} ms after its DHCP request");
                             self.event(now, Some(&mac), "apply-latency", json!({"ms": ms}));
                         }
                         // A file that just failed is not asked for again at every DHCP packet.
@@ -710,7 +710,7 @@ impl Core {
                     }
                 }
                 if let Err(e) = self.enforcer.fill(&els) {
-                    eprintln!("warden gateway: {e}");
+                    log!("{e}");
                 }
             }
             Event::Detection(det) => self.on_detection(det, now),
@@ -800,10 +800,10 @@ impl Core {
             evidence,
         };
         if let Err(e) = self.store.record_alert(&row) {
-            eprintln!("warden gateway: store: {e}");
+            log!("store: {e}");
         }
-        eprintln!(
-            "warden gateway: alert {kind} ({severity}){}: {explanation}",
+        log!(
+            "alert {kind} ({severity}){}: {explanation}",
             mac.map(|m| format!(" {m}")).unwrap_or_default()
         );
     }
@@ -909,7 +909,7 @@ impl Core {
         if follow {
             let why = format!("returned with a new MAC address (was {old}: {reason})");
             if let Err(e) = self.quarantine(mac, &why, "warden", now) {
-                eprintln!("warden gateway: {e}");
+                log!("{e}");
             }
         }
     }
@@ -1043,7 +1043,7 @@ impl Core {
                         self.pins.insert(mac, port);
                     }
                 }
-                Err(e) => eprintln!("warden gateway: {e}"),
+                Err(e) => log!("{e}"),
             }
         }
         // Pins whose device is no longer in the forwarding database.
@@ -1073,7 +1073,7 @@ impl Core {
         let moved = match self.enforcer.moved() {
             Ok(m) => m,
             Err(e) => {
-                eprintln!("warden gateway: {e}");
+                log!("{e}");
                 return;
             }
         };
@@ -1150,7 +1150,7 @@ impl Core {
             "quarantined",
             json!({"by": by, "reason": reason}),
         );
-        eprintln!("warden gateway: quarantined {mac}: {reason}");
+        log!("quarantined {mac}: {reason}");
         self.reapply(now, "quarantine")
     }
 

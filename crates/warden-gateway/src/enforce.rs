@@ -300,8 +300,8 @@ impl Enforcer {
         }
         let _ = std::fs::rename(&tmp, &path);
         if std::env::var_os("WARDEN_TRACE_APPLY").is_some() {
-            eprintln!(
-                "warden gateway: apply: {} devices, build {:.2} ms, total {:.2} ms, incremental {done}",
+            log!(
+                "apply: {} devices, build {:.2} ms, total {:.2} ms, incremental {done}",
                 entries.len(),
                 t_build.as_secs_f64() * 1e3,
                 t0.elapsed().as_secs_f64() * 1e3

@@ -1,9 +1,11 @@
 //! The MUD manager's fetcher: HTTPS only, through rustls (system roots plus
 //! configured ones), with the RFC 8520 request headers, a size cap,
 //! connect and total timeouts, at most three redirects that must all stay
-//! HTTPS, and a refusal to reach loopback, private, link-local, CGNAT or
-//! multicast addresses (literal, redirected to, or resolved from a name)
-//! unless the configuration allows it. The file is validated (strict, its
+//! HTTPS, and a refusal to reach any special-purpose address of IANA's
+//! registries (private, loopback, link-local, CGNAT, documentation,
+//! benchmarking, translation, multicast, ...: [`SPECIAL_PURPOSE`]; literal,
+//! redirected to, or resolved from a name) unless the configuration allows
+//! it. The file is validated (strict, its
 //! `mud-url` equal to the URL fetched) and its `mud-signature` fetched and
 //! verified (RFC 8520 §13) against the configured signers.
 
@@ -13,7 +15,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 use warden_mud::signature::{verify, TrustStore};
-use warden_mud::{load, Dialect, ValidateOptions, Validated};
+use warden_mud::{load, Dialect, IpPrefix, ValidateOptions, Validated};
 
 /// What refused a fetch, in words a person can act on.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq, Serialize)]
@@ -21,7 +23,9 @@ use warden_mud::{load, Dialect, ValidateOptions, Validated};
 pub enum FetchError {
     #[error("{0}: only https URLs are fetched")]
     NotHttps(String),
-    #[error("{0}: refused, {1} is a private, loopback, link-local or multicast address (mud.allow-private is off)")]
+    #[error(
+        "{0}: refused, {1} is a private or special-purpose address (mud.allow-private is off)"
+    )]
     PrivateAddress(String, String),
     #[error("{0}: not a URL ({1})")]
     BadUrl(String, String),
@@ -78,56 +82,113 @@ pub struct Fetched {
     pub cache_seconds: i64,
 }
 
-/// Whether `ip` may be fetched from without `allow-private`.
+/// Ranges no MUD file is fetched from unless configured: every entry of
+/// IANA's IPv4 and IPv6 Special-Purpose Address Registries that is not
+/// globally reachable (or whose reachability depends on what it embeds),
+/// plus multicast, broadcast and the reserved 240.0.0.0/4. IPv4-mapped
+/// IPv6 addresses are judged by the IPv4 address they carry.
+pub const SPECIAL_PURPOSE: &[&str] = &[
+    // IPv4 (RFC 6890 and its updates)
+    "0.0.0.0/8",       // this network
+    "10.0.0.0/8",      // private
+    "100.64.0.0/10",   // shared address space (CGNAT)
+    "127.0.0.0/8",     // loopback
+    "169.254.0.0/16",  // link local
+    "172.16.0.0/12",   // private
+    "192.0.0.0/24",    // IETF protocol assignments
+    "192.0.2.0/24",    // documentation (TEST-NET-1)
+    "192.88.99.0/24",  // 6to4 relay anycast (deprecated)
+    "192.168.0.0/16",  // private
+    "198.18.0.0/15",   // benchmarking
+    "198.51.100.0/24", // documentation (TEST-NET-2)
+    "203.0.113.0/24",  // documentation (TEST-NET-3)
+    "224.0.0.0/4",     // multicast
+    "240.0.0.0/4",     // reserved, and the limited broadcast address
+    // IPv6
+    "::/128",         // unspecified
+    "::1/128",        // loopback
+    "::/96",          // IPv4-compatible (deprecated): ::a.b.c.d
+    "64:ff9b::/96",   // IPv4/IPv6 translation: reaches whatever IPv4 it embeds
+    "64:ff9b:1::/48", // local-use IPv4/IPv6 translation
+    "100::/64",       // discard-only
+    "100:0:0:1::/64", // dummy prefix
+    "2001::/23",      // IETF protocol assignments (Teredo, benchmarking, ORCHID, ...)
+    "2001:db8::/32",  // documentation
+    "2002::/16",      // 6to4: reaches whatever IPv4 it embeds
+    "3fff::/20",      // documentation
+    "5f00::/16",      // segment routing (SRv6) SIDs
+    "fc00::/7",       // unique local
+    "fe80::/10",      // link-local unicast
+    "fec0::/10",      // site-local (deprecated)
+    "ff00::/8",       // multicast
+];
+
+fn special_purpose() -> &'static [IpPrefix] {
+    static LIST: std::sync::OnceLock<Vec<IpPrefix>> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| {
+        SPECIAL_PURPOSE
+            .iter()
+            .filter_map(|s| IpPrefix::parse(s).ok())
+            .collect()
+    })
+}
+
+/// Whether `ip` is a globally reachable unicast address (not in
+/// [`SPECIAL_PURPOSE`]).
 pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(a) => {
-            let o = a.octets();
-            !(a.is_private()
-                || a.is_loopback()
-                || a.is_link_local()
-                || a.is_multicast()
-                || a.is_broadcast()
-                || a.is_unspecified()
-                || o[0] == 0
-                || o[0] >= 240
-                || (o[0] == 100 && (o[1] & 0xc0) == 64))
+    if let IpAddr::V6(a) = ip {
+        if let Some(v4) = a.to_ipv4_mapped() {
+            return is_public(IpAddr::V4(v4));
         }
-        IpAddr::V6(a) => {
-            if let Some(v4) = a.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
-            }
-            let s = a.segments();
-            !(a.is_loopback()
-                || a.is_unspecified()
-                || a.is_multicast()
-                || (s[0] & 0xfe00) == 0xfc00
-                || (s[0] & 0xffc0) == 0xfe80)
-        }
+    }
+    !special_purpose().iter().any(|p| p.contains(ip))
+}
+
+/// Which addresses the fetcher may connect to: public ones, the prefixes
+/// the operator named (`mud.allow-prefixes`: a maker's or the company's own
+/// MUD server), or anything with `mud.allow-private`.
+#[derive(Debug, Clone)]
+pub struct AddressGuard {
+    pub allow_private: bool,
+    pub allow: Vec<IpPrefix>,
+}
+
+impl AddressGuard {
+    pub fn from_config(cfg: &MudConfig) -> Result<AddressGuard, String> {
+        let allow = cfg
+            .allow_prefixes
+            .iter()
+            .map(|s| IpPrefix::parse(s).map_err(|e| format!("mud.allow-prefixes {s:?}: {e}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(AddressGuard {
+            allow_private: cfg.allow_private,
+            allow,
+        })
+    }
+    pub fn permits(&self, ip: IpAddr) -> bool {
+        self.allow_private || is_public(ip) || self.allow.iter().any(|p| p.contains(ip))
     }
 }
 
 struct GuardedResolver {
-    allow_private: bool,
+    guard: AddressGuard,
 }
 
 impl reqwest::dns::Resolve for GuardedResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let allow = self.allow_private;
+        let guard = self.guard.clone();
         Box::pin(async move {
             let host = name.as_str().to_string();
             let addrs: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            if !allow {
-                // Every address must be public: one private answer among
-                // public ones is how DNS rebinding reaches inside.
-                if let Some(bad) = addrs.iter().find(|a| !is_public(a.ip())) {
-                    return Err(format!(
-                        "{host} resolves to {}, a private, loopback, link-local or multicast address (mud.allow-private is off)",
-                        bad.ip()
-                    )
-                    .into());
-                }
+            // Every address must be allowed: one private answer among
+            // public ones is how DNS rebinding reaches inside.
+            if let Some(bad) = addrs.iter().find(|a| !guard.permits(a.ip())) {
+                return Err(format!(
+                    "{host} resolves to {}, a private or special-purpose address (mud.allow-private is off)",
+                    bad.ip()
+                )
+                .into());
             }
             let it: reqwest::dns::Addrs = Box::new(addrs.into_iter());
             Ok(it)
@@ -139,6 +200,7 @@ pub struct Fetcher {
     client: reqwest::Client,
     cfg: MudConfig,
     trust: Option<TrustStore>,
+    guard: AddressGuard,
 }
 
 fn chain(e: &(dyn std::error::Error + 'static)) -> String {
@@ -156,7 +218,8 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
 
 impl Fetcher {
     pub fn new(cfg: &MudConfig) -> Result<Fetcher, String> {
-        let allow = cfg.allow_private;
+        let guard = AddressGuard::from_config(cfg)?;
+        let redirect_guard = guard.clone();
         let mut b = reqwest::Client::builder()
             .use_rustls_tls()
             .https_only(true)
@@ -168,7 +231,7 @@ impl Fetcher {
             .connect_timeout(Duration::from_millis(cfg.connect_timeout_ms))
             .timeout(Duration::from_millis(cfg.total_timeout_ms))
             .dns_resolver(Arc::new(GuardedResolver {
-                allow_private: allow,
+                guard: guard.clone(),
             }))
             .redirect(reqwest::redirect::Policy::custom(move |a| {
                 if a.previous().len() > 3 {
@@ -178,17 +241,15 @@ impl Fetcher {
                     let u = a.url().to_string();
                     return a.error(format!("redirected to {u}, which is not HTTPS"));
                 }
-                if let Some(url::Host::Ipv4(ip)) = a.url().host() {
-                    if !allow && !is_public(IpAddr::V4(ip)) {
-                        return a
-                            .error(format!("redirected to {ip}, a private or loopback address"));
-                    }
-                }
-                if let Some(url::Host::Ipv6(ip)) = a.url().host() {
-                    if !allow && !is_public(IpAddr::V6(ip)) {
-                        return a
-                            .error(format!("redirected to {ip}, a private or loopback address"));
-                    }
+                let literal = match a.url().host() {
+                    Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
+                    Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
+                    _ => None,
+                };
+                if let Some(ip) = literal.filter(|ip| !redirect_guard.permits(*ip)) {
+                    return a.error(format!(
+                        "redirected to {ip}, a private or special-purpose address"
+                    ));
                 }
                 a.follow()
             }));
@@ -215,6 +276,7 @@ impl Fetcher {
             client: b.build().map_err(|e| e.to_string())?,
             cfg: cfg.clone(),
             trust,
+            guard,
         })
     }
 
@@ -229,7 +291,7 @@ impl Fetcher {
             _ => None,
         };
         if let Some(ip) = literal {
-            if !self.cfg.allow_private && !is_public(ip) {
+            if !self.guard.permits(ip) {
                 return Err(FetchError::PrivateAddress(url.into(), ip.to_string()));
             }
         }
@@ -371,12 +433,53 @@ mod tests {
             "fd00::1",
             "::ffff:192.168.1.1",
             "255.255.255.255",
+            // Issue 11's list, and the rest of IANA's registries.
+            "::10.0.0.1",
+            "::8.8.8.8",
+            "64:ff9b::a00:1",
+            "64:ff9b::808:808",
+            "fec0::1",
+            "192.0.0.8",
+            "198.18.0.1",
+            "198.19.255.255",
+            "192.0.2.1",
+            "198.51.100.10",
+            "203.0.113.9",
+            "2001:db8::1",
+            "2002:a00:1::1",
+            "2001::1",
+            "3fff::1",
+            "100::1",
+            "ff02::1",
+            "240.0.0.1",
         ] {
             assert!(!is_public(a.parse().unwrap()), "{a}");
         }
-        for a in ["198.51.100.10", "8.8.8.8", "2001:db8::1", "100.128.0.1"] {
+        for a in [
+            "8.8.8.8",
+            "100.128.0.1",
+            "1.1.1.1",
+            "2606:4700::1111",
+            "2a00:1450::1",
+            "::ffff:8.8.8.8",
+            "192.0.1.1",
+            "198.20.0.1",
+        ] {
             assert!(is_public(a.parse().unwrap()), "{a}");
         }
+        let g = AddressGuard::from_config(&MudConfig {
+            allow_prefixes: vec!["198.51.100.0/24".into()],
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(g.permits("198.51.100.10".parse().unwrap()));
+        assert!(!g.permits("10.77.0.9".parse().unwrap()));
+        assert!(AddressGuard::from_config(&MudConfig {
+            allow_prefixes: vec!["nonsense".into()],
+            ..Default::default()
+        })
+        .unwrap_err()
+        .contains("mud.allow-prefixes"));
     }
 
     #[tokio::test]

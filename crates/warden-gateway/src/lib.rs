@@ -37,6 +37,31 @@
 
 #![forbid(unsafe_code)]
 
+/// One line on standard error, prefixed "warden gateway: ", with every
+/// control character escaped: text from devices and API callers (a MUD URL,
+/// a host name, a reason) cannot start a forged log line.
+macro_rules! log {
+    ($($t:tt)*) => {
+        eprintln!("warden gateway: {}", $crate::log_safe(&format!($($t)*)))
+    };
+}
+
+/// `s` with control characters escaped (`\n`, `\u{1b}`, ...).
+pub fn log_safe(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 pub mod api;
 pub mod config;
 pub mod conntrack;
@@ -104,18 +129,62 @@ fn spawn_fetch(
     });
 }
 
+/// Makes the state directory private before anything is written to it:
+/// created 0700; refused when others may write to it (someone could have
+/// planted a database or a token) or when the API token is readable by
+/// others (it may have leaked: delete it and a new one is made); otherwise
+/// the directory is set to 0700 and every file in it to 0600. Each refusal
+/// names the path.
+pub fn secure_state_dir(dir: &std::path::Path) -> Result<(), String> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| format!("state-dir {}: {e}", dir.display()))?;
+    let meta = std::fs::metadata(dir).map_err(|e| format!("state-dir {}: {e}", dir.display()))?;
+    let mode = meta.permissions().mode() & 0o7777;
+    if mode & 0o022 != 0 {
+        return Err(format!(
+            "state-dir {}: mode {mode:04o} lets other users write to it; refusing to start \
+             (make it owned by warden's user with mode 0700)",
+            dir.display()
+        ));
+    }
+    let token = dir.join("api-token");
+    if let Ok(m) = std::fs::symlink_metadata(&token) {
+        let tm = m.permissions().mode() & 0o7777;
+        if !m.file_type().is_file() || tm & 0o077 != 0 {
+            return Err(format!(
+                "{}: mode {tm:04o} lets other users read the API token (or it is not a plain file); \
+                 refusing to start: it may have leaked. Delete it and warden makes a new one.",
+                token.display()
+            ));
+        }
+    }
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .map_err(|e| format!("state-dir {}: {e}", dir.display()))?;
+    for e in std::fs::read_dir(dir).map_err(|e| format!("state-dir {}: {e}", dir.display()))? {
+        let e = e.map_err(|e| format!("state-dir {}: {e}", dir.display()))?;
+        let ft = e.file_type().map_err(|e| e.to_string())?;
+        if ft.is_file() {
+            let m = e.metadata().map_err(|e| e.to_string())?;
+            if m.permissions().mode() & 0o077 != 0 {
+                std::fs::set_permissions(e.path(), std::fs::Permissions::from_mode(0o600))
+                    .map_err(|err| format!("{}: {err}", e.path().display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Runs the daemon until SIGINT or SIGTERM.
 pub async fn run(cfg: config::Config) -> Result<(), String> {
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&cfg.state_dir)
-            .map_err(|e| format!("{}: {e}", cfg.state_dir.display()))?;
-    }
+    secure_state_dir(&cfg.state_dir)?;
     let store = SqliteStore::open(&cfg.state_dir.join("warden.db")).map_err(|e| e.to_string())?;
     let token = api::token(&cfg.state_dir)?;
+    // The database and its journal were made with the process umask.
+    secure_state_dir(&cfg.state_dir)?;
     let fetcher = Arc::new(fetch::Fetcher::new(&cfg.mud)?);
     let enforcer = enforce::Enforcer {
         nft: "nft".into(),
@@ -145,7 +214,7 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
         dhcp_servers: cfg.dhcp_servers(),
     };
     let outcome = core.reconcile(now())?;
-    eprintln!("warden gateway: reconcile: {outcome}");
+    log!("reconcile: {outcome}");
     let core = Arc::new(Mutex::new(core));
 
     let (tx, mut rx) = mpsc::channel(4096);
@@ -175,7 +244,7 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
             .name(format!("watch-{ifc}"))
             .spawn(move || {
                 if let Err(e) = watch::watch(&ifc, opts, engine, lan, trust, tx) {
-                    eprintln!("warden gateway: watching {ifc}: {e}");
+                    log!("watching {ifc}: {e}");
                 }
             })
             .map_err(|e| e.to_string())?;
@@ -254,7 +323,7 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
             _ = term.recv() => break,
         }
     }
-    eprintln!("warden gateway: stopping; the kernel keeps the ruleset");
+    log!("stopping; the kernel keeps the ruleset");
     Ok(())
 }
 
@@ -280,4 +349,63 @@ pub fn fetch_blocking(
         .build()
         .map_err(|e| e.to_string())?;
     Ok(rt.block_on(f.fetch(url, now)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(p: &std::path::Path) -> u32 {
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o7777
+    }
+
+    #[test]
+    fn log_lines_cannot_be_forged() {
+        assert_eq!(
+            log_safe("https://a.example/x\nwarden gateway: released 02:00:00:00:00:01"),
+            "https://a.example/x\\nwarden gateway: released 02:00:00:00:00:01"
+        );
+        assert_eq!(log_safe("\u{1b}[2Jplain"), "\\u{1b}[2Jplain");
+        assert_eq!(log_safe("h\u{e9}llo"), "h\u{e9}llo");
+    }
+
+    #[test]
+    fn the_state_directory_is_made_private_or_refused() {
+        let root = std::env::temp_dir().join(format!("warden-state-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let dir = root.join("state");
+        secure_state_dir(&dir).unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        // Readable files and directory are fixed.
+        std::fs::write(dir.join("warden.db"), b"x").unwrap();
+        std::fs::set_permissions(
+            dir.join("warden.db"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        secure_state_dir(&dir).unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir.join("warden.db")), 0o600);
+        // Writable by others: refused, naming the path.
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let e = secure_state_dir(&dir).unwrap_err();
+        assert!(
+            e.contains(dir.to_str().unwrap()) && e.contains("0777"),
+            "{e}"
+        );
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o770)).unwrap();
+        assert!(secure_state_dir(&dir).is_err());
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        // A token others can read: refused, naming it.
+        let token = dir.join("api-token");
+        std::fs::write(&token, "a".repeat(64)).unwrap();
+        std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let e = secure_state_dir(&dir).unwrap_err();
+        assert!(e.contains("api-token") && e.contains("0644"), "{e}");
+        std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).unwrap();
+        secure_state_dir(&dir).unwrap();
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }

@@ -248,9 +248,13 @@ enum MudCmd {
         /// Roots for MUD signatures (PEM).
         #[arg(long)]
         trust: Vec<PathBuf>,
-        /// Allow private, loopback and link-local addresses.
+        /// Allow private and special-purpose addresses.
         #[arg(long)]
         allow_private: bool,
+        /// Allow this prefix although it is private or special-purpose
+        /// (an internal MUD server); repeatable.
+        #[arg(long = "allow-prefix")]
+        allow_prefix: Vec<String>,
         /// require | warn | off
         #[arg(long, default_value = "require")]
         signature: String,
@@ -500,9 +504,17 @@ fn run(cli: Cli) -> Result<Option<Findings>> {
                 https_root,
                 trust,
                 allow_private,
+                allow_prefix,
                 signature,
                 json,
-            } => mud_fetch(&url, https_root, trust, allow_private, &signature, json),
+            } => mud_fetch(
+                &url,
+                https_root,
+                trust,
+                (allow_private, allow_prefix),
+                &signature,
+                json,
+            ),
         },
     }
 }
@@ -1690,7 +1702,7 @@ fn mud_fetch(
     url: &str,
     https_roots: Vec<PathBuf>,
     trust: Vec<PathBuf>,
-    allow_private: bool,
+    (allow_private, allow_prefixes): (bool, Vec<String>),
     signature: &str,
     json_out: bool,
 ) -> Result<Option<Findings>> {
@@ -1707,6 +1719,7 @@ fn mud_fetch(
         trust,
         https_roots,
         allow_private,
+        allow_prefixes,
         ..Default::default()
     };
     let r = warden_gateway::fetch_blocking(&cfg, url, warden_gateway::now())

@@ -275,5 +275,23 @@ fn gateway_refuses_a_bad_configuration_with_the_key_named() {
     let o = warden(&["mud", "fetch", "http://198.51.100.1/x.json"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stdout).contains("only https URLs are fetched"));
+    // Special-purpose addresses of IANA's registries, refused before any
+    // packet (issue 11's list among them).
+    for host in [
+        "[::10.0.0.1]",
+        "[64:ff9b::a00:1]",
+        "[fec0::1]",
+        "192.0.0.8",
+        "198.18.0.1",
+        "[2001:db8::1]",
+        "203.0.113.5",
+        "[::ffff:127.0.0.1]",
+    ] {
+        let url = format!("https://{host}/x.json");
+        let o = warden(&["mud", "fetch", &url]);
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(1), "{url}: {out}");
+        assert!(out.contains("special-purpose address"), "{url}: {out}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

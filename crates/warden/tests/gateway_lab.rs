@@ -42,10 +42,14 @@ fn lab_script() -> PathBuf {
     common::repo().join("scripts/gateway-lab/lab.sh")
 }
 
+/// One lab at a time: two would halve the machine for the timing
+/// assertions of each.
+static ONE_LAB: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 impl Lab {
-    fn up() -> Lab {
-        let tag = format!("g{}", std::process::id() % 100_000);
-        let dir = std::env::temp_dir().join(format!("warden-gwlab-{}", std::process::id()));
+    fn up(name: &str) -> Lab {
+        let tag = format!("g{}{name}", std::process::id() % 100_000);
+        let dir = std::env::temp_dir().join(format!("warden-gwlab-{}{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let lab = Lab { tag, dir };
@@ -147,6 +151,24 @@ impl Lab {
         // The lab's `down` kills it; reap it then.
         std::thread::spawn(move || child.wait());
     }
+    /// Runs scripts/gateway-lab/forge.py in namespace `ns` on `ifc`.
+    fn forge(&self, ns: &str, ifc: &str, args: &[&str]) {
+        let path = common::repo().join("scripts/gateway-lab/forge.py");
+        let mut all = vec!["python3", path.to_str().unwrap(), ifc];
+        all.extend(args);
+        let (ok, out) = self.exec(ns, &all);
+        assert!(ok && out.contains("sent"), "forge.py {args:?}: {out}");
+    }
+    fn alerts(&self) -> Vec<Value> {
+        self.get("/api/v1/alerts")
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+    fn mac_of(&self, ns: &str, ifc: &str) -> String {
+        let (_, m) = self.exec(ns, &["cat", &format!("/sys/class/net/{ifc}/address")]);
+        m.trim().to_string()
+    }
     fn address_of(&self, mac: &str) -> String {
         self.device(mac)["addresses"]
             .as_array()
@@ -232,6 +254,269 @@ impl Drop for Lab {
     }
 }
 
+/// Issue 11: what a LAN device (or the internet) forges is not believed.
+/// The camera (iot) is enforced by its signed MUD file; the neighbour (iot2,
+/// bridge port lan1) and the cloud attack it.
+#[test]
+fn gateway_believes_only_what_it_can_attribute() {
+    let _one = ONE_LAB.lock().unwrap_or_else(|e| e.into_inner());
+    let lab = Lab::up("b");
+    lab.wait("the device to be enforced", 30, &|| {
+        lab.device(DEV)["state"] == "enforced"
+    });
+    let camera = lab.address_of(DEV);
+    let gw_mac = lab.mac_of("gw", "br-lan");
+    // The gateway pins both devices to their ports (lan0, lan1).
+    lab.wait("both devices pinned to their ports", 10, &|| {
+        let (_, set) = lab.exec("gw", &["nft", "list", "set", "bridge", "warden", "home"]);
+        set.contains("\"lan0\"") && set.contains("\"lan1\"")
+    });
+
+    // 1. Forged DNS answers, each claiming api.cloud.example (the name the
+    // camera's MUD file allows) is 198.51.100.30, for 49 days.
+    let forged = "198.51.100.30";
+    let ttl = "4233600";
+    // From the camera itself, in the resolver's name, to the resolver.
+    lab.forge(
+        "iot",
+        "iot0",
+        &[
+            "dns",
+            "own",
+            &gw_mac,
+            "10.77.0.1",
+            "53",
+            "10.77.0.1",
+            "53",
+            "api.cloud.example",
+            forged,
+            ttl,
+        ],
+    );
+    // From the neighbour, in the resolver's name, to the camera.
+    lab.forge(
+        "iot2",
+        "iot0",
+        &[
+            "dns",
+            "own",
+            DEV,
+            "10.77.0.1",
+            "53",
+            &camera,
+            "40000",
+            "api.cloud.example",
+            forged,
+            ttl,
+        ],
+    );
+    // Over mDNS.
+    lab.forge(
+        "iot2",
+        "iot0",
+        &[
+            "dns",
+            "own",
+            "01:00:5e:00:00:fb",
+            &lab.address_of(TAMPERED),
+            "5353",
+            "224.0.0.251",
+            "5353",
+            "api.cloud.example",
+            forged,
+            ttl,
+        ],
+    );
+    // Through a CNAME: x.example -> api.cloud.example -> the forged address.
+    lab.forge(
+        "iot2",
+        "iot0",
+        &[
+            "dns",
+            "own",
+            &gw_mac,
+            "10.77.0.1",
+            "53",
+            "10.77.0.1",
+            "53",
+            "api.cloud.example",
+            forged,
+            ttl,
+            "x.example",
+        ],
+    );
+    // From the internet side, routed through the gateway to the camera:
+    // from a cloud address, and in the LAN resolver's name.
+    for src in ["198.51.100.10", "10.77.0.1"] {
+        lab.forge(
+            "cloud",
+            "cloud0",
+            &[
+                "dns-ip",
+                src,
+                "53",
+                &camera,
+                "40001",
+                "api.cloud.example",
+                forged,
+                ttl,
+            ],
+        );
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    let (_, sets) = lab.exec("gw", &["nft", "list", "table", "inet", "warden"]);
+    assert!(
+        !sets.contains(forged),
+        "a forged address entered a set:\n{sets}"
+    );
+    let (ok, out) = lab.client("iot", &["connect", forged, "8001", "3"]);
+    assert!(
+        !ok && out.contains("timed out"),
+        "the gateway drops it: {out}"
+    );
+    assert!(
+        lab.connect("api.cloud.example", 8001),
+        "a real lookup through the trusted resolver still opens the service\n{}",
+        lab.logs()
+    );
+    lab.wait("the forged answers alerted", 5, &|| {
+        let a = lab.alerts();
+        a.iter()
+            .any(|x| x["kind"] == "spoof.dns" && x["mac"] == TAMPERED)
+            && a.iter()
+                .any(|x| x["kind"] == "spoof.dns" && x["mac"] == DEV)
+    });
+
+    // 2. The neighbour re-announces the camera with another MUD URL (its own
+    // frame, the camera's MAC inside), and forges the ACK that would give
+    // the camera a public server's address.
+    lab.forge(
+        "iot2",
+        "iot0",
+        &[
+            "dhcp-request",
+            "own",
+            DEV,
+            "https://mud.example/tampered.json",
+        ],
+    );
+    lab.forge(
+        "iot2",
+        "iot0",
+        &["dhcp-ack", "own", DEV, "198.51.100.11", "10.77.0.1"],
+    );
+    // And once more with the camera's MAC as the frame's source: the bridge
+    // drops it at lan1, where the camera does not live.
+    lab.forge(
+        "iot2",
+        "iot0",
+        &[
+            "dhcp-request",
+            DEV,
+            DEV,
+            "https://mud.example/tampered.json",
+        ],
+    );
+    lab.wait(
+        "the forgeries alerted, naming the neighbour's port",
+        6,
+        &|| {
+            let a = lab.alerts();
+            let named = |kind: &str| {
+                a.iter().any(|x| {
+                    x["kind"] == kind
+                        && x["explanation"]
+                            .as_str()
+                            .is_some_and(|e| e.contains("lan1"))
+                })
+            };
+            named("spoof.dhcp") && named("spoof.dhcp-server") && named("spoof.mac")
+        },
+    );
+    let d = lab.device(DEV);
+    assert_eq!(d["state"], "enforced", "{d:#}");
+    assert_eq!(d["policy"], "mud", "{d:#}");
+    assert_eq!(d["mud_url"], "https://mud.example/device.json", "{d:#}");
+    let devices = lab.get("/api/v1/devices");
+    assert!(
+        !devices.to_string().contains("\"198.51.100.11\""),
+        "no device holds the public server's address: {devices:#}"
+    );
+    assert!(
+        lab.connect("api.cloud.example", 8001),
+        "still reaches its service"
+    );
+    assert!(
+        lab.alerts().iter().all(|x| !(x["mac"] == DEV
+            && x["kind"]
+                .as_str()
+                .is_some_and(|k| k.starts_with("spoof.dhcp")))),
+        "the camera is not blamed for the neighbour's DHCP forgeries"
+    );
+
+    // 3. A scan under the camera's MAC and address, sent from lan1: dropped
+    // before the bridge learns from it, nobody quarantined.
+    lab.forge(
+        "iot2",
+        "iot0",
+        &[
+            "syn-scan",
+            DEV,
+            &gw_mac,
+            &camera,
+            "198.51.100",
+            "20",
+            "59",
+            "23",
+        ],
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        lab.device(DEV)["state"],
+        "enforced",
+        "the camera is not framed\n{}",
+        lab.logs()
+    );
+    assert!(
+        !lab.alerts()
+            .iter()
+            .any(|x| x["mac"] == DEV && x["kind"] == "scan.horizontal"),
+        "no scan is blamed on the camera"
+    );
+    // The neighbour is first a target (the cloud scans it: a low alert),
+    // then scans itself: quarantined; released, it scans at once again:
+    // quarantined again (no immunity, no de-duplication skipping it).
+    let neighbour = lab.address_of(TAMPERED);
+    let (ok, out) = lab.exec(
+        "cloud",
+        &[
+            "hping3", "-q", "-S", "-p", "++1000", "-c", "40", "-i", "u20000", &neighbour,
+        ],
+    );
+    assert!(ok || out.contains("packets transmitted"), "hping3: {out}");
+    lab.wait("the target alert", 10, &|| {
+        lab.alerts()
+            .iter()
+            .any(|x| x["kind"] == "scan.vertical" && x["evidence"]["role"] == "target")
+    });
+    for round in ["first", "after the release"] {
+        lab.client("iot2", &["scan", "198.51.100", "20", "59", "23"]);
+        lab.wait(
+            &format!("the neighbour's quarantine ({round})"),
+            10,
+            &|| lab.device(TAMPERED)["state"] == "quarantined",
+        );
+        let (code, _) = lab.api(
+            "POST",
+            &format!("/api/v1/devices/{TAMPERED}/release"),
+            Some(&lab.token()),
+        );
+        assert_eq!(code, 200);
+        assert_ne!(lab.device(TAMPERED)["state"], "quarantined");
+    }
+    assert_eq!(lab.device(DEV)["state"], "enforced");
+}
+
 const DEV: &str = "02:77:00:00:00:01";
 const TAMPERED: &str = "02:77:00:00:00:02";
 
@@ -287,7 +572,8 @@ fn gateway_learns_enforces_quarantines_and_survives_sigkill() {
         Command::new("hostname").output().unwrap().stdout,
     );
     {
-        let lab = Lab::up();
+        let _one = ONE_LAB.lock().unwrap_or_else(|e| e.into_inner());
+        let lab = Lab::up("a");
         scenario(&lab);
     }
     let after = (
@@ -820,7 +1106,7 @@ fn scenario(lab: &Lab) {
         ("hostile/html.json", "is not application/mud+json"),
         (
             "hostile/private.json",
-            "redirected to 127.0.0.1, a private or loopback address",
+            "redirected to 127.0.0.1, a private or special-purpose address",
         ),
         (
             "hostile/rebind.json",
@@ -840,6 +1126,8 @@ fn scenario(lab: &Lab) {
                 pki.join("https-ca.pem").to_str().unwrap(),
                 "--trust",
                 pki.join("signer-ca.pem").to_str().unwrap(),
+                "--allow-prefix",
+                "198.51.100.0/24",
             ],
         );
         assert!(!ok, "{path} must be refused: {out}");
