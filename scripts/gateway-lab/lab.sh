@@ -122,7 +122,9 @@ connect-timeout-ms = 3000
 total-timeout-ms = 8000
 TOML
   : > "$dir/warden.log"
-  ip netns exec "$GW" env ${WARDEN_TRACE_APPLY:+WARDEN_TRACE_APPLY=1} "$W" gateway --config "$cfg" >> "$dir/warden.log" 2>&1 &
+  # As the service unit runs it: 1,024 open files at most.
+  ip netns exec "$GW" prlimit --nofile=1024:1024 env ${WARDEN_TRACE_APPLY:+WARDEN_TRACE_APPLY=1} \
+    "$W" gateway --config "$cfg" >> "$dir/warden.log" 2>&1 &
   echo $! > "$dir/warden.pid"
   wait_for "$dir/warden.log" "warden gateway: ready"
 }

@@ -93,14 +93,14 @@ macro_rules! guard {
 struct Shared {
     /// Chain name -> (packets, bytes) dropped (the kernel's counters).
     drops: std::collections::BTreeMap<String, (u64, u64)>,
-    /// MAC -> the kind of policy last applied.
-    policy: std::collections::BTreeMap<String, String>,
+    /// The ruleset hash the kernel's warden table carries (None: no table).
+    kernel_marker: Option<String>,
 }
 
-/// Reads the kernel's counters and the store's policies, with no lock of
-/// the core held (a blocking task: `nft` and SQLite both block).
+/// Reads the kernel's counters and the ruleset hash it holds, with no lock
+/// of the core held (a blocking task: `nft` and SQLite both block).
 async fn shared(api: &Api) -> Shared {
-    let (nft, reader) = (api.nft.clone(), api.reader.clone());
+    let nft = api.nft.clone();
     tokio::task::spawn_blocking(move || {
         let e = crate::enforce::Enforcer {
             nft,
@@ -108,20 +108,15 @@ async fn shared(api: &Api) -> Shared {
             last: None,
             egress: None,
         };
-        let policies = reader
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .policies()
-            .unwrap_or_default();
         Shared {
             drops: e.drop_counters(),
-            policy: policies.into_iter().map(|p| (p.mac, p.kind)).collect(),
+            kernel_marker: e.kernel_marker(),
         }
     })
     .await
     .unwrap_or_else(|_| Shared {
         drops: Default::default(),
-        policy: Default::default(),
+        kernel_marker: None,
     })
 }
 
@@ -136,11 +131,18 @@ struct DevView {
     reason: Option<String>,
     first_seen: i64,
     last_seen: i64,
+    /// The policy kind the kernel was last given, and the hash of that ruleset.
+    applied: Option<&'static str>,
+    applied_sha: Option<String>,
+    intended: Option<&'static str>,
 }
 
 impl DevView {
-    fn of(d: &crate::core::Dev) -> DevView {
+    fn of(c: &crate::core::Core, d: &crate::core::Dev) -> DevView {
         DevView {
+            applied: c.applied_kinds.get(&d.mac).copied(),
+            applied_sha: c.applied_sha.clone(),
+            intended: c.intended_kind(d),
             mac: d.mac,
             addresses: d.addresses.iter().map(|a| a.to_string()).collect(),
             mud_url: d.mud_url.clone(),
@@ -160,6 +162,13 @@ impl DevView {
 fn device_json(d: &DevView, s: &Shared) -> Value {
     let id: String = d.mac.0.iter().map(|b| format!("{b:02x}")).collect();
     let count = |chain: String| s.drops.get(&chain).map(|x| x.0).unwrap_or(0);
+    // What the kernel holds: the last applied policy, if the kernel's
+    // table still carries the ruleset warden applied.
+    let kernel_ok = match (&s.kernel_marker, &d.applied_sha) {
+        (Some(k), Some(a)) => a.starts_with(k.as_str()),
+        _ => false,
+    };
+    let policy = if kernel_ok { d.applied } else { None };
     json!({
         "mac": d.mac.to_string(),
         "addresses": d.addresses,
@@ -168,7 +177,9 @@ fn device_json(d: &DevView, s: &Shared) -> Value {
         "vendor_class": d.vendor_class,
         "state": d.state,
         "quarantine_reason": d.reason,
-        "policy": s.policy.get(&d.mac.to_string()),
+        "policy": policy,
+        "intended_policy": d.intended,
+        "in_kernel": kernel_ok && policy == d.intended,
         "first_seen": d.first_seen,
         "last_seen": d.last_seen,
         "drops": {"from_device": count(format!("from_{id}")), "to_device": count(format!("to_{id}"))},
@@ -190,7 +201,7 @@ async fn devices(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
     guard!(api, h);
     let views: Vec<DevView> = {
         let c = api.core.lock().unwrap_or_else(|e| e.into_inner());
-        c.devices.values().map(DevView::of).collect()
+        c.devices.values().map(|d| DevView::of(&c, d)).collect()
     };
     let sh = shared(&api).await;
     Json(Value::Array(
@@ -213,7 +224,7 @@ async fn device(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<String
     };
     let view = {
         let c = api.core.lock().unwrap_or_else(|e| e.into_inner());
-        c.devices.get(&mac).map(DevView::of)
+        c.devices.get(&mac).map(|d| DevView::of(&c, d))
     };
     let Some(view) = view else {
         return err(StatusCode::NOT_FOUND, "no such device");
@@ -312,7 +323,7 @@ async fn quarantine(
             return err(StatusCode::NOT_FOUND, "no such device");
         }
         c.quarantine(&mac, &reason, "api", now)
-            .map(|()| DevView::of(&c.devices[&mac]))
+            .map(|()| DevView::of(&c, &c.devices[&mac]))
     };
     match done {
         Ok(view) => Json(device_json(&view, &shared(&api).await)).into_response(),
@@ -332,7 +343,7 @@ async fn release(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<Strin
             return err(StatusCode::NOT_FOUND, "no such device");
         }
         c.release(&mac, "api", now)
-            .map(|()| DevView::of(&c.devices[&mac]))
+            .map(|()| DevView::of(&c, &c.devices[&mac]))
     };
     match done {
         Ok(view) => Json(device_json(&view, &shared(&api).await)).into_response(),

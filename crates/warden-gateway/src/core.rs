@@ -86,6 +86,11 @@ pub struct Dev {
     pub last_seen: i64,
 }
 
+enum EvKind {
+    Lease,
+    Other,
+}
+
 /// What the daemon should do next.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
@@ -140,7 +145,29 @@ pub struct Core {
     /// wrong port was last alerted.
     forged_alerted: HashMap<(String, MacAddr), i64>,
     moved_alerted: HashMap<(String, MacAddr), i64>,
+    /// While the daemon drains a burst of LAN events, applies wait for its
+    /// end: one apply for the burst, not one per made-up device.
+    batch: Option<Option<String>>,
+    /// DHCP requests whose cached file waits for the next apply, for the
+    /// apply latency.
+    latency_marks: Vec<(MacAddr, std::time::Instant)>,
+    /// A failed apply: (attempts, when to try again, since when).
+    pub apply_failing: Option<(u32, i64, i64)>,
+    /// When each device last made the gateway fetch a MUD file.
+    fetched_for: HashMap<MacAddr, i64>,
+    /// The kind of policy each device got in the last apply the kernel
+    /// took ("mud", "default", "quarantine"): what the kernel holds, which
+    /// the API shows beside what is intended.
+    pub applied_kinds: HashMap<MacAddr, &'static str>,
 }
+
+/// A device makes the gateway fetch at most one MUD file per this many
+/// seconds (a device announcing ever new URLs only wastes its own turn).
+pub const FETCH_INTERVAL_PER_DEVICE_S: i64 = 60;
+
+/// A device the gateway never confirmed (no address, no MUD file, no
+/// lease, not quarantined) is forgotten after this long without a word.
+pub const UNCONFIRMED_TTL_S: i64 = 600;
 
 /// A pin whose device has not been seen on its port for this long is lifted
 /// (the device moved or left), so a device moved to another port works
@@ -314,6 +341,11 @@ impl Core {
             pin_missing_since: HashMap::new(),
             forged_alerted: HashMap::new(),
             moved_alerted: HashMap::new(),
+            batch: None,
+            latency_marks: Vec::new(),
+            apply_failing: None,
+            fetched_for: HashMap::new(),
+            applied_kinds: HashMap::new(),
         })
     }
 
@@ -347,6 +379,18 @@ impl Core {
         }
     }
 
+    /// The kind of policy `d` is meant to have now (None: not in the ruleset).
+    pub fn intended_kind(&self, d: &Dev) -> Option<&'static str> {
+        if self.cfg.infrastructure.contains(&d.mac) {
+            return None;
+        }
+        match (&d.state, &d.mud) {
+            (State::Quarantined { .. }, _) => Some("quarantine"),
+            (State::Enforced, Some(_)) => Some("mud"),
+            _ => self.default_policy.as_ref().map(|_| "default"),
+        }
+    }
+
     /// The entries of the ruleset, with the kind of each policy.
     fn entries(&self) -> Vec<(Entry, &'static str, Option<String>)> {
         let mut out = Vec::new();
@@ -374,8 +418,108 @@ impl Core {
         out
     }
 
-    /// Compiles and applies everything, then refills the DNS sets.
+    /// Applies wait until [`Core::end_batch`]; for a burst of LAN events.
+    pub fn begin_batch(&mut self) {
+        if self.batch.is_none() {
+            self.batch = Some(None);
+        }
+    }
+
+    /// Ends a burst: one apply when any event asked for one.
+    pub fn end_batch(&mut self, now: i64) {
+        if let Some(Some(why)) = self.batch.take() {
+            let _ = self.reapply(now, &why);
+        }
+    }
+
+    /// Compiles and applies everything, then refills the DNS sets. Within
+    /// a batch, only notes that an apply is due. A failure is retried with
+    /// back-off ([`Core::retry_apply`]) and alerted once per failing streak.
     pub fn reapply(&mut self, now: i64, why: &str) -> Result<(), String> {
+        if let Some(due) = &mut self.batch {
+            due.get_or_insert_with(|| why.to_string());
+            return Ok(());
+        }
+        let r = self.apply_now(now, why);
+        match &r {
+            Ok(()) => {
+                if let Some((attempts, _, since)) = self.apply_failing.take() {
+                    self.event(
+                        now,
+                        None,
+                        "apply-recovered",
+                        json!({"attempts": attempts, "failing_s": now - since}),
+                    );
+                }
+                let live = self.last_live.unwrap_or_else(std::time::Instant::now);
+                for (mac, at) in std::mem::take(&mut self.latency_marks) {
+                    let ms = live.saturating_duration_since(at).as_secs_f64() * 1000.0;
+                    self.apply_latencies_ms.push(ms);
+                    log!("{mac}: cached MUD file live {ms:.2} ms after its DHCP request");
+                    self.event(now, Some(&mac), "apply-latency", json!({"ms": ms}));
+                }
+            }
+            Err(e) => {
+                let (attempts, since) = match self.apply_failing {
+                    Some((a, _, since)) => (a + 1, since),
+                    None => (1, now),
+                };
+                let wait = 1i64 << attempts.min(6); // 2, 4, ... 64 s
+                self.apply_failing = Some((attempts, now + wait, since));
+                if attempts == 1 {
+                    self.alert(
+                        now,
+                        None,
+                        "enforcement.failed",
+                        "high",
+                        &format!(
+                            "The kernel refused the new ruleset ({e}). What it held before stays \
+                             in force; warden tries again with back-off, and the API shows what the \
+                             kernel holds beside what was intended."
+                        ),
+                        json!({"why": why, "error": e}),
+                    );
+                }
+            }
+        }
+        r
+    }
+
+    /// Whether `mac` may make the gateway fetch now (and uses its turn).
+    fn may_fetch_for(&mut self, mac: &MacAddr, now: i64) -> bool {
+        if self
+            .fetched_for
+            .get(mac)
+            .is_some_and(|t| now - *t < FETCH_INTERVAL_PER_DEVICE_S)
+        {
+            return false;
+        }
+        if self.fetched_for.len() >= 65_536 {
+            self.fetched_for
+                .retain(|_, t| now - *t < FETCH_INTERVAL_PER_DEVICE_S);
+        }
+        self.fetched_for.insert(*mac, now);
+        true
+    }
+
+    /// A fetch that could not even start (too many waiting): forgotten, and
+    /// asked for again at the device's next announcement after a minute.
+    pub fn fetch_deferred(&mut self, url: &str, now: i64) {
+        self.fetching.remove(url);
+        self.failed_at.insert(url.to_string(), now);
+        self.event(now, None, "mud-fetch-deferred", json!({"url": url}));
+    }
+
+    /// Tries a failed apply again when its back-off has passed.
+    pub fn retry_apply(&mut self, now: i64) {
+        if let Some((_, next, _)) = self.apply_failing {
+            if now >= next {
+                let _ = self.reapply(now, "retry after a failed apply");
+            }
+        }
+    }
+
+    fn apply_now(&mut self, now: i64, why: &str) -> Result<(), String> {
         let (plain, meta): (Vec<Entry>, Vec<(&'static str, Option<String>)>) = self
             .entries()
             .into_iter()
@@ -406,6 +550,11 @@ impl Core {
         }
         self.name_sets = applied.name_sets.clone();
         self.applied_sha = Some(applied.sha256.clone());
+        self.applied_kinds = plain
+            .iter()
+            .zip(&meta)
+            .map(|(e, (kind, _))| (e.mac, *kind))
+            .collect();
         self.event(
             now,
             None,
@@ -490,6 +639,11 @@ impl Core {
         let outcome = if kernel.as_deref() == Some(&intended[..16]) {
             self.applied_sha = Some(intended.clone());
             self.name_sets = enforce::name_sets(&rs);
+            self.applied_kinds = self
+                .devices
+                .values()
+                .filter_map(|d| self.intended_kind(d).map(|k| (d.mac, k)))
+                .collect();
             self.enforcer.last = Some((rs, intended.clone()));
             "the kernel holds what the store intends: nothing applied".to_string()
         } else {
@@ -554,6 +708,10 @@ impl Core {
     /// Takes one event from the LAN; returns what to do next.
     pub fn on_event(&mut self, ev: Event, now: i64) -> Vec<Action> {
         let mut actions = Vec::new();
+        let ev_kind = match &ev {
+            Event::Lease { .. } => EvKind::Lease,
+            _ => EvKind::Other,
+        };
         match ev {
             Event::Dhcp {
                 mac,
@@ -612,7 +770,7 @@ impl Core {
                         ),
                         json!({"from": old, "to": url, "via": via}),
                     );
-                    if self.fetching.insert(url.clone()) {
+                    if self.may_fetch_for(&mac, now) && self.fetching.insert(url.clone()) {
                         actions.push(Action::Fetch(url));
                     }
                     return actions;
@@ -622,7 +780,7 @@ impl Core {
                 // A cached good file is applied first: what is recorded
                 // below waits until the rules are live.
                 let cached = match &url {
-                    Some(u) if !fresh => self.apply_cached(&mac, u, now),
+                    Some(u) if !fresh => self.apply_cached(&mac, u, at, now),
                     _ => false,
                 };
                 if !known {
@@ -645,17 +803,15 @@ impl Core {
                 self.check_returned(&mac, now);
                 if let Some(url) = url {
                     if !fresh {
-                        if cached {
-                            let live = self.last_live.unwrap_or_else(std::time::Instant::now);
-                            let ms = live.saturating_duration_since(at).as_secs_f64() * 1000.0;
-                            self.apply_latencies_ms.push(ms);
-                            log!("{mac}: cached MUD file live {ms:.2} ms after its DHCP request");
-                            self.event(now, Some(&mac), "apply-latency", json!({"ms": ms}));
-                        }
                         // A file that just failed is not asked for again at every DHCP packet.
                         let recent_failure =
                             self.failed_at.get(&url).is_some_and(|t| now - *t < 60);
-                        if !cached && !recent_failure && self.fetching.insert(url.clone()) {
+                        if !cached
+                            && !recent_failure
+                            && !self.fetching.contains(&url)
+                            && self.may_fetch_for(&mac, now)
+                        {
+                            self.fetching.insert(url.clone());
                             actions.push(Action::Fetch(url));
                         }
                     }
@@ -665,6 +821,18 @@ impl Core {
             }
             Event::Lease { mac, ip } | Event::Seen { mac, ip } => {
                 if self.is_own(&mac, ip) {
+                    return actions;
+                }
+                // Only the trusted DHCP server moves an address from one
+                // device to another; traffic claiming a neighbour's address
+                // (spoofed, alerted by the spoof detectors) does not.
+                let lease = matches!(ev_kind, EvKind::Lease);
+                if !lease
+                    && self
+                        .devices
+                        .iter()
+                        .any(|(m, d)| *m != mac && d.addresses.contains(&ip))
+                {
                     return actions;
                 }
                 if self.add_address(mac, ip, now) {
@@ -757,7 +925,7 @@ impl Core {
         actions
     }
 
-    fn apply_cached(&mut self, mac: &MacAddr, url: &str, now: i64) -> bool {
+    fn apply_cached(&mut self, mac: &MacAddr, url: &str, at: std::time::Instant, now: i64) -> bool {
         let Some((mud, until)) = last_good(&self.store, url).filter(|(_, u)| *u > now) else {
             return false;
         };
@@ -770,6 +938,7 @@ impl Core {
             return false;
         };
         d.state = s;
+        self.latency_marks.push((*mac, at));
         let ok = self.reapply(now, "cached MUD file").is_ok();
         self.save(mac);
         self.event(
@@ -1010,6 +1179,31 @@ impl Core {
         );
     }
 
+    /// Forgets devices never confirmed: no address, no MUD URL, no lease, not
+    /// quarantined, not pinned, silent for [`UNCONFIRMED_TTL_S`] (frames from
+    /// made-up MACs must not fill the table for ever).
+    pub fn forget_unconfirmed(&mut self, now: i64) {
+        let gone: Vec<MacAddr> = self
+            .devices
+            .values()
+            .filter(|d| {
+                d.addresses.is_empty()
+                    && d.mud_url.is_none()
+                    && d.mud.is_none()
+                    && d.state == State::Observed
+                    && !self.pins.contains_key(&d.mac)
+                    && now - d.last_seen >= UNCONFIRMED_TTL_S
+            })
+            .map(|d| d.mac)
+            .collect();
+        for mac in gone {
+            self.devices.remove(&mac);
+            if let Err(e) = self.store.forget_device(&mac_s(&mac)) {
+                log!("store: {e}");
+            }
+        }
+    }
+
     /// Pins every known device to the bridge port it lives on, lifts pins of
     /// devices gone from their port for [`PIN_IDLE_S`], and alerts frames the
     /// bridge dropped for carrying a pinned MAC on another port. Called
@@ -1151,7 +1345,10 @@ impl Core {
             json!({"by": by, "reason": reason}),
         );
         log!("quarantined {mac}: {reason}");
-        self.reapply(now, "quarantine")
+        // The state is recorded whatever the kernel says; a failed apply is
+        // retried and alerted, and the API shows the kernel's side.
+        let _ = self.reapply(now, "quarantine");
+        Ok(())
     }
 
     pub fn release(&mut self, mac: &MacAddr, by: &str, now: i64) -> Result<(), String> {
@@ -1161,7 +1358,8 @@ impl Core {
         let st = d.state.name();
         self.save(mac);
         self.event(now, Some(mac), "released", json!({"by": by, "state": st}));
-        self.reapply(now, "release")
+        let _ = self.reapply(now, "release");
+        Ok(())
     }
 
     /// A fetch ended: record it; apply the file when it is good enough.

@@ -69,6 +69,7 @@ pub mod core;
 pub mod enforce;
 pub mod fetch;
 pub mod ports;
+pub mod serve;
 pub mod trust;
 pub mod watch;
 
@@ -116,17 +117,40 @@ fn spawn_resolve(names: Vec<String>, tx: &mpsc::Sender<watch::Event>) {
     });
 }
 
+/// MUD fetches running at once, and waiting for a turn: a LAN that
+/// announces a thousand URLs on a slow server can neither exhaust the
+/// gateway's file descriptors nor make a real device wait behind them all.
+pub const FETCHES_AT_ONCE: usize = 8;
+pub const FETCHES_WAITING: usize = 64;
+
+#[derive(Clone)]
+struct FetchSlots {
+    running: Arc<tokio::sync::Semaphore>,
+    queued: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Starts a fetch, or returns false when too many wait already.
 fn spawn_fetch(
     fetcher: &Arc<fetch::Fetcher>,
+    slots: &FetchSlots,
     url: String,
     done: &mpsc::Sender<(String, Result<fetch::Fetched, fetch::FetchError>)>,
-) {
-    let f = fetcher.clone();
-    let done = done.clone();
+) -> bool {
+    use std::sync::atomic::Ordering;
+    if slots.queued.fetch_add(1, Ordering::SeqCst) >= FETCHES_AT_ONCE + FETCHES_WAITING {
+        slots.queued.fetch_sub(1, Ordering::SeqCst);
+        return false;
+    }
+    let (f, done, slots) = (fetcher.clone(), done.clone(), slots.clone());
     tokio::spawn(async move {
-        let r = f.fetch(&url, now()).await;
+        let r = match slots.running.acquire().await {
+            Ok(_permit) => f.fetch(&url, now()).await,
+            Err(_) => return,
+        };
+        slots.queued.fetch_sub(1, Ordering::SeqCst);
         let _ = done.send((url, r)).await;
     });
+    true
 }
 
 /// Makes the state directory private before anything is written to it:
@@ -264,21 +288,23 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("api-listen {}: {e}", cfg.api_listen))?;
     let app = api::router(a.clone());
-    tokio::spawn(async move {
-        let _ = axum::serve(l, app).await;
-    });
+    tokio::spawn(serve::serve(l, app, serve::Limits::default()));
     let l = tokio::net::TcpListener::bind(cfg.remediation_listen)
         .await
         .map_err(|e| format!("remediation-listen {}: {e}", cfg.remediation_listen))?;
-    let app =
-        api::remediation_router(a).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    tokio::spawn(async move {
-        let _ = axum::serve(l, app).await;
-    });
+    tokio::spawn(serve::serve(
+        l,
+        api::remediation_router(a),
+        serve::Limits::default(),
+    ));
 
-    let (done_tx, mut done_rx) = mpsc::channel(64);
+    let (done_tx, mut done_rx) = mpsc::channel(FETCHES_AT_ONCE + FETCHES_WAITING);
+    let slots = FetchSlots {
+        running: Arc::new(tokio::sync::Semaphore::new(FETCHES_AT_ONCE)),
+        queued: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+    };
     let mut tick = tokio::time::interval(Duration::from_secs(30));
-    let mut ports_tick = tokio::time::interval(Duration::from_secs(2));
+    let mut second = tokio::time::interval(Duration::from_secs(1));
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| e.to_string())?;
     let mut last_prune = 0i64;
@@ -292,9 +318,24 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
         tokio::select! {
             ev = rx.recv() => {
                 let Some(ev) = ev else { break };
-                let actions = core.lock().unwrap_or_else(|e| e.into_inner()).on_event(ev, now());
+                // A burst of events (500 frames from made-up MACs) costs one
+                // apply at its end, not one per event.
+                let mut c = core.lock().unwrap_or_else(|e| e.into_inner());
+                c.begin_batch();
+                let t = now();
+                let mut actions = c.on_event(ev, t);
+                for _ in 0..1024 {
+                    match rx.try_recv() {
+                        Ok(ev) => actions.extend(c.on_event(ev, t)),
+                        Err(_) => break,
+                    }
+                }
+                c.end_batch(now());
+                drop(c);
                 for Action::Fetch(url) in actions {
-                    spawn_fetch(&fetcher, url, &done_tx);
+                    if !spawn_fetch(&fetcher, &slots, url.clone(), &done_tx) {
+                        core.lock().unwrap_or_else(|e| e.into_inner()).fetch_deferred(&url, now());
+                    }
                 }
             }
             Some((url, r)) = done_rx.recv() => {
@@ -305,8 +346,11 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
                 let mut c = core.lock().unwrap_or_else(|e| e.into_inner());
                 spawn_resolve(c.set_names(), &resolve_tx);
                 c.prune_dns(t);
+                c.forget_unconfirmed(t);
                 for url in c.due_refreshes(t) {
-                    spawn_fetch(&fetcher, url, &done_tx);
+                    if !spawn_fetch(&fetcher, &slots, url.clone(), &done_tx) {
+                        c.fetch_deferred(&url, t);
+                    }
                 }
                 if t - last_prune > 3600 {
                     last_prune = t;
@@ -316,8 +360,13 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
                     }
                 }
             }
-            _ = ports_tick.tick() => {
-                core.lock().unwrap_or_else(|e| e.into_inner()).police_ports(now());
+            _ = second.tick() => {
+                let t = now();
+                let mut c = core.lock().unwrap_or_else(|e| e.into_inner());
+                c.retry_apply(t);
+                if t % 2 == 0 {
+                    c.police_ports(t);
+                }
             }
             _ = tokio::signal::ctrl_c() => break,
             _ = term.recv() => break,

@@ -152,6 +152,9 @@ pub struct Pruned {
 /// What the gateway keeps, whatever the backend.
 pub trait Store: Send {
     fn upsert_device(&mut self, d: &DeviceRow) -> Result<()>;
+    /// Removes a device's row (one the gateway never confirmed); its
+    /// events and alerts stay until retention removes them.
+    fn forget_device(&mut self, mac: &str) -> Result<()>;
     fn device(&self, mac: &str) -> Result<Option<DeviceRow>>;
     fn devices(&self) -> Result<Vec<DeviceRow>>;
     fn record_event(
@@ -359,6 +362,12 @@ impl Store for SqliteStore {
                 d.last_seen
             ],
         )?;
+        Ok(())
+    }
+
+    fn forget_device(&mut self, mac: &str) -> Result<()> {
+        self.db
+            .execute("DELETE FROM devices WHERE mac = ?1", params![mac])?;
         Ok(())
     }
 

@@ -514,7 +514,115 @@ fn gateway_believes_only_what_it_can_attribute() {
         assert_eq!(code, 200);
         assert_ne!(lab.device(TAMPERED)["state"], "quarantined");
     }
-    assert_eq!(lab.device(DEV)["state"], "enforced");
+    let d = lab.device(DEV);
+    assert_eq!(d["state"], "enforced");
+    assert_eq!(d["in_kernel"], true, "{d:#}");
+
+    // 4. Exhaustion, with the gateway at 1,024 open files (lab.sh starts it
+    // under prlimit, as the service unit will): the neighbour, quarantined,
+    // holds 1,100 half-sent requests to the remediation page while 1,100
+    // DHCP requests from made-up MACs point the fetcher at a slow server.
+    // A detector's quarantine of the camera still reaches the kernel within
+    // 2 s, and the API answers throughout.
+    let (_, limits) = lab.exec(
+        "gw",
+        &[
+            "sh",
+            "-c",
+            "cat /proc/$(pgrep -f 'warden gateway' | head -1)/limits",
+        ],
+    );
+    assert!(
+        limits
+            .lines()
+            .any(|l| l.starts_with("Max open files") && l.contains(" 1024 ")),
+        "{limits}"
+    );
+    let (code, _) = lab.api(
+        "POST",
+        &format!("/api/v1/devices/{TAMPERED}/quarantine"),
+        Some(&lab.token()),
+    );
+    assert_eq!(code, 200);
+    let hold = {
+        let path = client_py();
+        let ns = lab.ns("iot2");
+        std::thread::spawn(move || {
+            Command::new("ip")
+                .args([
+                    "netns",
+                    "exec",
+                    &ns,
+                    "python3",
+                    &path,
+                    "iot0",
+                    "hold",
+                    "10.77.0.1",
+                    "8080",
+                    "1100",
+                    "12",
+                ])
+                .output()
+                .unwrap()
+        })
+    };
+    let inject = {
+        let path = common::repo().join("scripts/gateway-lab/inject.py");
+        let ns = lab.ns("iot2");
+        std::thread::spawn(move || {
+            Command::new("ip")
+                .args([
+                    "netns",
+                    "exec",
+                    &ns,
+                    "python3",
+                    path.to_str().unwrap(),
+                    "iot0",
+                    "https://mud.example/hostile/slow.json",
+                    "1100",
+                    "0.002",
+                    "1",
+                ])
+                .output()
+                .unwrap()
+        })
+    };
+    std::thread::sleep(Duration::from_secs(3));
+    let t0 = Instant::now();
+    lab.client("iot", &["scan", "198.51.100", "20", "59", "23"]);
+    let scanned = t0.elapsed();
+    lab.wait(
+        "the camera's quarantine in the kernel, under load",
+        2,
+        &|| {
+            let d = lab.device(DEV);
+            d["policy"] == "quarantine" && d["in_kernel"] == true
+        },
+    );
+    eprintln!(
+        "quarantine in the kernel {:.2} s after the scan began (the scan took {:.2} s)",
+        t0.elapsed().as_secs_f64(),
+        scanned.as_secs_f64()
+    );
+    let h = hold.join().unwrap();
+    let held = String::from_utf8_lossy(&h.stdout);
+    assert!(
+        held.contains("held"),
+        "{held}{}",
+        String::from_utf8_lossy(&h.stderr)
+    );
+    let inj = inject.join().unwrap();
+    assert!(
+        String::from_utf8_lossy(&inj.stdout).contains("sent 1100"),
+        "{inj:?}"
+    );
+    let (code, _) = lab.api("GET", "/api/v1/devices", Some(&lab.token()));
+    assert_eq!(code, 200, "the API answers after the flood");
+    assert!(
+        !lab.logs().contains("Too many open files"),
+        "{}",
+        lab.logs()
+    );
 }
 
 const DEV: &str = "02:77:00:00:00:01";
