@@ -1126,10 +1126,14 @@ impl Core {
         mac: Option<&MacAddr>,
         now: i64,
     ) {
+        // The bridge port the device lives on: with ports pinned, frames
+        // under its MAC came from there and nowhere else.
+        let port = mac.and_then(|m| self.sysfs.homes(&self.cfg.lan_interfaces).remove(m));
         let evidence = json!({
             "role": format!("{:?}", det.role).to_ascii_lowercase(),
             "counts": det.counts,
             "flows": det.evidence.iter().map(|e| format!("{e:?}")).collect::<Vec<_>>(),
+            "port": port,
         });
         self.alert(now, mac, kind, sev.as_str(), &det.explanation, evidence);
     }
@@ -1561,6 +1565,161 @@ mod tests {
         assert!(c.dns.is_empty());
         c.on_event(answers(1, 5_000..5_010), now + 302);
         assert_eq!(c.dns.len(), 10);
+    }
+
+    fn detection(mac: MacAddr, role: warden_detect::Role) -> warden_detect::Detection {
+        warden_detect::Detection {
+            kind: warden_detect::Kind::ScanHorizontal,
+            device: match role {
+                warden_detect::Role::Source => mac.to_string(),
+                _ => "198.51.100.7".into(),
+            },
+            role,
+            first_ns: 0,
+            last_ns: 0,
+            explanation: "probed TCP port 23 on 32 hosts".into(),
+            counts: BTreeMap::new(),
+            evidence: vec![],
+        }
+    }
+
+    fn alerts_of(c: &Core, kind: &str) -> usize {
+        c.store
+            .alerts(None, 1000)
+            .unwrap()
+            .iter()
+            .filter(|a| a.kind == kind)
+            .count()
+    }
+
+    #[test]
+    fn every_detection_decides_quarantine_and_release_gives_no_immunity() {
+        let mut c = core();
+        let mac = MacAddr([2, 0, 0, 0, 0, 7]);
+        c.dev(mac, 1_000);
+        // Scanned first (a target alert of the same kind): no quarantine.
+        c.on_event(
+            Event::Detection(detection(mac, warden_detect::Role::Target)),
+            1_000,
+        );
+        assert_eq!(c.devices[&mac].state, State::Observed);
+        // Then it scans: quarantined, although an alert of its kind is recent.
+        c.on_event(
+            Event::Detection(detection(mac, warden_detect::Role::Source)),
+            1_001,
+        );
+        assert!(matches!(c.devices[&mac].state, State::Quarantined { .. }));
+        c.release(&mac, "operator", 1_002).unwrap();
+        assert_eq!(c.devices[&mac].state, State::Observed);
+        // Right after the release, the same behaviour: quarantined again,
+        // the repeated evidence folded into the alert already raised.
+        c.on_event(
+            Event::Detection(detection(mac, warden_detect::Role::Source)),
+            1_003,
+        );
+        assert!(matches!(c.devices[&mac].state, State::Quarantined { .. }));
+        assert_eq!(alerts_of(&c, "scan.horizontal"), 2, "one per role");
+    }
+
+    #[test]
+    fn a_new_mud_url_waits_for_its_file_while_the_verified_policy_stays() {
+        let mut c = core();
+        let mac = MacAddr([2, 0, 0, 0, 0, 8]);
+        let gw: IpAddr = "10.0.0.1".parse().unwrap();
+        let v = load(&enforce::internet_only_doc(gw), &ValidateOptions::default()).unwrap();
+        let d = c.dev(mac, 1_000);
+        d.mud_url = Some("https://maker.example/cam.json".into());
+        d.mud = Some(v.mud);
+        d.mud_valid_until = 1_000_000;
+        d.state = State::Enforced;
+        let announce = |url: &str| Event::Dhcp {
+            mac,
+            mud_url: Some(url.into()),
+            hostname: None,
+            vendor_class: None,
+            at: std::time::Instant::now(),
+            via: "dhcp option 161",
+        };
+        let actions = c.on_event(announce("https://other.example/open.json"), 1_001);
+        assert_eq!(
+            actions,
+            vec![Action::Fetch("https://other.example/open.json".into())]
+        );
+        let d = &c.devices[&mac];
+        assert_eq!(d.state, State::Enforced);
+        assert!(d.mud.is_some(), "the verified file stays in force");
+        assert_eq!(d.mud_url.as_deref(), Some("https://maker.example/cam.json"));
+        assert_eq!(alerts_of(&c, "mud.url-changed"), 1);
+        // Announced again while it is fetched: no second fetch or alert.
+        assert!(c
+            .on_event(announce("https://other.example/open.json"), 1_002)
+            .is_empty());
+        assert_eq!(alerts_of(&c, "mud.url-changed"), 1);
+        // The new file fails: nothing changes.
+        c.on_fetched(
+            "https://other.example/open.json",
+            Err(FetchError::Status(
+                "https://other.example/open.json".into(),
+                404,
+            )),
+            1_003,
+        );
+        let d = &c.devices[&mac];
+        assert_eq!(d.state, State::Enforced);
+        assert!(d.mud.is_some());
+        assert_eq!(d.mud_url.as_deref(), Some("https://maker.example/cam.json"));
+        assert_eq!(c.intended_kind(d), Some("mud"));
+    }
+
+    #[test]
+    fn traffic_cannot_take_a_neighbours_address_but_the_trusted_lease_can() {
+        let mut c = core();
+        let (cam, other) = (MacAddr([2, 0, 0, 0, 0, 1]), MacAddr([2, 0, 0, 0, 0, 2]));
+        let ip: IpAddr = "10.0.0.50".parse().unwrap();
+        c.on_event(Event::Lease { mac: cam, ip }, 1_000);
+        c.on_event(Event::Seen { mac: other, ip }, 1_001);
+        assert!(c.devices[&cam].addresses.contains(&ip));
+        assert!(!c
+            .devices
+            .get(&other)
+            .is_some_and(|d| d.addresses.contains(&ip)));
+        c.on_event(Event::Lease { mac: other, ip }, 1_002);
+        assert!(!c.devices[&cam].addresses.contains(&ip));
+        assert!(c.devices[&other].addresses.contains(&ip));
+    }
+
+    #[test]
+    fn devices_never_confirmed_are_forgotten() {
+        let mut c = core();
+        let ghost = MacAddr([2, 0x88, 0, 0, 0, 1]);
+        let real = MacAddr([2, 0, 0, 0, 0, 1]);
+        c.dev(ghost, 1_000);
+        c.on_event(
+            Event::Lease {
+                mac: real,
+                ip: "10.0.0.9".parse().unwrap(),
+            },
+            1_000,
+        );
+        c.forget_unconfirmed(1_000 + UNCONFIRMED_TTL_S - 1);
+        assert!(c.devices.contains_key(&ghost));
+        c.forget_unconfirmed(1_000 + UNCONFIRMED_TTL_S);
+        assert!(!c.devices.contains_key(&ghost));
+        assert!(c.devices.contains_key(&real));
+    }
+
+    #[test]
+    fn a_failed_apply_is_alerted_once_and_retried_with_back_off() {
+        let mut c = core(); // its nft does not exist: every apply fails
+        assert!(c.reapply(1_000, "test").is_err());
+        let (attempts, next, _) = c.apply_failing.unwrap();
+        assert_eq!((attempts, next), (1, 1_002));
+        c.retry_apply(1_001); // too early
+        assert_eq!(c.apply_failing.unwrap().0, 1);
+        c.retry_apply(1_002);
+        assert_eq!(c.apply_failing.unwrap().0, 2);
+        assert_eq!(c.apply_failing.unwrap().1, 1_006);
+        assert_eq!(alerts_of(&c, "enforcement.failed"), 1);
     }
 
     #[test]

@@ -258,6 +258,47 @@ fn compile_json_report_names_the_sets_to_fill_and_the_notes() {
 }
 
 #[test]
+fn gateway_refuses_to_start_with_unsafe_file_modes() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("warden-cli-modes-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let state = dir.join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let cfg = dir.join("gateway.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "lan-interfaces = [\"br-none\"]\ngateway-address = \"127.0.0.1\"\nstate-dir = \"{}\"\n\
+             api-listen = \"127.0.0.1:0\"\nremediation-listen = \"127.0.0.1:0\"\n",
+            state.display()
+        ),
+    )
+    .unwrap();
+    // A state directory others may write to.
+    std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let o = warden(&["gateway", "--config", cfg.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains(state.to_str().unwrap()) && err.contains("0777"),
+        "{err}"
+    );
+    // An API token others may read.
+    std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let token = state.join("api-token");
+    std::fs::write(&token, "f".repeat(64)).unwrap();
+    std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let o = warden(&["gateway", "--config", cfg.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains(token.to_str().unwrap()) && err.contains("0644"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn gateway_refuses_a_bad_configuration_with_the_key_named() {
     let dir = std::env::temp_dir().join(format!("warden-cli-gw-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
