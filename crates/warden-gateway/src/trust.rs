@@ -113,6 +113,9 @@ impl Refused {
 pub struct DnsGuard {
     pending: HashMap<QueryKey, Pending>,
     per_client: HashMap<IpAddr, usize>,
+    /// Queries waiting per sending MAC too: a device that forges many
+    /// source addresses still holds only its own share.
+    per_mac: HashMap<[u8; 6], usize>,
     /// Answers refused, by reason.
     pub refused: HashMap<&'static str, u64>,
     /// Queries not recorded because their client or the table was full.
@@ -143,12 +146,22 @@ impl DnsGuard {
             id: m.id,
         };
         let n = self.per_client.get(&d.src).copied().unwrap_or(0);
-        if !self.pending.contains_key(&key) {
-            if n >= PENDING_PER_CLIENT || self.pending.len() >= PENDING_TOTAL {
+        let m = self.per_mac.get(&mac).copied().unwrap_or(0);
+        if let Some(old) = self.pending.get(&key) {
+            if old.mac != mac {
+                self.queries_dropped += 1;
+                return; // another MAC's question: not overwritten
+            }
+        } else {
+            if n >= PENDING_PER_CLIENT
+                || m >= PENDING_PER_CLIENT
+                || self.pending.len() >= PENDING_TOTAL
+            {
                 self.queries_dropped += 1;
                 return;
             }
             *self.per_client.entry(d.src).or_default() += 1;
+            *self.per_mac.entry(mac).or_default() += 1;
         }
         self.pending.insert(
             key,
@@ -212,11 +225,17 @@ impl DnsGuard {
     }
 
     fn remove(&mut self, key: &QueryKey) {
-        if self.pending.remove(key).is_some() {
+        if let Some(p) = self.pending.remove(key) {
             if let Some(n) = self.per_client.get_mut(&key.client) {
                 *n -= 1;
                 if *n == 0 {
                     self.per_client.remove(&key.client);
+                }
+            }
+            if let Some(n) = self.per_mac.get_mut(&p.mac) {
+                *n -= 1;
+                if *n == 0 {
+                    self.per_mac.remove(&p.mac);
                 }
             }
         }
@@ -429,9 +448,38 @@ mod tests {
         assert_eq!(g.queries_dropped, 1000 - PENDING_PER_CLIENT as u64);
         g.expire(5 + QUERY_TIMEOUT_NS + 1);
         assert_eq!(g.waiting(), 0);
+        // Forged source addresses from one MAC: still one share.
+        for i in 0..200u16 {
+            let mut d = ask(NEIGHBOUR, 1);
+            d.src = IpAddr::from([10, 0, (i >> 8) as u8, i as u8]);
+            g.query(&t, &d, &msg(i, false, "y.example", vec![]), 6);
+        }
+        assert_eq!(g.waiting(), PENDING_PER_CLIENT);
+        // The camera's own question still finds room, and a neighbour
+        // cannot overwrite it by asking with the same address, port and id.
+        g.query(
+            &t,
+            &ask(CAM, 7),
+            &msg(9, false, "api.cloud.example", vec![]),
+            6,
+        );
+        g.query(
+            &t,
+            &ask(NEIGHBOUR, 7),
+            &msg(9, false, "evil.example", vec![]),
+            6,
+        );
+        let ans = msg(
+            9,
+            true,
+            "api.cloud.example",
+            vec![a("api.cloud.example", "192.0.2.9", 60)],
+        );
+        assert_eq!(g.answer(&t, &reply(GW, 7), &ans, 7).unwrap().0, CAM);
         // The gateway's own questions are not a device's.
+        let before = g.waiting();
         g.query(&t, &ask(GW, 1), &msg(1, false, "x.example", vec![]), 0);
-        assert_eq!(g.waiting(), 0);
+        assert_eq!(g.waiting(), before);
     }
 
     #[test]

@@ -5,7 +5,13 @@
 //! device uses, DNS answers (for the name sets), detections, ended flows.
 
 use crate::trust::{Datagram, DnsGuard, Refused, Trust};
-use std::collections::HashSet;
+use std::collections::HashMap;
+
+/// (MAC, address) pairs the watcher remembers having reported.
+pub const SEEN_PAIRS: usize = 65_536;
+/// A pair quiet this long may be forgotten when the table is full (and is
+/// reported again when it comes back).
+pub const SEEN_QUIET_S: u64 = 300;
 use std::net::IpAddr;
 use tokio::sync::mpsc::Sender;
 use warden_analyze::{Analyzer, PacketEvent, Sink};
@@ -74,7 +80,11 @@ pub enum Event {
 pub struct GatewaySink {
     pub engine: Engine,
     pub events: Vec<Event>,
-    seen: HashSet<([u8; 6], IpAddr)>,
+    /// (MAC, address) pairs already reported, with when they were last
+    /// seen: at most [`SEEN_PAIRS`]; when full, pairs quiet for
+    /// [`SEEN_QUIET_S`] make room, so made-up MACs cannot stop the
+    /// addresses of real devices being learned.
+    seen: HashMap<([u8; 6], IpAddr), std::time::Instant>,
     lan: Vec<warden_mud::IpPrefix>,
     trust: Trust,
     dns_guard: DnsGuard,
@@ -85,24 +95,33 @@ impl GatewaySink {
     /// for addresses inside the LAN only, at most 65,536 pairs.
     fn seen_at(&mut self, mac: [u8; 6], ip: IpAddr) {
         let in_lan = self.lan.is_empty() || self.lan.iter().any(|l| l.contains(ip));
-        if in_lan
-            && !ip.is_unspecified()
-            && !ip.is_multicast()
-            && self.seen.len() < 65_536
-            && self.seen.insert((mac, ip))
-        {
-            self.events.push(Event::Seen {
-                mac: MacAddr(mac),
-                ip,
-            });
+        if !in_lan || ip.is_unspecified() || ip.is_multicast() {
+            return;
         }
+        let now = std::time::Instant::now();
+        if let Some(t) = self.seen.get_mut(&(mac, ip)) {
+            *t = now;
+            return;
+        }
+        if self.seen.len() >= SEEN_PAIRS {
+            let quiet = std::time::Duration::from_secs(SEEN_QUIET_S);
+            self.seen.retain(|_, t| now.duration_since(*t) < quiet);
+            if self.seen.len() >= SEEN_PAIRS {
+                return;
+            }
+        }
+        self.seen.insert((mac, ip), now);
+        self.events.push(Event::Seen {
+            mac: MacAddr(mac),
+            ip,
+        });
     }
 
     pub fn new(engine: Engine, lan: Vec<warden_mud::IpPrefix>, trust: Trust) -> GatewaySink {
         GatewaySink {
             engine,
             events: vec![],
-            seen: HashSet::new(),
+            seen: HashMap::new(),
             lan,
             trust,
             dns_guard: DnsGuard::default(),
