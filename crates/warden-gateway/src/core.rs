@@ -564,11 +564,7 @@ impl Core {
         self.refill(now);
         if !applied.incremental {
             // A whole replacement empties the bridge table's pin sets.
-            let pins: Vec<(MacAddr, String)> =
-                self.pins.iter().map(|(m, p)| (*m, p.clone())).collect();
-            if let Err(e) = self.enforcer.pin(&pins) {
-                log!("{e}");
-            }
+            self.repin();
         }
         self.cut_lost_access(&plain, now);
         Ok(())
@@ -1208,6 +1204,21 @@ impl Core {
         }
     }
 
+    /// Writes every pin into the bridge table again, and pins the gateway's
+    /// own MACs to no port at all: a frame that comes in on a LAN port under
+    /// the gateway's address is forged (it would pass for the resolver's or
+    /// the DHCP server's answer), and is dropped before anything sees it.
+    pub fn repin(&mut self) {
+        let pins: Vec<(MacAddr, String)> = self.pins.iter().map(|(m, p)| (*m, p.clone())).collect();
+        if let Err(e) = self.enforcer.pin(&pins) {
+            log!("{e}");
+        }
+        let own: Vec<MacAddr> = self.own_macs.iter().copied().collect();
+        if let Err(e) = self.enforcer.pin_nowhere(&own) {
+            log!("{e}");
+        }
+    }
+
     /// Pins every known device to the bridge port it lives on, lifts pins of
     /// devices gone from their port for [`PIN_IDLE_S`], and alerts frames the
     /// bridge dropped for carrying a pinned MAC on another port. Called
@@ -1293,11 +1304,18 @@ impl Core {
                 _ => None,
             };
             let home = self.pins.get(&mac).cloned();
+            let whose = if self.own_macs.contains(&mac) {
+                "the gateway's own MAC address".to_string()
+            } else {
+                format!(
+                    "the MAC address {mac}, which lives on bridge port {}",
+                    home.as_deref().unwrap_or("?")
+                )
+            };
             let text = format!(
-                "Frames with the MAC address {mac}, which lives on bridge port {}, came in on port {port} \
+                "Frames with {whose}, came in on port {port} \
                  and were dropped. Something on port {port}{} is using another device's address; \
                  {mac} is not blamed for them.",
-                home.as_deref().unwrap_or("?"),
                 if there.is_empty() {
                     String::new()
                 } else {

@@ -371,6 +371,22 @@ impl Enforcer {
         self.run_nft(&["-f", "-"], Some(&t)).map(|_| ())
     }
 
+    /// Pins MACs that live on no port (the gateway's own): every frame that
+    /// comes in on a bridge port under them is dropped and recorded.
+    pub fn pin_nowhere(&self, macs: &[MacAddr]) -> Result<(), String> {
+        let mut t = String::new();
+        for mac in macs {
+            t += &format!(
+                "add element bridge {TABLE} {} {{ {mac} }}\n",
+                warden_nft::PINNED_SET
+            );
+        }
+        if t.is_empty() {
+            return Ok(());
+        }
+        self.run_nft(&["-f", "-"], Some(&t)).map(|_| ())
+    }
+
     /// Lifts a pin (the device moved, or left).
     pub fn unpin(&self, mac: &MacAddr, port: &str) -> Result<(), String> {
         if !ifname_ok(port) {
@@ -501,14 +517,8 @@ mod tests {
         let (_, _, json) = e
             .build(&[entry(1, "10.0.0.5", &q), entry(2, "fd00:1::6", &i)])
             .unwrap();
-        let ns = format!("wdn-ownpol-{}", std::process::id());
-        if !Command::new("ip")
-            .args(["netns", "add", &ns])
-            .status()
-            .is_ok_and(|s| s.success())
-        {
-            panic!("needs root and iproute2 (ip netns add)");
-        }
+        let ns = Netns::add(&format!("wdn-ownpol-{}", std::process::id()));
+        let ns = &ns.0;
         let mut child = Command::new("ip")
             .args(["netns", "exec", &ns, "nft", "-c", "-j", "-f", "-"])
             .stdin(Stdio::piped())
@@ -522,12 +532,34 @@ mod tests {
             .write_all(json.as_bytes())
             .unwrap();
         let out = child.wait_with_output().unwrap();
-        let _ = Command::new("ip").args(["netns", "del", &ns]).status();
         assert!(
             out.status.success(),
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+
+    /// A network namespace for one test, removed when it goes out of scope
+    /// (also when the test fails).
+    struct Netns(String);
+
+    impl Netns {
+        fn add(name: &str) -> Netns {
+            if !Command::new("ip")
+                .args(["netns", "add", name])
+                .status()
+                .is_ok_and(|s| s.success())
+            {
+                panic!("needs root and iproute2 (ip netns add)");
+            }
+            Netns(name.to_string())
+        }
+    }
+
+    impl Drop for Netns {
+        fn drop(&mut self) {
+            let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+        }
     }
 
     fn entry(mac: u8, ip: &str, p: &Policy) -> Entry {
@@ -604,12 +636,8 @@ mod tests {
         let (b, _, b_json) = e
             .build(&[entry(1, "10.0.0.5", &i), entry(3, "10.0.0.7", &q)])
             .unwrap();
-        let ns = format!("wdn-delta-{}", std::process::id());
-        assert!(Command::new("ip")
-            .args(["netns", "add", &ns])
-            .status()
-            .unwrap()
-            .success());
+        let ns = Netns::add(&format!("wdn-delta-{}", std::process::id()));
+        let ns = &ns.0;
         let nft = |input: &str| {
             let mut c = Command::new("ip")
                 .args(["netns", "exec", &ns, "nft", "-j", "-f", "-"])
@@ -644,7 +672,6 @@ mod tests {
                 .join("\n")
         };
         let got = list();
-        let _ = Command::new("ip").args(["netns", "del", &ns]).status();
         // Chain order in a listing follows creation; compare as sorted lines.
         let sorted = |s: String| {
             let mut v: Vec<String> = s.lines().map(|l| l.trim().to_string()).collect();

@@ -239,6 +239,7 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
     };
     let outcome = core.reconcile(now())?;
     log!("reconcile: {outcome}");
+    core.repin();
     let core = Arc::new(Mutex::new(core));
 
     let (tx, mut rx) = mpsc::channel(4096);

@@ -345,6 +345,21 @@ fn gateway_believes_only_what_it_can_attribute() {
             "x.example",
         ],
     );
+    // From the camera, answering its own real question (same id and port)
+    // under the gateway's MAC: dropped at the bridge port, where the
+    // gateway's MAC never comes in.
+    lab.forge(
+        "iot",
+        "iot0",
+        &[
+            "ask-and-forge",
+            &gw_mac,
+            "10.77.0.1",
+            "api.cloud.example",
+            forged,
+            ttl,
+        ],
+    );
     // From the internet side, routed through the gateway to the camera:
     // from a cloud address, and in the LAN resolver's name.
     for src in ["198.51.100.10", "10.77.0.1"] {
@@ -524,14 +539,8 @@ fn gateway_believes_only_what_it_can_attribute() {
     // DHCP requests from made-up MACs point the fetcher at a slow server.
     // A detector's quarantine of the camera still reaches the kernel within
     // 2 s, and the API answers throughout.
-    let (_, limits) = lab.exec(
-        "gw",
-        &[
-            "sh",
-            "-c",
-            "cat /proc/$(pgrep -f 'warden gateway' | head -1)/limits",
-        ],
-    );
+    let pid = std::fs::read_to_string(lab.dir.join("warden.pid")).unwrap();
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", pid.trim())).unwrap();
     assert!(
         limits
             .lines()
@@ -611,6 +620,7 @@ fn gateway_believes_only_what_it_can_attribute() {
         "{held}{}",
         String::from_utf8_lossy(&h.stderr)
     );
+    eprintln!("slow clients: {}", held.trim());
     let inj = inject.join().unwrap();
     assert!(
         String::from_utf8_lossy(&inj.stdout).contains("sent 1100"),
