@@ -520,7 +520,7 @@ mod tests {
         let ns = Netns::add(&format!("wdn-ownpol-{}", std::process::id()));
         let ns = &ns.0;
         let mut child = Command::new("ip")
-            .args(["netns", "exec", &ns, "nft", "-c", "-j", "-f", "-"])
+            .args(["netns", "exec", ns, "nft", "-c", "-j", "-f", "-"])
             .stdin(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -640,7 +640,7 @@ mod tests {
         let ns = &ns.0;
         let nft = |input: &str| {
             let mut c = Command::new("ip")
-                .args(["netns", "exec", &ns, "nft", "-j", "-f", "-"])
+                .args(["netns", "exec", ns, "nft", "-j", "-f", "-"])
                 .stdin(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -651,7 +651,7 @@ mod tests {
         };
         let list = || {
             let o = Command::new("ip")
-                .args(["netns", "exec", &ns, "nft", "list", "ruleset"])
+                .args(["netns", "exec", ns, "nft", "list", "ruleset"])
                 .output()
                 .unwrap();
             String::from_utf8_lossy(&o.stdout).into_owned()
