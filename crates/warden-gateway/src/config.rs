@@ -42,7 +42,9 @@
 //! servers = []                         # DHCP servers whose ACKs bind addresses, beside gateway-address
 //! ```
 //!
-//! The gateway believes DNS answers and DHCP ACKs only from these servers,
+//! The gateway believes DNS answers only from gateway-address, its LAN
+//! interfaces' IPv6 addresses (read at start) and `dns.servers`, and DHCP
+//! ACKs only from gateway-address and `dhcp.servers`,
 //! in frames sent by the gateway itself or by `infrastructure` (see
 //! [`crate::trust`]): a resolver or DHCP server elsewhere on the LAN (a
 //! Pi-hole on a LAN port) is not believed.

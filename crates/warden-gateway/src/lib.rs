@@ -234,7 +234,13 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
             .chain(&cfg.infrastructure)
             .map(|m| m.0)
             .collect(),
-        resolvers: cfg.resolvers(),
+        // The gateway's resolver answers on its LAN IPv6 addresses too.
+        resolvers: {
+            let mut r = cfg.resolvers();
+            let text = std::fs::read_to_string("/proc/net/if_inet6").unwrap_or_default();
+            r.extend(trust::interface_ipv6(&text, &cfg.lan_interfaces));
+            r
+        },
         dhcp_servers: cfg.dhcp_servers(),
     };
     let outcome = core.reconcile(now())?;

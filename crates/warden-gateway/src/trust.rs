@@ -59,6 +59,24 @@ impl Trust {
     }
 }
 
+/// The IPv6 addresses of `interfaces`, from `/proc/net/if_inet6`'s text
+/// (32 hex digits, index, prefix length, scope, flags, name per line): the
+/// gateway's own resolver answers on them too.
+pub fn interface_ipv6(proc_if_inet6: &str, interfaces: &[String]) -> Vec<IpAddr> {
+    proc_if_inet6
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let (hex, name) = (f.first()?, f.get(5)?);
+            if hex.len() != 32 || !interfaces.iter().any(|i| i == name) {
+                return None;
+            }
+            let n = u128::from_str_radix(hex, 16).ok()?;
+            Some(IpAddr::V6(std::net::Ipv6Addr::from(n)))
+        })
+        .collect()
+}
+
 /// A UDP datagram's addressing, as the frame carried it.
 #[derive(Debug, Clone, Copy)]
 pub struct Datagram {
@@ -480,6 +498,22 @@ mod tests {
         let before = g.waiting();
         g.query(&t, &ask(GW, 1), &msg(1, false, "x.example", vec![]), 0);
         assert_eq!(g.waiting(), before);
+    }
+
+    #[test]
+    fn the_gateways_ipv6_addresses_are_read_from_proc() {
+        let text = "fd770000000000000000000000000001 05 40 00 80   br-lan\n\
+                    fe800000000000000000000000000001 05 40 20 80   br-lan\n\
+                    20010db8010000000000000000000001 06 40 00 80      wan\n\
+                    zz 05 40 00 80 br-lan\n";
+        let got = interface_ipv6(text, &["br-lan".into()]);
+        assert_eq!(
+            got,
+            vec![
+                "fd77::1".parse::<IpAddr>().unwrap(),
+                "fe80::1".parse().unwrap()
+            ]
+        );
     }
 
     #[test]
