@@ -46,8 +46,8 @@
 //! interfaces' IPv6 addresses (read at start) and `dns.servers`, and DHCP
 //! ACKs only from gateway-address and `dhcp.servers`,
 //! in frames sent by the gateway itself or by `infrastructure` (see
-//! [`crate::trust`]): a resolver or DHCP server elsewhere on the LAN (a
-//! Pi-hole on a LAN port) is not believed.
+//! [`crate::trust`]): a resolver or DHCP server on a LAN port (a Pi-hole) is
+//! believed only when its MAC is listed in `infrastructure` as well.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
