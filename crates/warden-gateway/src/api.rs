@@ -1,11 +1,15 @@
 //! The REST API (LAN side) and the remediation page.
 //!
-//! Every `/api/v1` route but the OpenAPI document needs `Authorization:
-//! Bearer TOKEN`. There is no default credential: the token is 32 random
-//! bytes made at first start and kept in STATE-DIR/api-token, mode 0600.
-//! The API is plain HTTP on the address it is given (keep it on the LAN
-//! side); `openapi.json` documents every route and answer.
+//! Every `/api/v1` route but the OpenAPI document, setup and login needs a
+//! principal ([`crate::auth`]): `Authorization: Bearer TOKEN` (the owner's
+//! token is made at first start in STATE-DIR/api-token, mode 0600; others
+//! carry the role they were made with) or the session cookie of a login,
+//! whose state-changing requests must also carry `X-CSRF-Token`. Each route
+//! needs a permission of the caller's role: 401 without a principal, 403
+//! without the permission. The API is plain HTTP on the address it is given
+//! (keep it on the LAN side); `openapi.json` documents every route and answer.
 
+use crate::auth::{AuthError, Permission, Principal, Role};
 use crate::core::{Core, State};
 use axum::extract::{ConnectInfo, Path, Query, State as AxState};
 use axum::http::{HeaderMap, StatusCode};
@@ -34,7 +38,7 @@ pub struct Api {
     pub reader: Arc<Mutex<warden_store::SqliteStore>>,
     /// The `nft` binary, for the kernel's counters.
     pub nft: std::path::PathBuf,
-    pub token: Arc<String>,
+    pub auth: Arc<crate::auth::Auth>,
     pub now: fn() -> i64,
 }
 
@@ -68,22 +72,55 @@ fn err(code: StatusCode, msg: &str) -> Response {
     (code, Json(json!({"error": msg}))).into_response()
 }
 
-fn authorized(api: &Api, h: &HeaderMap) -> bool {
-    let Some(v) = h.get("authorization").and_then(|v| v.to_str().ok()) else {
-        return false;
+/// The caller, when it may do `perm`; otherwise the 401 or 403 answer.
+/// A request made with the session cookie that changes something must
+/// carry the session's CSRF token in `X-CSRF-Token`.
+fn allow(
+    api: &Api,
+    h: &HeaderMap,
+    perm: Permission,
+    changes: bool,
+) -> Result<Principal, (StatusCode, String)> {
+    let Some(p) = api.auth.principal(h, (api.now)()) else {
+        return Err((
+            StatusCode::UNAUTHORIZED,
+            "log in, or send `Authorization: Bearer TOKEN` (the owner's token is in the state directory's api-token file)".into(),
+        ));
     };
-    let Some(t) = v.strip_prefix("Bearer ") else {
-        return false;
-    };
-    // Constant-time comparison.
-    let (a, b) = (t.as_bytes(), api.token.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    if !p.may(perm) {
+        return Err((
+            StatusCode::FORBIDDEN,
+            format!("the {} role may not do this", p.role.name()),
+        ));
+    }
+    if changes {
+        if let Some(want) = &p.csrf {
+            let got = h
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !crate::auth::same_secret(got, want) {
+                return Err((
+                    StatusCode::FORBIDDEN,
+                    "a request made with the session cookie needs its X-CSRF-Token".into(),
+                ));
+            }
+        }
+    }
+    Ok(p)
 }
 
-macro_rules! guard {
-    ($api:expr, $h:expr) => {
-        if !authorized(&$api, &$h) {
-            return err(StatusCode::UNAUTHORIZED, "a valid `Authorization: Bearer TOKEN` header is needed (the token is in the state directory's api-token file)");
+macro_rules! allow {
+    ($api:expr, $h:expr, $perm:expr) => {
+        match allow(&$api, &$h, $perm, false) {
+            Ok(p) => p,
+            Err((code, msg)) => return err(code, &msg),
+        }
+    };
+    ($api:expr, $h:expr, $perm:expr, changes) => {
+        match allow(&$api, &$h, $perm, true) {
+            Ok(p) => p,
+            Err((code, msg)) => return err(code, &msg),
         }
     };
 }
@@ -198,7 +235,7 @@ async fn read<T: Send + 'static>(
 }
 
 async fn devices(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
-    guard!(api, h);
+    let _who = allow!(api, h, Permission::SeeDevices);
     let views: Vec<DevView> = {
         let c = api.core.lock().unwrap_or_else(|e| e.into_inner());
         c.devices.values().map(|d| DevView::of(&c, d)).collect()
@@ -218,7 +255,7 @@ fn bad_mac(s: &str) -> Response {
 }
 
 async fn device(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<String>) -> Response {
-    guard!(api, h);
+    let _who = allow!(api, h, Permission::SeeDevices);
     let Some(mac) = MacAddr::parse(&mac) else {
         return bad_mac(&mac);
     };
@@ -250,7 +287,7 @@ struct Limit {
 }
 
 async fn mud_files(AxState(api): AxState<Api>, h: HeaderMap, Query(q): Query<Limit>) -> Response {
-    guard!(api, h);
+    let _who = allow!(api, h, Permission::SeeDevices);
     let limit = q.limit.unwrap_or(100).min(1000);
     let rows = read(&api, move |s| s.fetches(None, limit).unwrap_or_default())
         .await
@@ -270,7 +307,7 @@ async fn mud_files(AxState(api): AxState<Api>, h: HeaderMap, Query(q): Query<Lim
 }
 
 async fn policies(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
-    guard!(api, h);
+    let _who = allow!(api, h, Permission::SeeDevices);
     let sha = api
         .core
         .lock()
@@ -288,7 +325,7 @@ async fn policies(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
 }
 
 async fn alerts(AxState(api): AxState<Api>, h: HeaderMap, Query(q): Query<Limit>) -> Response {
-    guard!(api, h);
+    let _who = allow!(api, h, Permission::SeeAlerts);
     let limit = q.limit.unwrap_or(100).min(1000);
     Json(json!(read(&api, move |s| s
         .alerts(None, limit)
@@ -309,7 +346,7 @@ async fn quarantine(
     Path(mac): Path<String>,
     body: Option<Json<Reason>>,
 ) -> Response {
-    guard!(api, h);
+    let _who = allow!(api, h, Permission::Enforce, changes);
     let Some(mac) = MacAddr::parse(&mac) else {
         return bad_mac(&mac);
     };
@@ -322,8 +359,13 @@ async fn quarantine(
         if !c.devices.contains_key(&mac) {
             return err(StatusCode::NOT_FOUND, "no such device");
         }
-        c.quarantine(&mac, &reason, "api", now)
-            .map(|()| DevView::of(&c, &c.devices[&mac]))
+        c.quarantine(
+            &mac,
+            &reason,
+            &format!("{} ({})", _who.user, _who.role.name()),
+            now,
+        )
+        .map(|()| DevView::of(&c, &c.devices[&mac]))
     };
     match done {
         Ok(view) => Json(device_json(&view, &shared(&api).await)).into_response(),
@@ -332,7 +374,7 @@ async fn quarantine(
 }
 
 async fn release(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<String>) -> Response {
-    guard!(api, h);
+    let _who = allow!(api, h, Permission::Enforce, changes);
     let Some(mac) = MacAddr::parse(&mac) else {
         return bad_mac(&mac);
     };
@@ -342,7 +384,7 @@ async fn release(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<Strin
         if !c.devices.contains_key(&mac) {
             return err(StatusCode::NOT_FOUND, "no such device");
         }
-        c.release(&mac, "api", now)
+        c.release(&mac, &format!("{} ({})", _who.user, _who.role.name()), now)
             .map(|()| DevView::of(&c, &c.devices[&mac]))
     };
     match done {
@@ -365,7 +407,230 @@ pub fn router(api: Api) -> Router {
         .route("/api/v1/mud-files", get(mud_files))
         .route("/api/v1/policies", get(policies))
         .route("/api/v1/alerts", get(alerts))
+        .route("/api/v1/setup", post(setup))
+        .route("/api/v1/login", post(login))
+        .route("/api/v1/logout", post(logout))
+        .route("/api/v1/whoami", get(whoami))
+        .route("/api/v1/users", post(create_user))
+        .route("/api/v1/tokens", post(create_token))
         .with_state(api)
+}
+
+fn auth_err(e: AuthError) -> Response {
+    let code = match e {
+        AuthError::Wrong => StatusCode::UNAUTHORIZED,
+        AuthError::Locked(_) => StatusCode::FORBIDDEN,
+        AuthError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        AuthError::BadSetupCode => StatusCode::FORBIDDEN,
+        AuthError::OwnerExists => StatusCode::CONFLICT,
+        AuthError::Invalid(_) => StatusCode::BAD_REQUEST,
+        AuthError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    err(code, &e.to_string())
+}
+
+/// Runs password hashing (argon2id: tens of milliseconds) off the runtime.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    tokio::task::spawn_blocking(f).await.ok()
+}
+
+#[derive(Deserialize)]
+struct SetupBody {
+    code: String,
+    name: String,
+    password: String,
+}
+
+/// First start: the setup code from the log creates the owner.
+async fn setup(AxState(api): AxState<Api>, body: Option<Json<SetupBody>>) -> Response {
+    let Some(Json(b)) = body else {
+        return err(StatusCode::BAD_REQUEST, "a JSON body: code, name, password");
+    };
+    let (auth, now) = (api.auth.clone(), (api.now)());
+    let name = b.name.clone();
+    match blocking(move || auth.create_owner(&b.code, &b.name, &b.password, now)).await {
+        Some(Ok(())) => {
+            let detail = json!({"user": name, "role": "owner"});
+            let _ = api
+                .reader
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .record_event(now, None, "account-created", &detail);
+            (StatusCode::CREATED, Json(detail)).into_response()
+        }
+        Some(Err(e)) => auth_err(e),
+        None => err(StatusCode::INTERNAL_SERVER_ERROR, "setup failed"),
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginBody {
+    name: String,
+    password: String,
+}
+
+/// A session: an HttpOnly, SameSite=Strict cookie, and its CSRF token in
+/// the answer (for `X-CSRF-Token` and the dashboard's forms).
+async fn login(
+    AxState(api): AxState<Api>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Option<Json<LoginBody>>,
+) -> Response {
+    let Some(Json(b)) = body else {
+        return err(StatusCode::BAD_REQUEST, "a JSON body: name, password");
+    };
+    let (auth, now) = (api.auth.clone(), (api.now)());
+    let name = b.name.clone();
+    let r = blocking(move || auth.login(&b.name, &b.password, peer.ip(), now)).await;
+    let detail = |outcome: &str| json!({"user": crate::log_safe(&name), "client": peer.ip(), "outcome": outcome});
+    match r {
+        Some(Ok((secret, csrf))) => {
+            let _ = api
+                .reader
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .record_event(now, None, "login", &detail("ok"));
+            let cookie = format!(
+                "{}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+                crate::auth::COOKIE,
+                crate::auth::SESSION_S
+            );
+            (
+                StatusCode::OK,
+                [(axum::http::header::SET_COOKIE, cookie)],
+                Json(json!({"user": name, "csrf": csrf})),
+            )
+                .into_response()
+        }
+        Some(Err(e)) => {
+            let _ = api
+                .reader
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .record_event(now, None, "login", &detail(&e.to_string()));
+            auth_err(e)
+        }
+        None => err(StatusCode::INTERNAL_SERVER_ERROR, "login failed"),
+    }
+}
+
+async fn logout(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
+    if let Some(secret) = crate::auth::cookie(&h, crate::auth::COOKIE) {
+        api.auth.logout(&secret);
+    }
+    (
+        StatusCode::NO_CONTENT,
+        [(
+            axum::http::header::SET_COOKIE,
+            format!(
+                "{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
+                crate::auth::COOKIE
+            ),
+        )],
+    )
+        .into_response()
+}
+
+async fn whoami(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
+    let Some(p) = api.auth.principal(&h, (api.now)()) else {
+        return err(StatusCode::UNAUTHORIZED, "nobody");
+    };
+    let may: Vec<&str> = [
+        (Permission::SeeDevices, "see-devices"),
+        (Permission::SeeAlerts, "see-alerts"),
+        (Permission::Enforce, "enforce"),
+        (Permission::SeeReports, "see-reports"),
+        (Permission::Administer, "administer"),
+    ]
+    .into_iter()
+    .filter(|(x, _)| p.may(*x))
+    .map(|(_, n)| n)
+    .collect();
+    Json(json!({"user": p.user, "role": p.role.name(), "may": may})).into_response()
+}
+
+#[derive(Deserialize)]
+struct UserBody {
+    name: String,
+    role: String,
+    password: String,
+}
+
+async fn create_user(
+    AxState(api): AxState<Api>,
+    h: HeaderMap,
+    body: Option<Json<UserBody>>,
+) -> Response {
+    let who = allow!(api, h, Permission::Administer, changes);
+    let Some(Json(b)) = body else {
+        return err(StatusCode::BAD_REQUEST, "a JSON body: name, role, password");
+    };
+    let Some(role) = Role::parse(&b.role) else {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "role: owner, member, operator or auditor",
+        );
+    };
+    let (auth, now) = (api.auth.clone(), (api.now)());
+    let (name, by) = (b.name.clone(), who.user.clone());
+    match blocking(move || auth.create_user(&who, &b.name, role, &b.password, now)).await {
+        Some(Ok(())) => {
+            let detail = json!({"user": name, "role": role.name(), "by": by});
+            let _ = api
+                .reader
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .record_event(now, None, "account-created", &detail);
+            (StatusCode::CREATED, Json(detail)).into_response()
+        }
+        Some(Err(e)) => auth_err(e),
+        None => err(StatusCode::INTERNAL_SERVER_ERROR, "failed"),
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenBody {
+    role: String,
+    label: Option<String>,
+}
+
+async fn create_token(
+    AxState(api): AxState<Api>,
+    h: HeaderMap,
+    body: Option<Json<TokenBody>>,
+) -> Response {
+    let who = allow!(api, h, Permission::Administer, changes);
+    let Some(Json(b)) = body else {
+        return err(StatusCode::BAD_REQUEST, "a JSON body: role, label");
+    };
+    let Some(role) = Role::parse(&b.role) else {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "role: owner, member, operator or auditor",
+        );
+    };
+    let now = (api.now)();
+    let label = b.label.unwrap_or_default();
+    match api.auth.create_token(&who, role, &label, now) {
+        Ok(t) => {
+            let _ = api
+                .reader
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .record_event(
+                    now,
+                    None,
+                    "token-created",
+                    &json!({"role": role.name(), "by": who.user, "label": crate::log_safe(&label)}),
+                );
+            (
+                StatusCode::CREATED,
+                Json(json!({"token": t, "role": role.name()})),
+            )
+                .into_response()
+        }
+        Err(e) => auth_err(e),
+    }
 }
 
 fn esc(s: &str) -> String {

@@ -63,6 +63,7 @@ pub fn log_safe(s: &str) -> String {
 }
 
 pub mod api;
+pub mod auth;
 pub mod config;
 pub mod conntrack;
 pub mod core;
@@ -284,11 +285,22 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
     drop(tx);
 
     let reader = SqliteStore::open(&cfg.state_dir.join("warden.db")).map_err(|e| e.to_string())?;
+    let accounts =
+        SqliteStore::open(&cfg.state_dir.join("warden.db")).map_err(|e| e.to_string())?;
+    let auth = Arc::new(auth::Auth::new(accounts, &token));
+    if let Some((code, until)) = auth.setup_code(now()).map_err(|e| e.to_string())? {
+        log!(
+            "no owner account yet. Create it before {until} (Unix time; a new code at each start): \
+             curl -X POST http://{}/api/v1/setup -H 'content-type: application/json' \
+             -d '{{\"code\": \"{code}\", \"name\": \"NAME\", \"password\": \"PASSWORD\"}}'",
+            cfg.api_listen
+        );
+    }
     let a = api::Api {
         core: core.clone(),
         reader: Arc::new(std::sync::Mutex::new(reader)),
         nft: "nft".into(),
-        token: Arc::new(token),
+        auth,
         now,
     };
     let l = tokio::net::TcpListener::bind(cfg.api_listen)

@@ -188,7 +188,8 @@ pub trait Store: Send {
 }
 
 /// Forward-only migrations; index i brings the schema to version i + 1.
-const MIGRATIONS: [&str; 1] = [r#"
+const MIGRATIONS: [&str; 2] = [
+    r#"
 CREATE TABLE devices (
   mac TEXT PRIMARY KEY,
   addresses TEXT NOT NULL,
@@ -251,9 +252,36 @@ CREATE TABLE flow_summaries (
   last_seen INTEGER NOT NULL,
   PRIMARY KEY (mac, remote, protocol, port)
 );
-"#];
+"#,
+    r#"
+CREATE TABLE users (
+  name TEXT PRIMARY KEY,
+  role TEXT NOT NULL,
+  password_phc TEXT NOT NULL,
+  failed INTEGER NOT NULL DEFAULT 0,
+  locked_until INTEGER NOT NULL DEFAULT 0,
+  created INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+  token_sha256 TEXT PRIMARY KEY,
+  user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+  csrf TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  expires INTEGER NOT NULL
+);
+CREATE TABLE api_tokens (
+  token_sha256 TEXT PRIMARY KEY,
+  user TEXT NOT NULL,
+  role TEXT NOT NULL,
+  label TEXT NOT NULL,
+  created INTEGER NOT NULL
+);
+"#,
+];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub mod accounts;
 
 /// The embedded default backend.
 pub struct SqliteStore {
@@ -272,7 +300,9 @@ impl SqliteStore {
     }
 
     pub fn open_in_memory() -> Result<SqliteStore> {
-        Self::migrate(Connection::open_in_memory()?)
+        let db = Connection::open_in_memory()?;
+        db.pragma_update(None, "foreign_keys", "ON")?;
+        Self::migrate(db)
     }
 
     fn migrate(mut db: Connection) -> Result<SqliteStore> {

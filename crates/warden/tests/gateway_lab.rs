@@ -633,6 +633,161 @@ fn gateway_believes_only_what_it_can_attribute() {
         "{}",
         lab.logs()
     );
+
+    accounts(&lab);
+}
+
+/// Issue 12's accounts, through the API: the setup code from the log makes
+/// the owner once; ten wrong passwords lock an account; tokens and sessions
+/// carry roles; a session's change without its CSRF token is refused.
+fn accounts(lab: &Lab) {
+    let log = std::fs::read_to_string(lab.dir.join("warden.log")).unwrap();
+    let code = log
+        .split("\"code\": \"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("no setup code in the log:\n{log}"));
+    let post = |path: &str, body: &str, extra: &[&str]| -> (u16, Value, String) {
+        let url = format!("http://10.77.0.1:8443{path}");
+        let mut args = vec![
+            "curl",
+            "-s",
+            "-m",
+            "10",
+            "-D",
+            "-",
+            "-X",
+            "POST",
+            "-H",
+            "content-type: application/json",
+            "-d",
+            body,
+        ];
+        args.extend(extra);
+        args.push(&url);
+        let (_, out) = lab.exec("gw", &args);
+        let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+        let code = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        (
+            code,
+            serde_json::from_str(body).unwrap_or(Value::Null),
+            head.to_string(),
+        )
+    };
+    let (c, v, _) = post(
+        "/api/v1/setup",
+        &format!(r#"{{"code":"{code}","name":"owner","password":"correct horse battery"}}"#),
+        &[],
+    );
+    assert_eq!(c, 201, "{v}");
+    let (c, _, _) = post(
+        "/api/v1/setup",
+        &format!(r#"{{"code":"{code}","name":"eve","password":"correct horse battery"}}"#),
+        &[],
+    );
+    assert_eq!(c, 403, "the code works once");
+    // Ten wrong passwords lock the account, the right one then too.
+    for i in 0..10 {
+        let (c, _, _) = post(
+            "/api/v1/login",
+            r#"{"name":"owner","password":"wrong wrong wrong"}"#,
+            &[],
+        );
+        assert_eq!(c, if i < 9 { 401 } else { 403 }, "attempt {i}");
+    }
+    let (c, v, _) = post(
+        "/api/v1/login",
+        r#"{"name":"owner","password":"correct horse battery"}"#,
+        &[],
+    );
+    assert_eq!(c, 403, "locked: {v}");
+    // The file token is the owner's: it makes a member and an operator.
+    let owner_auth = format!("Authorization: Bearer {}", lab.token());
+    let (c, member, _) = post(
+        "/api/v1/tokens",
+        r#"{"role":"member","label":"kitchen tablet"}"#,
+        &["-H", &owner_auth],
+    );
+    assert_eq!(c, 201);
+    let (c, auditor, _) = post(
+        "/api/v1/tokens",
+        r#"{"role":"auditor"}"#,
+        &["-H", &owner_auth],
+    );
+    assert_eq!(c, 201);
+    let (c, _, _) = post(
+        "/api/v1/users",
+        r#"{"name":"helpdesk","role":"operator","password":"isp support line"}"#,
+        &["-H", &owner_auth],
+    );
+    assert_eq!(c, 201);
+    let member = member["token"].as_str().unwrap().to_string();
+    let auditor = auditor["token"].as_str().unwrap().to_string();
+    assert_eq!(lab.api("GET", "/api/v1/devices", Some(&member)).0, 200);
+    assert_eq!(
+        lab.api(
+            "POST",
+            &format!("/api/v1/devices/{DEV}/release"),
+            Some(&member)
+        )
+        .0,
+        403,
+        "a member cannot change enforcement"
+    );
+    assert_eq!(
+        lab.api("GET", "/api/v1/devices", Some(&auditor)).0,
+        403,
+        "an auditor sees reports only"
+    );
+    assert_eq!(
+        lab.api("GET", "/api/v1/whoami", Some(&member)).1["role"],
+        "member"
+    );
+    // The operator's session: a change without the CSRF token is refused.
+    let (c, v, head) = post(
+        "/api/v1/login",
+        r#"{"name":"helpdesk","password":"isp support line"}"#,
+        &[],
+    );
+    assert_eq!(c, 200, "{v}");
+    assert!(
+        head.contains("HttpOnly") && head.contains("SameSite=Strict"),
+        "{head}"
+    );
+    let cookie = head
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("set-cookie: ")
+                .or_else(|| l.strip_prefix("Set-Cookie: "))
+        })
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_string();
+    let csrf = v["csrf"].as_str().unwrap().to_string();
+    let cookie_h = format!("Cookie: {cookie}");
+    let (c, _, _) = post(
+        &format!("/api/v1/devices/{DEV}/release"),
+        "{}",
+        &["-H", &cookie_h],
+    );
+    assert_eq!(c, 403, "no CSRF token");
+    let csrf_h = format!("X-CSRF-Token: {csrf}");
+    let (c, v, _) = post(
+        &format!("/api/v1/devices/{DEV}/release"),
+        "{}",
+        &["-H", &cookie_h, "-H", &csrf_h],
+    );
+    assert_eq!(c, 200, "{v}");
+    let events = lab.device(DEV)["events"].to_string();
+    assert!(
+        events.contains("helpdesk (operator)"),
+        "who released it is recorded: {events}"
+    );
 }
 
 const DEV: &str = "02:77:00:00:00:01";
