@@ -169,6 +169,53 @@ pub const FETCH_INTERVAL_PER_DEVICE_S: i64 = 60;
 /// lease, not quarantined) is forgotten after this long without a word.
 pub const UNCONFIRMED_TTL_S: i64 = 600;
 
+/// What the ports' police needs from the core (see [`Core::ports_plan`]).
+pub struct PortsPlan {
+    sysfs: crate::ports::Sysfs,
+    bridges: Vec<String>,
+    /// Known devices without a pin yet.
+    unpinned: Vec<MacAddr>,
+}
+
+/// What it found in sysfs and the kernel.
+pub struct PortsSeen {
+    homes: BTreeMap<MacAddr, String>,
+    /// Pins now in the kernel.
+    pinned: Vec<(MacAddr, String)>,
+    /// (port, MAC) of frames dropped for coming from the wrong port.
+    moved: Vec<(String, MacAddr)>,
+}
+
+impl PortsPlan {
+    /// Reads the forwarding database, pins the devices found in it, and
+    /// reads the frames dropped from the wrong port: sysfs and `nft` work,
+    /// done with no lock of the core held.
+    pub fn look(self, enforcer: &Enforcer) -> PortsSeen {
+        let homes = self.sysfs.homes(&self.bridges);
+        let new: Vec<(MacAddr, String)> = self
+            .unpinned
+            .iter()
+            .filter_map(|m| homes.get(m).map(|p| (*m, p.clone())))
+            .collect();
+        let pinned = match enforcer.pin(&new) {
+            Ok(()) => new,
+            Err(e) => {
+                log!("{e}");
+                vec![]
+            }
+        };
+        let moved = enforcer.moved().unwrap_or_else(|e| {
+            log!("{e}");
+            vec![]
+        });
+        PortsSeen {
+            homes,
+            pinned,
+            moved,
+        }
+    }
+}
+
 /// A pin whose device has not been seen on its port for this long is lifted
 /// (the device moved or left), so a device moved to another port works
 /// again after at most this long plus the bridge's ageing time.
@@ -1224,6 +1271,15 @@ impl Core {
     /// bridge dropped for carrying a pinned MAC on another port. Called
     /// every 2 s.
     pub fn police_ports(&mut self, now: i64) {
+        if let Some(plan) = self.ports_plan() {
+            let seen = plan.look(&self.enforcer);
+            self.ports_seen(seen, now);
+        }
+    }
+
+    /// What [`Core::police_ports`] needs from the core, copied under its lock:
+    /// None when no LAN interface is a bridge.
+    pub fn ports_plan(&self) -> Option<PortsPlan> {
         let bridges: Vec<String> = self
             .cfg
             .lan_interfaces
@@ -1232,28 +1288,32 @@ impl Core {
             .cloned()
             .collect();
         if bridges.is_empty() {
-            return;
+            return None;
         }
-        let homes = self.sysfs.homes(&bridges);
-        let mut new = Vec::new();
-        for d in self.devices.values() {
-            if self.pins.contains_key(&d.mac) || self.own_macs.contains(&d.mac) {
-                continue;
-            }
-            if let Some(port) = homes.get(&d.mac) {
-                new.push((d.mac, port.clone()));
-            }
-        }
-        if !new.is_empty() {
-            match self.enforcer.pin(&new) {
-                Ok(()) => {
-                    for (mac, port) in new {
-                        self.event(now, Some(&mac), "port-pinned", json!({"port": port}));
-                        self.pins.insert(mac, port);
-                    }
-                }
-                Err(e) => log!("{e}"),
-            }
+        Some(PortsPlan {
+            sysfs: self.sysfs.clone(),
+            bridges,
+            unpinned: self
+                .devices
+                .keys()
+                .filter(|m| !self.pins.contains_key(m) && !self.own_macs.contains(m))
+                .copied()
+                .collect(),
+        })
+    }
+
+    /// Records what [`PortsPlan::look`] found: new pins, pins to lift (the
+    /// device gone from its port for [`PIN_IDLE_S`]), frames from the wrong
+    /// port to alert.
+    pub fn ports_seen(&mut self, seen: PortsSeen, now: i64) {
+        let PortsSeen {
+            homes,
+            pinned,
+            moved,
+        } = seen;
+        for (mac, port) in pinned {
+            self.event(now, Some(&mac), "port-pinned", json!({"port": port}));
+            self.pins.insert(mac, port);
         }
         // Pins whose device is no longer in the forwarding database.
         let mut lift = Vec::new();
@@ -1279,13 +1339,6 @@ impl Core {
                 );
             }
         }
-        let moved = match self.enforcer.moved() {
-            Ok(m) => m,
-            Err(e) => {
-                log!("{e}");
-                return;
-            }
-        };
         self.moved_alerted.retain(|_, t| now - *t < 600);
         for (port, mac) in moved {
             let key = (port.clone(), mac);

@@ -324,6 +324,14 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
     };
     let mut tick = tokio::time::interval(Duration::from_secs(30));
     let mut second = tokio::time::interval(Duration::from_secs(1));
+    let policing = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // An enforcer for the kernel reads and pins made outside the core's lock.
+    let nft_only = Arc::new(enforce::Enforcer {
+        nft: "nft".into(),
+        state_dir: cfg.state_dir.clone(),
+        last: None,
+        egress: None,
+    });
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| e.to_string())?;
     let mut last_prune = 0i64;
@@ -381,10 +389,22 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
             }
             _ = second.tick() => {
                 let t = now();
-                let mut c = core.lock().unwrap_or_else(|e| e.into_inner());
-                c.retry_apply(t);
-                if t % 2 == 0 {
-                    c.police_ports(t);
+                let plan = {
+                    let mut c = core.lock().unwrap_or_else(|e| e.into_inner());
+                    c.retry_apply(t);
+                    if t % 2 == 0 { c.ports_plan() } else { None }
+                };
+                // sysfs and nft run with the core unlocked: LAN events and
+                // applies go on meanwhile.
+                if let Some(plan) = plan {
+                    if !policing.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                        let (core, policing, light) = (core.clone(), policing.clone(), nft_only.clone());
+                        tokio::task::spawn_blocking(move || {
+                            let seen = plan.look(&light);
+                            core.lock().unwrap_or_else(|e| e.into_inner()).ports_seen(seen, now());
+                            policing.store(false, std::sync::atomic::Ordering::SeqCst);
+                        });
+                    }
                 }
             }
             _ = tokio::signal::ctrl_c() => break,
