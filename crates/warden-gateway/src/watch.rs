@@ -198,8 +198,33 @@ impl GatewaySink {
     }
 
     /// DHCPv6 from the client itself (a relayed message's frame comes from
-    /// the relay, whose MAC is not the device's).
-    fn dhcp6(&mut self, dg: &Datagram, payload: &[u8]) {
+    /// the relay, whose MAC is not the device's); and the addresses a Reply
+    /// from the gateway (or infrastructure) assigns to the client it is sent to.
+    fn dhcp6(&mut self, dg: &Datagram, dst_mac: Option<[u8; 6]>, payload: &[u8]) {
+        if dg.src_port == 547 && dg.dst_port == 546 {
+            let addrs = dhcp::v6_reply_addresses(payload);
+            if addrs.is_empty() {
+                return;
+            }
+            if !self.trust.is_gateway(dg.src_mac) {
+                self.forged(
+                    dg.src_mac.map(MacAddr),
+                    "spoof.dhcp-server",
+                    dst_mac.map(MacAddr),
+                    "a DHCPv6 Reply from a device that is not the DHCP server".into(),
+                );
+                return;
+            }
+            if let Some(mac) = dst_mac.filter(|m| m[0] & 1 == 0) {
+                for a in addrs {
+                    self.events.push(Event::Lease {
+                        mac: MacAddr(mac),
+                        ip: IpAddr::V6(a),
+                    });
+                }
+            }
+            return;
+        }
         if dg.src_port != 546 || dg.dst_port != 547 || matches!(payload.first(), Some(12 | 13)) {
             return;
         }
@@ -307,7 +332,7 @@ impl Sink for GatewaySink {
                     dst_port: u.dst_port,
                 };
                 self.dhcp4(&dg, u.payload);
-                self.dhcp6(&dg, u.payload);
+                self.dhcp6(&dg, d.dst_mac, u.payload);
                 if let Some(m) = p.dns {
                     self.dns(&dg, m, p.ts_ns);
                 }
@@ -588,6 +613,74 @@ mod tests {
             assert!(!plain_url(bad), "{bad:?}");
         }
         assert!(!plain_url(&"a".repeat(2049)));
+    }
+
+    #[test]
+    fn dhcpv6_reply_addresses_count_only_from_the_gateway() {
+        let gw = [2, 0, 0, 0, 0, 1];
+        let client = [2, 0, 0, 0, 0, 0x42];
+        let addr: std::net::Ipv6Addr = "fd77::42".parse().unwrap();
+        let mut iaaddr = vec![0, 5, 0, 24];
+        iaaddr.extend(addr.octets());
+        iaaddr.extend([0, 0, 0x0e, 0x10, 0, 0, 0x1c, 0x20]);
+        let mut reply = vec![7, 1, 2, 3, 0, 3];
+        reply.extend(((12 + iaaddr.len()) as u16).to_be_bytes());
+        reply.extend([0u8; 12]);
+        reply.extend(&iaaddr);
+        let frame = |src: [u8; 6]| {
+            let mut udp = vec![0x02, 0x23, 0x02, 0x22];
+            udp.extend(((8 + reply.len()) as u16).to_be_bytes());
+            udp.extend([0, 0]);
+            udp.extend(&reply);
+            let mut f = client.to_vec();
+            f.extend(src);
+            f.extend([0x86, 0xdd, 0x60, 0, 0, 0]);
+            f.extend((udp.len() as u16).to_be_bytes());
+            f.extend([17, 255]);
+            f.extend("fe80::1".parse::<std::net::Ipv6Addr>().unwrap().octets());
+            f.extend("fe80::42".parse::<std::net::Ipv6Addr>().unwrap().octets());
+            f.extend(udp);
+            f
+        };
+        let run = |f: Vec<u8>| {
+            let trust = Trust {
+                gateway_macs: [gw].into_iter().collect(),
+                ..Default::default()
+            };
+            let mut a = Analyzer::with_sink(
+                warden_analyze::Options::default(),
+                GatewaySink::new(
+                    Engine::new(warden_detect::Options::default()),
+                    vec![],
+                    trust,
+                ),
+            );
+            a.observe(&warden_capture::Packet {
+                ts_nanos: 0,
+                orig_len: f.len() as u32,
+                data: &f,
+                link: warden_capture::LinkType::Ethernet,
+                interface: 0,
+            });
+            std::mem::take(&mut a.sink_mut().events)
+        };
+        let ev = run(frame(gw));
+        assert!(
+            ev.iter().any(|e| matches!(e, Event::Lease { mac, ip } if mac.0 == client && *ip == IpAddr::V6(addr))),
+            "{ev:?}"
+        );
+        let ev = run(frame([2, 0, 0, 0, 0, 0x66]));
+        assert!(
+            !ev.iter().any(|e| matches!(e, Event::Lease { .. })),
+            "{ev:?}"
+        );
+        assert!(ev.iter().any(|e| matches!(
+            e,
+            Event::Forged {
+                kind: "spoof.dhcp-server",
+                ..
+            }
+        )));
     }
 
     #[test]

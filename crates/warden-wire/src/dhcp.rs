@@ -144,9 +144,64 @@ fn v6_options(b: &[u8], depth: usize, out: &mut Vec<String>) {
     }
 }
 
+/// The addresses a DHCPv6 Reply (message type 7) assigns: every IA Address
+/// (option 5) inside an IA_NA (option 3), at most 16. Empty for any other
+/// message (relayed replies included: their frame is the relay's).
+pub fn v6_reply_addresses(b: &[u8]) -> Vec<std::net::Ipv6Addr> {
+    let mut out = Vec::new();
+    if b.first() != Some(&7) {
+        return out;
+    }
+    let mut r = Reader::new(b.get(4..).unwrap_or_default());
+    while let (Some(code), Some(len)) = (r.u16(), r.u16()) {
+        let Some(v) = r.take(len as usize) else {
+            break;
+        };
+        // IA_NA: IAID, T1, T2 (12 bytes), then its options.
+        if code != 3 {
+            continue;
+        }
+        let mut ia = Reader::new(v.get(12..).unwrap_or_default());
+        while let (Some(c), Some(l)) = (ia.u16(), ia.u16()) {
+            let Some(x) = ia.take(l as usize) else {
+                break;
+            };
+            if c == 5 && out.len() < 16 {
+                if let Some(a) = x.get(..16).and_then(|a| <[u8; 16]>::try_from(a).ok()) {
+                    out.push(std::net::Ipv6Addr::from(a));
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_of_a_dhcpv6_reply() {
+        let addr: std::net::Ipv6Addr = "fd77::1234".parse().unwrap();
+        let mut iaaddr = vec![0, 5, 0, 24];
+        iaaddr.extend(addr.octets());
+        iaaddr.extend([0, 0, 0x0e, 0x10, 0, 0, 0x1c, 0x20]);
+        let mut ia_na = vec![0, 3];
+        ia_na.extend(((12 + iaaddr.len()) as u16).to_be_bytes());
+        ia_na.extend([0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+        ia_na.extend(&iaaddr);
+        let mut reply = vec![7, 0xab, 0xcd, 0xef];
+        reply.extend([0, 1, 0, 2, 0xaa, 0xbb]); // a client id option first
+        reply.extend(&ia_na);
+        assert_eq!(v6_reply_addresses(&reply), vec![addr]);
+        // An Advertise (2) assigns nothing yet.
+        let mut adv = reply.clone();
+        adv[0] = 2;
+        assert!(v6_reply_addresses(&adv).is_empty());
+        for n in 0..reply.len() {
+            let _ = v6_reply_addresses(&reply[..n]);
+        }
+    }
 
     #[test]
     fn reads_mud_url_and_identity_options() {
