@@ -111,6 +111,7 @@ deployment = "home"
 unknown-devices = "observe"
 api-listen = "10.77.0.1:8443"
 remediation-listen = "10.77.0.1:8080"
+web-listen = "10.77.0.1:9443"
 [mud]
 signature = "require"
 trust = ["$dir/pki/signer-ca.pem"]

@@ -474,8 +474,14 @@ struct LoginBody {
 async fn login(
     AxState(api): AxState<Api>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    tls: Option<axum::Extension<crate::serve::Tls>>,
     body: Option<Json<LoginBody>>,
 ) -> Response {
+    let secure = if tls.is_some_and(|axum::Extension(t)| t.0) {
+        "; Secure"
+    } else {
+        ""
+    };
     let Some(Json(b)) = body else {
         return err(StatusCode::BAD_REQUEST, "a JSON body: name, password");
     };
@@ -491,7 +497,7 @@ async fn login(
                 .unwrap_or_else(|e| e.into_inner())
                 .record_event(now, None, "login", &detail("ok"));
             let cookie = format!(
-                "{}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+                "{}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
                 crate::auth::COOKIE,
                 crate::auth::SESSION_S
             );

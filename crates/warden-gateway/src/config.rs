@@ -10,6 +10,8 @@
 //! unknown-devices = "observe"          # observe | internet-only | block (default: by deployment)
 //! api-listen = "192.168.1.1:8443"      # REST API (token), LAN side only
 //! remediation-listen = "192.168.1.1:8080"
+//! web-listen = "192.168.1.1:443"       # the API (and dashboard) over HTTPS, warden's own certificate
+//! web-plain-http = false               # true: web-listen without TLS (only behind another TLS proxy)
 //! retention-days = 30
 //! infrastructure = []                  # MACs of the LAN's own equipment (an upstream router): never policed
 //!
@@ -261,6 +263,10 @@ struct RawConfig {
     api_listen: SocketAddr,
     remediation_listen: SocketAddr,
     #[serde(default)]
+    web_listen: Option<SocketAddr>,
+    #[serde(default)]
+    web_plain_http: bool,
+    #[serde(default)]
     mud: MudConfig,
     #[serde(default)]
     quarantine: QuarantineConfig,
@@ -286,6 +292,9 @@ pub struct Config {
     pub unknown_devices: UnknownDevices,
     pub api_listen: SocketAddr,
     pub remediation_listen: SocketAddr,
+    /// HTTPS for the API (and the dashboard); None: not served.
+    pub web_listen: Option<SocketAddr>,
+    pub web_plain_http: bool,
     pub mud: MudConfig,
     pub quarantine: QuarantineConfig,
     /// The deployment context MUD files are resolved in.
@@ -421,6 +430,8 @@ impl Config {
             deployment: r.deployment,
             api_listen: r.api_listen,
             remediation_listen: r.remediation_listen,
+            web_listen: r.web_listen,
+            web_plain_http: r.web_plain_http,
             mud: r.mud,
             quarantine: r.quarantine,
             context,

@@ -71,6 +71,7 @@ pub mod enforce;
 pub mod fetch;
 pub mod ports;
 pub mod serve;
+pub mod tls;
 pub mod trust;
 pub mod watch;
 
@@ -311,6 +312,27 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
     let l = tokio::net::TcpListener::bind(cfg.remediation_listen)
         .await
         .map_err(|e| format!("remediation-listen {}: {e}", cfg.remediation_listen))?;
+    // The same API (and the dashboard to come) over HTTPS, with the
+    // certificate warden made at first start; plain HTTP only when
+    // `web-plain-http` says so.
+    if let Some(addr) = cfg.web_listen {
+        let tls = if cfg.web_plain_http {
+            None
+        } else {
+            let (acceptor, fp) = tls::acceptor(&cfg.state_dir, cfg.gateway_address)?;
+            log!("HTTPS on {addr}, certificate SHA-256 fingerprint {fp}");
+            Some(acceptor)
+        };
+        let l = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("web-listen {addr}: {e}"))?;
+        tokio::spawn(serve::serve_with(
+            l,
+            api::router(a.clone()),
+            serve::Limits::default(),
+            tls,
+        ));
+    }
     tokio::spawn(serve::serve(
         l,
         api::remediation_router(a),

@@ -75,9 +75,66 @@ fn take_slot(
     })
 }
 
-/// Serves `app` on `listener` until the task is dropped. Handlers can read
-/// the client's address with `ConnectInfo<SocketAddr>`.
+/// Whether a request came over TLS (an extension of every request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tls(pub bool);
+
+/// The headers every answer carries: no framing, no sniffing, no referrer,
+/// a content security policy without inline script or style, and on TLS
+/// strict transport security.
+async fn plain_headers(r: axum::response::Response) -> axum::response::Response {
+    with_headers(r, false)
+}
+async fn tls_headers(r: axum::response::Response) -> axum::response::Response {
+    with_headers(r, true)
+}
+
+fn with_headers(mut r: axum::response::Response, tls: bool) -> axum::response::Response {
+    use axum::http::HeaderValue;
+    let h = r.headers_mut();
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+             frame-ancestors 'none'",
+        ),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    h.insert("cache-control", HeaderValue::from_static("no-store"));
+    if tls {
+        h.insert(
+            "strict-transport-security",
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    r
+}
+
+/// Serves `app` on `listener` in plain HTTP until the task is dropped.
+/// Handlers can read the client's address with `ConnectInfo<SocketAddr>`.
 pub async fn serve(listener: TcpListener, app: Router, limits: Limits) {
+    serve_with(listener, app, limits, None).await
+}
+
+/// The same over TLS when `tls` is given (the handshake must end within
+/// the header timeout).
+pub async fn serve_with(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
+    let app = if tls.is_some() {
+        app.layer(axum::middleware::map_response(tls_headers))
+    } else {
+        app.layer(axum::middleware::map_response(plain_headers))
+    };
     let total = Arc::new(Semaphore::new(limits.total));
     let table: Arc<Mutex<HashMap<IpAddr, usize>>> = Arc::default();
     loop {
@@ -98,16 +155,31 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits) {
         };
         let svc = TowerToHyperService::new(
             app.clone()
-                .layer(axum::Extension(ConnectInfo::<SocketAddr>(peer))),
+                .layer(axum::Extension(ConnectInfo::<SocketAddr>(peer)))
+                .layer(axum::Extension(Tls(tls.is_some()))),
         );
+        let tls = tls.clone();
         tokio::spawn(async move {
             let _held = (permit, slot);
             let mut b = hyper::server::conn::http1::Builder::new();
             b.timer(TokioTimer::new())
                 .header_read_timeout(limits.header_timeout)
                 .keep_alive(false);
-            let conn = b.serve_connection(TokioIo::new(stream), svc);
-            let _ = tokio::time::timeout(limits.lifetime, conn).await;
+            match tls {
+                None => {
+                    let conn = b.serve_connection(TokioIo::new(stream), svc);
+                    let _ = tokio::time::timeout(limits.lifetime, conn).await;
+                }
+                Some(acceptor) => {
+                    let Ok(Ok(stream)) =
+                        tokio::time::timeout(limits.header_timeout, acceptor.accept(stream)).await
+                    else {
+                        return; // no handshake in time, or a bad one
+                    };
+                    let conn = b.serve_connection(TokioIo::new(stream), svc);
+                    let _ = tokio::time::timeout(limits.lifetime, conn).await;
+                }
+            }
         });
     }
 }
@@ -164,6 +236,12 @@ mod tests {
             .unwrap();
         let text = String::from_utf8_lossy(&buf);
         assert!(text.contains("hello 127.0.0.1"), "{text}");
+        assert!(text.contains("x-frame-options: DENY"), "{text}");
+        assert!(
+            text.contains("content-security-policy: default-src 'self'"),
+            "{text}"
+        );
+        assert!(!text.contains("strict-transport-security"), "{text}");
         drop(slow);
     }
 }

@@ -788,6 +788,52 @@ fn accounts(lab: &Lab) {
         events.contains("helpdesk (operator)"),
         "who released it is recorded: {events}"
     );
+
+    // The same API over HTTPS, with the certificate warden made: its
+    // fingerprint in the log is the one the server presents; the session
+    // cookie is Secure there, and every answer carries the strict headers.
+    let log = std::fs::read_to_string(lab.dir.join("warden.log")).unwrap();
+    let fp = log
+        .split("certificate SHA-256 fingerprint ")
+        .nth(1)
+        .and_then(|r| r.lines().next())
+        .unwrap_or_else(|| panic!("no fingerprint in the log:\n{log}"))
+        .trim()
+        .to_string();
+    let (_, served) = lab.exec(
+        "gw",
+        &["sh", "-c", "openssl s_client -connect 10.77.0.1:9443 </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256"],
+    );
+    assert!(served.contains(&fp), "log {fp}, served {served}");
+    let (_, out) = lab.exec(
+        "gw",
+        &[
+            "curl",
+            "-sk",
+            "-m",
+            "10",
+            "-D",
+            "-",
+            "-X",
+            "POST",
+            "-H",
+            "content-type: application/json",
+            "-d",
+            r#"{"name":"helpdesk","password":"isp support line"}"#,
+            "https://10.77.0.1:9443/api/v1/login",
+        ],
+    );
+    let head = out.to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{out}");
+    assert!(head.contains("; secure"), "{out}");
+    for h in [
+        "strict-transport-security:",
+        "x-frame-options: deny",
+        "content-security-policy: default-src 'self'",
+        "x-content-type-options: nosniff",
+    ] {
+        assert!(head.contains(h), "{h}: {out}");
+    }
 }
 
 const DEV: &str = "02:77:00:00:00:01";
