@@ -158,24 +158,24 @@ async fn shared(api: &Api) -> Shared {
 }
 
 /// What a request shows of a device, copied out under the core's lock.
-struct DevView {
-    mac: MacAddr,
-    addresses: Vec<String>,
-    mud_url: Option<String>,
-    hostname: Option<String>,
-    vendor_class: Option<String>,
-    state: &'static str,
-    reason: Option<String>,
-    first_seen: i64,
-    last_seen: i64,
+pub struct DevView {
+    pub mac: MacAddr,
+    pub addresses: Vec<String>,
+    pub mud_url: Option<String>,
+    pub hostname: Option<String>,
+    pub vendor_class: Option<String>,
+    pub state: &'static str,
+    pub reason: Option<String>,
+    pub first_seen: i64,
+    pub last_seen: i64,
     /// The policy kind the kernel was last given, and the hash of that ruleset.
-    applied: Option<&'static str>,
-    applied_sha: Option<String>,
-    intended: Option<&'static str>,
+    pub applied: Option<&'static str>,
+    pub applied_sha: Option<String>,
+    pub intended: Option<&'static str>,
 }
 
 impl DevView {
-    fn of(c: &crate::core::Core, d: &crate::core::Dev) -> DevView {
+    pub fn of(c: &crate::core::Core, d: &crate::core::Dev) -> DevView {
         DevView {
             applied: c.applied_kinds.get(&d.mac).copied(),
             applied_sha: c.applied_sha.clone(),
@@ -223,8 +223,17 @@ fn device_json(d: &DevView, s: &Shared) -> Value {
     })
 }
 
+/// Records an event on the API's own connection (accounts, logins).
+pub fn record(api: &Api, now: i64, kind: &str, detail: Value) {
+    let _ = api
+        .reader
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .record_event(now, None, kind, &detail);
+}
+
 /// Runs a read of the store on the API's own connection, off the runtime.
-async fn read<T: Send + 'static>(
+pub async fn read<T: Send + 'static>(
     api: &Api,
     f: impl FnOnce(&warden_store::SqliteStore) -> T + Send + 'static,
 ) -> Option<T> {
@@ -413,7 +422,8 @@ pub fn router(api: Api) -> Router {
         .route("/api/v1/whoami", get(whoami))
         .route("/api/v1/users", post(create_user))
         .route("/api/v1/tokens", post(create_token))
-        .with_state(api)
+        .with_state(api.clone())
+        .merge(crate::web::router(api))
 }
 
 fn auth_err(e: AuthError) -> Response {

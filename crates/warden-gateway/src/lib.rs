@@ -74,6 +74,7 @@ pub mod serve;
 pub mod tls;
 pub mod trust;
 pub mod watch;
+pub mod web;
 
 use crate::core::{Action, Core};
 use std::sync::{Arc, Mutex};

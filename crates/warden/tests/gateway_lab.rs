@@ -834,6 +834,99 @@ fn accounts(lab: &Lab) {
     ] {
         assert!(head.contains(h), "{h}: {out}");
     }
+
+    // The pages, as a browser without JavaScript uses them (forms and a
+    // cookie jar): the operator logs in, sees the camera's verified MUD
+    // file and what its maker says beside what it did, and quarantines it;
+    // a form without the CSRF token is refused; the camera really loses
+    // its service; release brings it back.
+    let jar = lab.dir.join("cookies.txt");
+    let jar = jar.to_str().unwrap();
+    let page = |args: &[&str]| -> String {
+        let mut all = vec![
+            "curl",
+            "-sk",
+            "-m",
+            "10",
+            "-b",
+            jar,
+            "-c",
+            jar,
+            "-w",
+            "\n%{http_code}",
+        ];
+        all.extend(args);
+        lab.exec("gw", &all).1
+    };
+    let out = page(&[
+        "-d",
+        "name=helpdesk&password=isp+support+line",
+        "https://10.77.0.1:9443/login",
+    ]);
+    assert!(out.ends_with("303"), "{out}");
+    let list = page(&["https://10.77.0.1:9443/devices"]);
+    assert!(list.ends_with("200"), "{list}");
+    assert!(
+        list.contains(DEV) && list.contains("verified (https://mud.example/device.json)"),
+        "{list}"
+    );
+    let dev = page(&[&format!("https://10.77.0.1:9443/devices/{DEV}")]);
+    assert!(
+        dev.contains("What its maker says it does") && dev.contains("api.cloud.example"),
+        "{dev}"
+    );
+    let csrf = dev
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    let q = format!("https://10.77.0.1:9443/devices/{DEV}/quarantine");
+    assert!(
+        page(&["-d", "csrf=forged", &q]).ends_with("403"),
+        "a form without its token"
+    );
+    assert!(page(&["-d", &format!("csrf={csrf}"), &q]).ends_with("303"));
+    assert_eq!(lab.device(DEV)["state"], "quarantined");
+    assert!(
+        !lab.connect("api.cloud.example", 8001),
+        "quarantined from the page: no service"
+    );
+    let r = format!("https://10.77.0.1:9443/devices/{DEV}/release");
+    assert!(page(&["-d", &format!("csrf={csrf}"), &r]).ends_with("303"));
+    assert!(
+        lab.connect("api.cloud.example", 8001),
+        "released from the page"
+    );
+    // A member's session has no quarantine button, and the form is refused.
+    let (c, _, _) = post(
+        "/api/v1/users",
+        r#"{"name":"kid","role":"member","password":"a long passphrase"}"#,
+        &["-H", &owner_auth],
+    );
+    assert_eq!(c, 201);
+    let _ = std::fs::remove_file(jar);
+    assert!(page(&[
+        "-d",
+        "name=kid&password=a+long+passphrase",
+        "https://10.77.0.1:9443/login"
+    ])
+    .ends_with("303"));
+    let dev = page(&[&format!("https://10.77.0.1:9443/devices/{DEV}")]);
+    assert!(
+        dev.ends_with("200") && !dev.contains("/quarantine"),
+        "{dev}"
+    );
+    let csrf = dev
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    assert!(
+        page(&["-d", &format!("csrf={csrf}"), &q]).ends_with("403"),
+        "a member may not quarantine"
+    );
 }
 
 const DEV: &str = "02:77:00:00:00:01";
