@@ -12,12 +12,13 @@ cd "$(dirname "$0")/.."
 # (the reference for the traffic engine), and the real servers the probe is
 # tested against (BusyBox telnetd, OpenSSH, dnsmasq, OpenSSL), rsvg-convert
 # and zbarimg for the label; dhcpcd (with its mudurl option) and curl for the
-# gateway's namespace test; Chromium renders the HTML report.
+# gateway's namespace test; Chromium renders the HTML report, and drives the
+# dashboard over WebDriver (chromium-driver).
 need_packages nft:nftables ip:iproute2 pkg-config:pkg-config tshark:tshark \
   dpkg:libssl-dev dpkg:libpcap-dev dpkg:libssh2-1-dev /usr/share/ieee-data/oui.csv:ieee-data \
   python3:python3 openssl:openssl /usr/sbin/sshd:openssh-server dnsmasq:dnsmasq-base \
   rsvg-convert:librsvg2-bin zbarimg:zbar-tools ssh-keygen:openssh-client \
-  dhcpcd:dhcpcd-base curl:curl chromium:chromium hping3:hping3
+  dhcpcd:dhcpcd-base curl:curl chromium:chromium chromedriver:chromium-driver hping3:hping3
 if ! busybox --list 2>/dev/null | grep -qx telnetd; then
   need_packages dpkg:busybox-static
 fi

@@ -927,6 +927,8 @@ fn accounts(lab: &Lab) {
         page(&["-d", &format!("csrf={csrf}"), &q]).ends_with("403"),
         "a member may not quarantine"
     );
+
+    browser(lab);
 }
 
 const DEV: &str = "02:77:00:00:00:01";
@@ -1590,4 +1592,159 @@ fn scenario(lab: &Lab) {
 
 fn warden_gateway_openapi() -> &'static str {
     include_str!("../../warden-gateway/openapi.json")
+}
+
+/// Runs [`browser_in_gateway_namespace`] (this test binary, again) inside
+/// the gateway's namespace, where Chromium reaches the dashboard: real
+/// headless Chromium driven over WebDriver (chromedriver, fantoccini).
+fn browser(lab: &Lab) {
+    let exe = std::env::current_exe().unwrap();
+    let artefacts = common::repo().join("target/browser-artefacts");
+    std::fs::create_dir_all(&artefacts).unwrap();
+    let o = Command::new("ip")
+        .args(["netns", "exec", &lab.ns("gw")])
+        .arg(&exe)
+        .args([
+            "browser_in_gateway_namespace",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env("WARDEN_LAB_TAG", &lab.tag)
+        .env("WARDEN_LAB_DIR", &lab.dir)
+        .env("WARDEN_ARTEFACTS", &artefacts)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.success() && out.contains("1 passed"),
+        "the browser test:\n{out}\n{}",
+        lab.logs()
+    );
+}
+
+#[test]
+#[ignore = "run by gateway_believes_only_what_it_can_attribute, inside the gateway's namespace"]
+fn browser_in_gateway_namespace() {
+    let (Ok(tag), Ok(dir), Ok(artefacts)) = (
+        std::env::var("WARDEN_LAB_TAG"),
+        std::env::var("WARDEN_LAB_DIR"),
+        std::env::var("WARDEN_ARTEFACTS"),
+    ) else {
+        return;
+    };
+    // The outer test owns the lab: this one must not take it down.
+    let lab = std::mem::ManuallyDrop::new(Lab {
+        tag,
+        dir: PathBuf::from(dir),
+    });
+    let artefacts = PathBuf::from(artefacts);
+    // chromedriver on this namespace's loopback, Chromium headless beside it.
+    let profile = lab.dir.join("chromium-profile");
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _driver = Kill(
+        Command::new("chromedriver")
+            .args(["--port=9515", "--allowed-ips=127.0.0.1"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("chromedriver (Debian's chromium-driver)"),
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use fantoccini::{ClientBuilder, Locator};
+        let mut caps = serde_json::map::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--ignore-certificate-errors",
+                         "--window-size=1280,900", format!("--user-data-dir={}", profile.display())]
+            }),
+        );
+        let mut c = None;
+        for _ in 0..50 {
+            match ClientBuilder::native()
+                .capabilities(caps.clone())
+                .connect("http://127.0.0.1:9515")
+                .await
+            {
+                Ok(x) => {
+                    c = Some(x);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+        let c = c.expect("a WebDriver session");
+        let base = "https://10.77.0.1:9443";
+        let shot = |name: &str, png: Vec<u8>| {
+            std::fs::write(artefacts.join(format!("{name}.png")), png).unwrap();
+        };
+        // Log in as the operator.
+        c.goto(&format!("{base}/login")).await.unwrap();
+        c.find(Locator::Css("#name")).await.unwrap().send_keys("helpdesk").await.unwrap();
+        c.find(Locator::Css("#password")).await.unwrap().send_keys("isp support line").await.unwrap();
+        c.find(Locator::Css("form.card button")).await.unwrap().click().await.unwrap();
+        let home = eventually(&c, "h1", "Your network").await;
+        assert!(home.contains("Your network"), "{home}");
+        shot("home-desktop", c.screenshot().await.unwrap());
+        // The device list: the lab's camera with its verified MUD file.
+        c.goto(&format!("{base}/devices")).await.unwrap();
+        let list = c.find(Locator::Css("table.devices")).await.unwrap().text().await.unwrap();
+        assert!(list.contains(DEV) && list.contains("verified (https://mud.example/device.json)"), "{list}");
+        assert!(list.contains(TAMPERED), "{list}");
+        shot("devices-desktop", c.screenshot().await.unwrap());
+        c.set_window_size(390, 844).await.unwrap();
+        shot("devices-phone", c.screenshot().await.unwrap());
+        c.set_window_size(1280, 900).await.unwrap();
+        // The camera's page: declared beside observed; quarantine it.
+        c.find(Locator::LinkText(DEV)).await.ok();
+        c.goto(&format!("{base}/devices/{DEV}")).await.unwrap();
+        let page = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+        assert!(page.contains("What its maker says it does") && page.contains("What it did"), "{page}");
+        c.find(Locator::Css("button.danger")).await.unwrap().click().await.unwrap();
+        let page = eventually(&c, "p.state", "quarantined").await;
+        assert!(page.contains("quarantined"), "{page}");
+        shot("device-quarantined-desktop", c.screenshot().await.unwrap());
+        assert!(!lab.connect("api.cloud.example", 8001), "the camera really lost its service");
+        c.find(Locator::Css(".actions button")).await.unwrap().click().await.unwrap();
+        let page = eventually(&c, "p.state", "enforced").await;
+        assert!(page.contains("enforced"), "{page}");
+        assert!(lab.connect("api.cloud.example", 8001), "released: the service is back");
+        // Log out: the pages ask for a login again.
+        c.find(Locator::Css("form.logout button")).await.unwrap().click().await.unwrap();
+        eventually(&c, "h1", "Log in").await;
+        c.goto(&format!("{base}/devices")).await.unwrap();
+        assert_eq!(c.current_url().await.unwrap().path(), "/login");
+        c.close().await.unwrap();
+    });
+}
+
+/// The text of the first element matching `css` once it contains `want`
+/// (a page that is still loading has stale elements: tried again for up
+/// to 10 s); the last text seen otherwise.
+async fn eventually(c: &fantoccini::Client, css: &str, want: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(e) = c.find(fantoccini::Locator::Css(css)).await {
+            if let Ok(t) = e.text().await {
+                if t.contains(want) {
+                    return t;
+                }
+                last = t;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    last
 }
