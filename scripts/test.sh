@@ -19,6 +19,10 @@ need_packages nft:nftables ip:iproute2 pkg-config:pkg-config tshark:tshark \
   python3:python3 openssl:openssl /usr/sbin/sshd:openssh-server dnsmasq:dnsmasq-base \
   rsvg-convert:librsvg2-bin zbarimg:zbar-tools ssh-keygen:openssh-client \
   dhcpcd:dhcpcd-base curl:curl chromium:chromium chromedriver:chromium-driver hping3:hping3
+# The browser test's accessibility checker (axe-core), from the npm registry
+# with the lockfile in crates/warden/tests/browser.
+command -v npm >/dev/null 2>&1 || need_packages npm:npm
+(cd crates/warden/tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 if ! busybox --list 2>/dev/null | grep -qx telnetd; then
   need_packages dpkg:busybox-static
 fi

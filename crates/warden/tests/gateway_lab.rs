@@ -1721,7 +1721,61 @@ fn browser_in_gateway_namespace() {
         let page = eventually(&c, "p.state", "enforced").await;
         assert!(page.contains("enforced"), "{page}");
         assert!(lab.connect("api.cloud.example", 8001), "released: the service is back");
+        // Every page at a phone's and a desktop's width: a screenshot kept,
+        // and axe-core finds no serious or critical accessibility problem.
+        let axe = std::fs::read_to_string(
+            common::repo().join("crates/warden/tests/browser/node_modules/axe-core/axe.min.js"),
+        )
+        .expect("axe-core (scripts/test.sh installs it with npm ci)");
+        let mut problems = Vec::new();
+        for (name, path) in [
+            ("home", "/".to_string()),
+            ("devices", "/devices".to_string()),
+            ("device", format!("/devices/{DEV}")),
+            ("alerts", "/alerts".to_string()),
+        ] {
+            for (width, w, h) in [("phone", 390, 844), ("desktop", 1280, 900)] {
+                c.set_window_size(w, h).await.unwrap();
+                c.goto(&format!("{base}{path}")).await.unwrap();
+                shot(&format!("{name}-{width}"), c.screenshot().await.unwrap());
+                c.execute(&axe, vec![]).await.unwrap();
+                let found = c
+                    .execute_async(
+                        "const done = arguments[arguments.length - 1];\
+                         axe.run(document, {resultTypes: ['violations']})\
+                           .then(r => done(r.violations\
+                             .filter(v => v.impact === 'serious' || v.impact === 'critical')\
+                             .map(v => v.id + ': ' + v.help + ' (' + v.nodes.length + ' elements)')))\
+                           .catch(e => done(['axe failed: ' + e]));",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                let found = found.as_array().cloned().expect("axe's answer: a list");
+                for v in found {
+                    problems.push(format!("{name} at {width} width: {}", v.as_str().unwrap_or("?")));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "accessibility: {problems:#?}");
+        // The checker itself finds problems where there are some: an image
+        // without a text alternative on a page without a language.
+        c.goto("data:text/html,<html><body><img src=x.png></body></html>")
+            .await
+            .unwrap();
+        c.execute(&axe, vec![]).await.unwrap();
+        let found = c
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\
+                 axe.run(document).then(r => done(r.violations.map(v => v.id)));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(found.to_string().contains("image-alt"), "axe works: {found}");
+        c.set_window_size(1280, 900).await.unwrap();
         // Log out: the pages ask for a login again.
+        c.goto(&format!("{base}/")).await.unwrap();
         c.find(Locator::Css("form.logout button")).await.unwrap().click().await.unwrap();
         eventually(&c, "h1", "Log in").await;
         c.goto(&format!("{base}/devices")).await.unwrap();
