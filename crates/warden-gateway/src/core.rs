@@ -155,6 +155,10 @@ pub struct Core {
     pub apply_failing: Option<(u32, i64, i64)>,
     /// When each device last made the gateway fetch a MUD file.
     fetched_for: HashMap<MacAddr, i64>,
+    /// Every event and alert as it happens, for the dashboard's live
+    /// updates (`{"kind": ..., "mac": ...}`; lagging receivers lose the
+    /// oldest).
+    pub live: tokio::sync::broadcast::Sender<String>,
     /// The kind of policy each device got in the last apply the kernel
     /// took ("mud", "default", "quarantine"): what the kernel holds, which
     /// the API shows beside what is intended.
@@ -393,6 +397,7 @@ impl Core {
             apply_failing: None,
             fetched_for: HashMap::new(),
             applied_kinds: HashMap::new(),
+            live: tokio::sync::broadcast::channel(256).0,
         })
     }
 
@@ -401,6 +406,7 @@ impl Core {
         if let Err(e) = self.store.record_event(now, m.as_deref(), kind, &detail) {
             log!("store: {e}");
         }
+        let _ = self.live.send(json!({"kind": kind, "mac": m}).to_string());
     }
 
     fn save(&mut self, mac: &MacAddr) {
@@ -1014,6 +1020,9 @@ impl Core {
         if let Err(e) = self.store.record_alert(&row) {
             log!("store: {e}");
         }
+        let _ = self
+            .live
+            .send(json!({"kind": "alert", "alert": kind, "mac": row.mac}).to_string());
         log!(
             "alert {kind} ({severity}){}: {explanation}",
             mac.map(|m| format!(" {m}")).unwrap_or_default()

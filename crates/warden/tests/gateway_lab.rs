@@ -1721,6 +1721,32 @@ fn browser_in_gateway_namespace() {
         let page = eventually(&c, "p.state", "enforced").await;
         assert!(page.contains("enforced"), "{page}");
         assert!(lab.connect("api.cloud.example", 8001), "released: the service is back");
+        // Live: the device page follows a quarantine asked elsewhere (the
+        // API), and the alert list a new alert, without a reload (a marker
+        // set in the page survives).
+        c.goto(&format!("{base}/devices/{DEV}")).await.unwrap();
+        eventually(&c, "p.state", "enforced").await;
+        c.execute("window.wardenMarker = 42;", vec![]).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let (code, _) = lab.api("POST", &format!("/api/v1/devices/{DEV}/quarantine"), Some(&lab.token()));
+        assert_eq!(code, 200);
+        let live = eventually(&c, "p.state", "quarantined").await;
+        assert!(live.contains("quarantined"), "the page follows: {live}");
+        let (code, _) = lab.api("POST", &format!("/api/v1/devices/{DEV}/release"), Some(&lab.token()));
+        assert_eq!(code, 200);
+        assert!(eventually(&c, "p.state", "enforced").await.contains("enforced"));
+        let marker = c.execute("return window.wardenMarker;", vec![]).await.unwrap();
+        assert_eq!(marker, serde_json::json!(42), "updated in place, not reloaded");
+        c.goto(&format!("{base}/alerts")).await.unwrap();
+        c.execute("window.wardenMarker = 43;", vec![]).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        lab.forge("iot", "iot0", &["dhcp-request", "own", TAMPERED, "https://mud.example/x.json"]);
+        let want = format!("spoof.dhcp {DEV}");
+        let list = eventually(&c, "ul.alerts", &want).await;
+        assert!(list.contains(&want), "the alert list follows: {list}");
+        let marker = c.execute("return window.wardenMarker;", vec![]).await.unwrap();
+        assert_eq!(marker, serde_json::json!(43), "updated in place, not reloaded");
+
         // Every page at a phone's and a desktop's width: a screenshot kept,
         // and axe-core finds no serious or critical accessibility problem.
         let axe = std::fs::read_to_string(
