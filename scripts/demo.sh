@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib/packages.sh
 need_packages nft:nftables ip:iproute2 pkg-config:pkg-config dpkg:libssl-dev dpkg:libpcap-dev \
   dpkg:libssh2-1-dev /usr/share/ieee-data/oui.csv:ieee-data openssl:openssl \
-  dnsmasq:dnsmasq-base dhcpcd:dhcpcd-base curl:curl python3:python3
+  dnsmasq:dnsmasq-base dhcpcd:dhcpcd-base curl:curl python3:python3 socat:socat
 if ! busybox --list 2>/dev/null | grep -qx telnetd; then
   need_packages dpkg:busybox-static
 fi
@@ -49,6 +49,31 @@ for a in json.load(sys.stdin): print("  alert %-15s %-6s %s: %s" % (a["kind"], a
   ip netns exec "wdn-$tag-gw" curl -s -X POST -H "Authorization: Bearer $T" http://10.77.0.1:8443/api/v1/devices/02:77:00:00:00:01/release \
     | python3 -c 'import json,sys; d=json.load(sys.stdin); print("  state:", d["state"], " policy:", d["policy"])'
   printf '  '; dev connect api.cloud.example 8001
+  echo; echo "The household's window: the dashboard on https://10.77.0.1:9443/ (warden's own certificate):"
+  grep -o 'certificate SHA-256 fingerprint .*' "$gdir/warden.log" | head -1 | sed 's/^/  /'
+  code=$(grep -o '"code": "[0-9a-f]*"' "$gdir/warden.log" | head -1 | sed 's/.*: "//; s/"//')
+  pw=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  ip netns exec "wdn-$tag-gw" curl -sk -o /dev/null -d "code=$code&name=owner&password=$pw" https://10.77.0.1:9443/setup
+  jar=$gdir/demo-cookies
+  ip netns exec "wdn-$tag-gw" curl -sk -o /dev/null -c "$jar" -d "name=owner&password=$pw" https://10.77.0.1:9443/login
+  echo "  The owner account made with the setup code from the log; its device list:"
+  ip netns exec "wdn-$tag-gw" curl -sk -b "$jar" https://10.77.0.1:9443/devices \
+    | python3 -c 'import re,sys,html
+for row in re.findall(r"<tr class=.*?</tr>", sys.stdin.read(), re.S):
+    cells = [html.unescape(re.sub(r"<[^>]+>", " ", c)).split() for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
+    print("  " + " | ".join(" ".join(c) for c in cells))'
+  if [ "${KEEP:-0}" = 1 ]; then
+    # From this machine's browser: a relay on this machine's loopback into
+    # the gateway's namespace (nothing else is opened).
+    socat TCP-LISTEN:9443,bind=127.0.0.1,fork,reuseaddr \
+      EXEC:"ip netns exec wdn-$tag-gw socat STDIO TCP\:10.77.0.1\:9443" &
+    relay=$!
+    echo; echo "The lab stays up. Open https://127.0.0.1:9443/ in a browser on this machine (the certificate is"
+    echo "warden's own: compare the fingerprint above), log in as owner with password $pw."
+    echo "Press Enter to take everything down."
+    read -r _ || true
+    kill "$relay" 2>/dev/null || true
+  fi
   gw_cleanup
   trap - EXIT
 fi
