@@ -8,3 +8,6 @@ cargo bench -p warden-nft --bench mud_pipeline 2>&1 | grep -E '^[a-zA-Z].*|time:
 echo
 echo "== stages, chromecastUltraMud.json (mean of 200 runs each)"
 cargo run -q --release -p warden-nft --example stages "$C/iot-onboarding-mudfiles/unsw/chromecastUltraMud.json"
+echo
+echo "== the dashboard's pages (250 devices, 30 days of flow summaries; goal: p99 <= 50 ms)"
+cargo run -q --release -p warden-bench --bin bench-pages
