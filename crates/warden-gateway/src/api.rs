@@ -164,6 +164,7 @@ pub struct DevView {
     pub mud_url: Option<String>,
     pub hostname: Option<String>,
     pub vendor_class: Option<String>,
+    pub name: Option<String>,
     pub state: &'static str,
     pub reason: Option<String>,
     pub first_seen: i64,
@@ -185,6 +186,7 @@ impl DevView {
             mud_url: d.mud_url.clone(),
             hostname: d.hostname.clone(),
             vendor_class: d.vendor_class.clone(),
+            name: d.name.clone(),
             state: d.state.name(),
             reason: match &d.state {
                 State::Quarantined { reason, .. } => Some(reason.clone()),
@@ -212,6 +214,7 @@ fn device_json(d: &DevView, s: &Shared) -> Value {
         "mud_url": d.mud_url,
         "hostname": d.hostname,
         "vendor_class": d.vendor_class,
+        "name": d.name,
         "state": d.state,
         "quarantine_reason": d.reason,
         "policy": policy,
@@ -402,6 +405,39 @@ async fn release(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<Strin
     }
 }
 
+#[derive(Deserialize)]
+struct NameBody {
+    name: Option<String>,
+}
+
+/// Names a device (null or blank: no name). Any role that sees devices.
+async fn rename(
+    AxState(api): AxState<Api>,
+    h: HeaderMap,
+    Path(mac): Path<String>,
+    body: Option<Json<NameBody>>,
+) -> Response {
+    let who = allow!(api, h, Permission::SeeDevices, changes);
+    let Some(mac) = MacAddr::parse(&mac) else {
+        return bad_mac(&mac);
+    };
+    let name = body.and_then(|Json(b)| b.name);
+    let now = (api.now)();
+    let done = {
+        let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+        if !c.devices.contains_key(&mac) {
+            return err(StatusCode::NOT_FOUND, "no such device");
+        }
+        let by = format!("{} ({})", who.user, who.role.name());
+        c.rename(&mac, name.as_deref(), &by, now)
+            .map(|()| DevView::of(&c, &c.devices[&mac]))
+    };
+    match done {
+        Ok(view) => Json(device_json(&view, &shared(&api).await)).into_response(),
+        Err(e) => err(StatusCode::BAD_REQUEST, &e),
+    }
+}
+
 async fn openapi() -> Response {
     ([("content-type", "application/json")], OPENAPI).into_response()
 }
@@ -413,6 +449,7 @@ pub fn router(api: Api) -> Router {
         .route("/api/v1/devices/:mac", get(device))
         .route("/api/v1/devices/:mac/quarantine", post(quarantine))
         .route("/api/v1/devices/:mac/release", post(release))
+        .route("/api/v1/devices/:mac/name", post(rename))
         .route("/api/v1/mud-files", get(mud_files))
         .route("/api/v1/policies", get(policies))
         .route("/api/v1/alerts", get(alerts))

@@ -84,6 +84,8 @@ pub struct Dev {
     pub vendor_class: Option<String>,
     pub first_seen: i64,
     pub last_seen: i64,
+    /// The name a person gave it on the dashboard or through the API.
+    pub name: Option<String>,
 }
 
 enum EvKind {
@@ -351,6 +353,7 @@ impl Core {
                 vendor_class: r.vendor_class.clone(),
                 first_seen: r.first_seen,
                 last_seen: r.last_seen,
+                name: r.name.clone(),
             };
             if let Some(url) = &r.mud_url {
                 if let Some((mud, until)) = last_good(&store, url) {
@@ -426,6 +429,7 @@ impl Core {
             },
             first_seen: d.first_seen,
             last_seen: d.last_seen,
+            name: d.name.clone(),
         };
         if let Err(e) = self.store.upsert_device(&row) {
             log!("store: {e}");
@@ -726,6 +730,7 @@ impl Core {
             vendor_class: None,
             first_seen: now,
             last_seen: now,
+            name: None,
         })
     }
 
@@ -1244,6 +1249,7 @@ impl Core {
             .values()
             .filter(|d| {
                 d.addresses.is_empty()
+                    && d.name.is_none()
                     && d.mud_url.is_none()
                     && d.mud.is_none()
                     && d.state == State::Observed
@@ -1432,6 +1438,28 @@ impl Core {
         // The state is recorded whatever the kernel says; a failed apply is
         // retried and alerted, and the API shows the kernel's side.
         let _ = self.reapply(now, "quarantine");
+        Ok(())
+    }
+
+    /// Names a device (None or blank: the name is removed): 1 to 64
+    /// characters, no control characters.
+    pub fn rename(
+        &mut self,
+        mac: &MacAddr,
+        name: Option<&str>,
+        by: &str,
+        now: i64,
+    ) -> Result<(), String> {
+        let name = name.map(str::trim).filter(|n| !n.is_empty());
+        if let Some(n) = name {
+            if n.chars().count() > 64 || n.chars().any(char::is_control) {
+                return Err("a name is 1 to 64 characters, without control characters".into());
+            }
+        }
+        let d = self.devices.get_mut(mac).ok_or("no such device")?;
+        d.name = name.map(str::to_string);
+        self.save(mac);
+        self.event(now, Some(mac), "renamed", json!({"name": name, "by": by}));
         Ok(())
     }
 
@@ -1766,6 +1794,29 @@ mod tests {
         c.on_event(Event::Lease { mac: other, ip }, 1_002);
         assert!(!c.devices[&cam].addresses.contains(&ip));
         assert!(c.devices[&other].addresses.contains(&ip));
+    }
+
+    #[test]
+    fn a_device_keeps_the_name_a_person_gives_it() {
+        let mut c = core();
+        let mac = MacAddr([2, 0, 0, 0, 0, 9]);
+        c.dev(mac, 1_000);
+        c.rename(&mac, Some("  Front door camera "), "owner (owner)", 1_001)
+            .unwrap();
+        assert_eq!(c.devices[&mac].name.as_deref(), Some("Front door camera"));
+        assert_eq!(
+            c.store
+                .device(&mac.to_string())
+                .unwrap()
+                .unwrap()
+                .name
+                .as_deref(),
+            Some("Front door camera")
+        );
+        assert!(c.rename(&mac, Some("a\nb"), "x", 1_002).is_err());
+        assert!(c.rename(&mac, Some(&"x".repeat(65)), "x", 1_002).is_err());
+        c.rename(&mac, Some("  "), "x", 1_003).unwrap();
+        assert_eq!(c.devices[&mac].name, None);
     }
 
     #[test]

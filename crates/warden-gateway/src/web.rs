@@ -79,9 +79,9 @@ fn row(d: &DevView, now: i64) -> Row {
     Row {
         mac: d.mac.to_string(),
         name: d
-            .hostname
+            .name
             .clone()
-            .filter(|h| !h.is_empty())
+            .or_else(|| d.hostname.clone().filter(|h| !h.is_empty()))
             .unwrap_or_else(|| d.mac.to_string()),
         state: d.state,
         mud_status: match (&d.mud_url, d.state) {
@@ -169,6 +169,7 @@ pub fn router(api: Api) -> Router {
         .route("/devices/:mac", get(device))
         .route("/devices/:mac/quarantine", post(quarantine))
         .route("/devices/:mac/release", post(release))
+        .route("/devices/:mac/name", post(rename))
         .route("/alerts", get(alerts))
         .route("/static/warden.css", get(css))
         .route("/static/live.js", get(live_js))
@@ -553,6 +554,45 @@ async fn release(
     Form(f): Form<CsrfForm>,
 ) -> Response {
     act(api, h, mac, f.csrf, false).await
+}
+
+#[derive(Deserialize)]
+struct NameForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+}
+
+async fn rename(
+    AxState(api): AxState<Api>,
+    h: HeaderMap,
+    Path(mac): Path<String>,
+    Form(f): Form<NameForm>,
+) -> Response {
+    let Some(p) = who(&api, &h) else {
+        return Redirect::to("/login").into_response();
+    };
+    if !p.may(Permission::SeeDevices) {
+        return forbidden("Your role sees assessment reports only.");
+    }
+    if !csrf_ok(&p, &f.csrf) {
+        return forbidden("This form has expired; reload the page and try again.");
+    }
+    let Some(mac) = MacAddr::parse(&mac) else {
+        return (StatusCode::BAD_REQUEST, "not a MAC address").into_response();
+    };
+    let by = format!("{} ({})", p.user, p.role.name());
+    let r = api.core.lock().unwrap_or_else(|e| e.into_inner()).rename(
+        &mac,
+        Some(&f.name),
+        &by,
+        (api.now)(),
+    );
+    match r {
+        Ok(()) => Redirect::to(&format!("/devices/{mac}")).into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, e).into_response(),
+    }
 }
 
 async fn alerts(AxState(api): AxState<Api>, h: HeaderMap) -> Response {

@@ -57,6 +57,9 @@ pub struct DeviceRow {
     pub state_reason: Option<String>,
     pub first_seen: i64,
     pub last_seen: i64,
+    /// The name a person gave it (None: not named).
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 impl DeviceRow {
@@ -71,6 +74,7 @@ impl DeviceRow {
             state_reason: None,
             first_seen: now,
             last_seen: now,
+            name: None,
         }
     }
 }
@@ -188,7 +192,7 @@ pub trait Store: Send {
 }
 
 /// Forward-only migrations; index i brings the schema to version i + 1.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     r#"
 CREATE TABLE devices (
   mac TEXT PRIMARY KEY,
@@ -277,6 +281,9 @@ CREATE TABLE api_tokens (
   created INTEGER NOT NULL
 );
 "#,
+    r#"
+ALTER TABLE devices ADD COLUMN name TEXT;
+"#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -338,6 +345,7 @@ fn device_from(r: &rusqlite::Row) -> rusqlite::Result<DeviceRow> {
         state_reason: r.get(6)?,
         first_seen: r.get(7)?,
         last_seen: r.get(8)?,
+        name: r.get(9)?,
     })
 }
 
@@ -376,10 +384,10 @@ fn alert_from(r: &rusqlite::Row) -> rusqlite::Result<AlertRow> {
 impl Store for SqliteStore {
     fn upsert_device(&mut self, d: &DeviceRow) -> Result<()> {
         self.db.execute(
-            "INSERT INTO devices (mac, addresses, mud_url, hostname, vendor_class, state, state_reason, first_seen, last_seen)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            "INSERT INTO devices (mac, addresses, mud_url, hostname, vendor_class, state, state_reason, first_seen, last_seen, name)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT(mac) DO UPDATE SET addresses = ?2, mud_url = ?3, hostname = ?4, vendor_class = ?5,
-               state = ?6, state_reason = ?7, last_seen = ?9",
+               state = ?6, state_reason = ?7, last_seen = ?9, name = ?10",
             params![
                 d.mac,
                 serde_json::to_string(&d.addresses)?,
@@ -389,7 +397,8 @@ impl Store for SqliteStore {
                 d.state,
                 d.state_reason,
                 d.first_seen,
-                d.last_seen
+                d.last_seen,
+                d.name
             ],
         )?;
         Ok(())
@@ -405,7 +414,7 @@ impl Store for SqliteStore {
         Ok(self
             .db
             .query_row(
-                "SELECT mac, addresses, mud_url, hostname, vendor_class, state, state_reason, first_seen, last_seen FROM devices WHERE mac = ?1",
+                "SELECT mac, addresses, mud_url, hostname, vendor_class, state, state_reason, first_seen, last_seen, name FROM devices WHERE mac = ?1",
                 [mac.to_ascii_lowercase()],
                 device_from,
             )
@@ -414,7 +423,7 @@ impl Store for SqliteStore {
 
     fn devices(&self) -> Result<Vec<DeviceRow>> {
         let mut st = self.db.prepare(
-            "SELECT mac, addresses, mud_url, hostname, vendor_class, state, state_reason, first_seen, last_seen FROM devices ORDER BY mac",
+            "SELECT mac, addresses, mud_url, hostname, vendor_class, state, state_reason, first_seen, last_seen, name FROM devices ORDER BY mac",
         )?;
         let rows = st.query_map([], device_from)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -650,6 +659,12 @@ mod tests {
         assert_eq!(
             (got.first_seen, got.last_seen, got.state.as_str()),
             (10, 20, "enforced")
+        );
+        d.name = Some("Front door camera".into());
+        s.upsert_device(&d).unwrap();
+        assert_eq!(
+            s.devices().unwrap()[0].name.as_deref(),
+            Some("Front door camera")
         );
     }
 

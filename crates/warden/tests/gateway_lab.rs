@@ -1747,6 +1747,18 @@ fn browser_in_gateway_namespace() {
         let marker = c.execute("return window.wardenMarker;", vec![]).await.unwrap();
         assert_eq!(marker, serde_json::json!(43), "updated in place, not reloaded");
 
+        // A name of one's own for the camera, kept and shown in the list.
+        c.goto(&format!("{base}/devices/{DEV}")).await.unwrap();
+        let input = c.find(Locator::Css("#device-name")).await.unwrap();
+        input.clear().await.unwrap();
+        input.send_keys("Front door camera").await.unwrap();
+        c.find(Locator::Css("form.rename button")).await.unwrap().click().await.unwrap();
+        assert!(eventually(&c, "h1", "Front door camera").await.contains("Front door camera"));
+        c.goto(&format!("{base}/devices")).await.unwrap();
+        let list = eventually(&c, "table.devices", "Front door camera").await;
+        assert!(list.contains("Front door camera"), "{list}");
+        assert_eq!(lab.device(DEV)["name"], "Front door camera");
+
         // Every page at a phone's and a desktop's width: a screenshot kept,
         // and axe-core finds no serious or critical accessibility problem.
         let axe = std::fs::read_to_string(

@@ -48,6 +48,7 @@ fn main() {
                 state_reason: (i % 25 == 0).then(|| "scan.horizontal".to_string()),
                 first_seen: now - 30 * 86_400,
                 last_seen: now - (i as i64 % 3600),
+                name: None,
             })
             .unwrap();
             for f in 0..flows {
