@@ -481,6 +481,52 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
     tokio::task::spawn_blocking(f).await.ok()
 }
 
+/// Logs `name` in (argon2id off the runtime) and records the attempt, for
+/// the API and the pages alike: (session secret, CSRF token).
+pub async fn log_in(
+    api: &Api,
+    name: String,
+    password: String,
+    client: std::net::IpAddr,
+    via: &str,
+) -> Result<(String, String), AuthError> {
+    let (auth, now) = (api.auth.clone(), (api.now)());
+    let who = name.clone();
+    let r = blocking(move || auth.login(&name, &password, client, now))
+        .await
+        .unwrap_or(Err(AuthError::Store("login".into())));
+    let outcome = match &r {
+        Ok(_) => "ok".to_string(),
+        Err(e) => e.to_string(),
+    };
+    record(
+        api,
+        now,
+        "login",
+        json!({"user": crate::log_safe(&who), "client": client, "outcome": outcome, "via": via}),
+    );
+    r
+}
+
+/// Makes the owner with the setup code (argon2id off the runtime) and
+/// records it, for the API and the pages alike.
+pub async fn make_owner(
+    api: &Api,
+    code: String,
+    name: String,
+    password: String,
+    via: &str,
+) -> Result<Value, AuthError> {
+    let (auth, now) = (api.auth.clone(), (api.now)());
+    let who = name.clone();
+    blocking(move || auth.create_owner(&code, &name, &password, now))
+        .await
+        .unwrap_or(Err(AuthError::Store("setup".into())))?;
+    let detail = json!({"user": who, "role": "owner", "via": via});
+    record(api, now, "account-created", detail.clone());
+    Ok(detail)
+}
+
 #[derive(Deserialize)]
 struct SetupBody {
     code: String,
@@ -493,20 +539,9 @@ async fn setup(AxState(api): AxState<Api>, body: Option<Json<SetupBody>>) -> Res
     let Some(Json(b)) = body else {
         return err(StatusCode::BAD_REQUEST, "a JSON body: code, name, password");
     };
-    let (auth, now) = (api.auth.clone(), (api.now)());
-    let name = b.name.clone();
-    match blocking(move || auth.create_owner(&b.code, &b.name, &b.password, now)).await {
-        Some(Ok(())) => {
-            let detail = json!({"user": name, "role": "owner"});
-            let _ = api
-                .reader
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .record_event(now, None, "account-created", &detail);
-            (StatusCode::CREATED, Json(detail)).into_response()
-        }
-        Some(Err(e)) => auth_err(e),
-        None => err(StatusCode::INTERNAL_SERVER_ERROR, "setup failed"),
+    match make_owner(&api, b.code, b.name, b.password, "api").await {
+        Ok(detail) => (StatusCode::CREATED, Json(detail)).into_response(),
+        Err(e) => auth_err(e),
     }
 }
 
@@ -524,46 +559,22 @@ async fn login(
     tls: Option<axum::Extension<crate::serve::Tls>>,
     body: Option<Json<LoginBody>>,
 ) -> Response {
-    let secure = if tls.is_some_and(|axum::Extension(t)| t.0) {
-        "; Secure"
-    } else {
-        ""
-    };
+    let secure = tls.is_some_and(|axum::Extension(t)| t.0);
     let Some(Json(b)) = body else {
         return err(StatusCode::BAD_REQUEST, "a JSON body: name, password");
     };
-    let (auth, now) = (api.auth.clone(), (api.now)());
     let name = b.name.clone();
-    let r = blocking(move || auth.login(&b.name, &b.password, peer.ip(), now)).await;
-    let detail = |outcome: &str| json!({"user": crate::log_safe(&name), "client": peer.ip(), "outcome": outcome});
-    match r {
-        Some(Ok((secret, csrf))) => {
-            let _ = api
-                .reader
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .record_event(now, None, "login", &detail("ok"));
-            let cookie = format!(
-                "{}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
-                crate::auth::COOKIE,
-                crate::auth::SESSION_S
-            );
-            (
-                StatusCode::OK,
-                [(axum::http::header::SET_COOKIE, cookie)],
-                Json(json!({"user": name, "csrf": csrf})),
-            )
-                .into_response()
-        }
-        Some(Err(e)) => {
-            let _ = api
-                .reader
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .record_event(now, None, "login", &detail(&e.to_string()));
-            auth_err(e)
-        }
-        None => err(StatusCode::INTERNAL_SERVER_ERROR, "login failed"),
+    match log_in(&api, b.name, b.password, peer.ip(), "api").await {
+        Ok((secret, csrf)) => (
+            StatusCode::OK,
+            [(
+                axum::http::header::SET_COOKIE,
+                crate::auth::session_cookie(&secret, secure),
+            )],
+            Json(json!({"user": name, "csrf": csrf})),
+        )
+            .into_response(),
+        Err(e) => auth_err(e),
     }
 }
 
@@ -575,10 +586,7 @@ async fn logout(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
         StatusCode::NO_CONTENT,
         [(
             axum::http::header::SET_COOKIE,
-            format!(
-                "{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
-                crate::auth::COOKIE
-            ),
+            crate::auth::cleared_cookie(),
         )],
     )
         .into_response()
@@ -629,11 +637,7 @@ async fn create_user(
     match blocking(move || auth.create_user(&who, &b.name, role, &b.password, now)).await {
         Some(Ok(())) => {
             let detail = json!({"user": name, "role": role.name(), "by": by});
-            let _ = api
-                .reader
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .record_event(now, None, "account-created", &detail);
+            record(&api, now, "account-created", detail.clone());
             (StatusCode::CREATED, Json(detail)).into_response()
         }
         Some(Err(e)) => auth_err(e),
@@ -666,16 +670,12 @@ async fn create_token(
     let label = b.label.unwrap_or_default();
     match api.auth.create_token(&who, role, &label, now) {
         Ok(t) => {
-            let _ = api
-                .reader
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .record_event(
-                    now,
-                    None,
-                    "token-created",
-                    &json!({"role": role.name(), "by": who.user, "label": crate::log_safe(&label)}),
-                );
+            record(
+                &api,
+                now,
+                "token-created",
+                json!({"role": role.name(), "by": who.user, "label": crate::log_safe(&label)}),
+            );
             (
                 StatusCode::CREATED,
                 Json(json!({"token": t, "role": role.name()})),

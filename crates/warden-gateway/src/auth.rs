@@ -443,6 +443,20 @@ impl Auth {
     }
 }
 
+/// The Set-Cookie value of a new session: HttpOnly, SameSite=Strict, for
+/// [`SESSION_S`], and Secure when the request came over TLS.
+pub fn session_cookie(secret: &str, secure: bool) -> String {
+    format!(
+        "{COOKIE}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={SESSION_S}{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The Set-Cookie value that ends the session in the browser.
+pub fn cleared_cookie() -> String {
+    format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")
+}
+
 /// The value of cookie `name` in the request's Cookie headers.
 pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
     headers

@@ -143,6 +143,9 @@ pub struct Core {
     /// missing from the bridge's forwarding database.
     pub pins: BTreeMap<MacAddr, String>,
     pin_missing_since: HashMap<MacAddr, i64>,
+    /// The bridge port of each MAC as the ports' police last read it (every
+    /// 2 s), for naming the port in alerts without reading sysfs again.
+    homes: BTreeMap<MacAddr, String>,
     /// When each (kind, sender) forgery and each (port, MAC) frame from the
     /// wrong port was last alerted.
     forged_alerted: HashMap<(String, MacAddr), i64>,
@@ -393,6 +396,7 @@ impl Core {
             sysfs: crate::ports::Sysfs::default(),
             pins: BTreeMap::new(),
             pin_missing_since: HashMap::new(),
+            homes: BTreeMap::new(),
             forged_alerted: HashMap::new(),
             moved_alerted: HashMap::new(),
             batch: None,
@@ -1185,7 +1189,7 @@ impl Core {
     ) {
         // The bridge port the device lives on: with ports pinned, frames
         // under its MAC came from there and nowhere else.
-        let port = mac.and_then(|m| self.sysfs.homes(&self.cfg.lan_interfaces).remove(m));
+        let port = mac.and_then(|m| self.homes.get(m).cloned());
         let evidence = json!({
             "role": format!("{:?}", det.role).to_ascii_lowercase(),
             "counts": det.counts,
@@ -1219,7 +1223,7 @@ impl Core {
             self.forged_alerted.clear();
         }
         self.forged_alerted.insert(key, now);
-        let port = self.sysfs.homes(&self.cfg.lan_interfaces).remove(&sender);
+        let port = self.homes.get(&sender).cloned();
         let text = format!(
             "{sender}{} sent {what}{}. The gateway did not believe it.",
             port.as_deref()
@@ -1403,6 +1407,7 @@ impl Core {
                        "macs_on_port": there.iter().map(mac_s).collect::<Vec<_>>()}),
             );
         }
+        self.homes = homes;
     }
 
     pub fn quarantine(

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 pub const SEEN_PAIRS: usize = 65_536;
 /// A pair quiet this long may be forgotten when the table is full (and is
 /// reported again when it comes back).
-pub const SEEN_QUIET_S: u64 = 300;
+pub const SEEN_QUIET_S: i64 = 300;
 use std::net::IpAddr;
 use tokio::sync::mpsc::Sender;
 use warden_analyze::{Analyzer, PacketEvent, Sink};
@@ -84,7 +84,10 @@ pub struct GatewaySink {
     /// seen: at most [`SEEN_PAIRS`]; when full, pairs quiet for
     /// [`SEEN_QUIET_S`] make room, so made-up MACs cannot stop the
     /// addresses of real devices being learned.
-    seen: HashMap<([u8; 6], IpAddr), std::time::Instant>,
+    seen: HashMap<([u8; 6], IpAddr), i64>,
+    /// The clock in seconds, as [`GatewaySink::tick`] last set it (no clock
+    /// read per packet).
+    clock_s: i64,
     lan: Vec<warden_mud::IpPrefix>,
     trust: Trust,
     dns_guard: DnsGuard,
@@ -98,14 +101,13 @@ impl GatewaySink {
         if !in_lan || ip.is_unspecified() || ip.is_multicast() {
             return;
         }
-        let now = std::time::Instant::now();
+        let now = self.clock_s;
         if let Some(t) = self.seen.get_mut(&(mac, ip)) {
             *t = now;
             return;
         }
         if self.seen.len() >= SEEN_PAIRS {
-            let quiet = std::time::Duration::from_secs(SEEN_QUIET_S);
-            self.seen.retain(|_, t| now.duration_since(*t) < quiet);
+            self.seen.retain(|_, t| now - *t < SEEN_QUIET_S);
             if self.seen.len() >= SEEN_PAIRS {
                 return;
             }
@@ -122,6 +124,7 @@ impl GatewaySink {
             engine,
             events: vec![],
             seen: HashMap::new(),
+            clock_s: 0,
             lan,
             trust,
             dns_guard: DnsGuard::default(),
@@ -130,6 +133,7 @@ impl GatewaySink {
 
     /// Forgets DNS questions that waited too long (called by the clock).
     pub fn tick(&mut self, now_ns: i64) {
+        self.clock_s = now_ns / 1_000_000_000;
         self.dns_guard.expire(now_ns);
     }
 }

@@ -245,35 +245,16 @@ async fn login(
     tls: Option<axum::Extension<crate::serve::Tls>>,
     Form(f): Form<LoginForm>,
 ) -> Response {
-    let (auth, now) = (api.auth.clone(), (api.now)());
-    let name = f.name.clone();
-    let r = tokio::task::spawn_blocking(move || auth.login(&f.name, &f.password, peer.ip(), now))
-        .await
-        .unwrap_or(Err(crate::auth::AuthError::Store("login".into())));
-    let outcome = match &r {
-        Ok(_) => "ok".to_string(),
-        Err(e) => e.to_string(),
-    };
-    crate::api::record(
-        &api,
-        now,
-        "login",
-        serde_json::json!({"user": crate::log_safe(&name), "client": peer.ip(), "outcome": outcome, "via": "page"}),
-    );
-    match r {
-        Ok((secret, _csrf)) => {
-            let secure = if tls.is_some_and(|axum::Extension(t)| t.0) {
-                "; Secure"
-            } else {
-                ""
-            };
-            let cookie = format!(
-                "{}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
-                crate::auth::COOKIE,
-                crate::auth::SESSION_S
-            );
-            ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
-        }
+    let secure = tls.is_some_and(|axum::Extension(t)| t.0);
+    match crate::api::log_in(&api, f.name, f.password, peer.ip(), "page").await {
+        Ok((secret, _csrf)) => (
+            [(
+                header::SET_COOKIE,
+                crate::auth::session_cookie(&secret, secure),
+            )],
+            Redirect::to("/"),
+        )
+            .into_response(),
         Err(e) => {
             let code = match e {
                 crate::auth::AuthError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -308,13 +289,7 @@ async fn logout(AxState(api): AxState<Api>, h: HeaderMap, Form(f): Form<CsrfForm
         api.auth.logout(&secret);
     }
     (
-        [(
-            header::SET_COOKIE,
-            format!(
-                "{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
-                crate::auth::COOKIE
-            ),
-        )],
+        [(header::SET_COOKIE, crate::auth::cleared_cookie())],
         Redirect::to("/login"),
     )
         .into_response()
@@ -345,22 +320,9 @@ struct SetupForm {
 }
 
 async fn setup(AxState(api): AxState<Api>, Form(f): Form<SetupForm>) -> Response {
-    let (auth, now) = (api.auth.clone(), (api.now)());
-    let (name, code) = (f.name.clone(), f.code.clone());
-    let r =
-        tokio::task::spawn_blocking(move || auth.create_owner(&f.code, &f.name, &f.password, now))
-            .await
-            .unwrap_or(Err(crate::auth::AuthError::Store("setup".into())));
-    match r {
-        Ok(()) => {
-            crate::api::record(
-                &api,
-                now,
-                "account-created",
-                serde_json::json!({"user": name, "role": "owner", "via": "page"}),
-            );
-            Redirect::to("/login").into_response()
-        }
+    let code = f.code.clone();
+    match crate::api::make_owner(&api, f.code, f.name, f.password, "page").await {
+        Ok(_) => Redirect::to("/login").into_response(),
         Err(e) => {
             let mut r = render(SetupPage {
                 user: None,

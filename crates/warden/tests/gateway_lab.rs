@@ -875,12 +875,7 @@ fn accounts(lab: &Lab) {
         dev.contains("What its maker says it does") && dev.contains("api.cloud.example"),
         "{dev}"
     );
-    let csrf = dev
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap()
-        .to_string();
+    let csrf = csrf_of(&dev);
     let q = format!("https://10.77.0.1:9443/devices/{DEV}/quarantine");
     assert!(
         page(&["-d", "csrf=forged", &q]).ends_with("403"),
@@ -917,12 +912,7 @@ fn accounts(lab: &Lab) {
         dev.ends_with("200") && !dev.contains("/quarantine"),
         "{dev}"
     );
-    let csrf = dev
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap()
-        .to_string();
+    let csrf = csrf_of(&dev);
     assert!(
         page(&["-d", &format!("csrf={csrf}"), &q]).ends_with("403"),
         "a member may not quarantine"
@@ -1839,4 +1829,13 @@ async fn eventually(c: &fantoccini::Client, css: &str, want: &str) -> String {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     last
+}
+
+/// The CSRF token a page's forms carry.
+fn csrf_of(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_else(|| panic!("no CSRF field in the page:\n{page}"))
+        .to_string()
 }
