@@ -151,6 +151,26 @@ fn acls(policy: &Policy, dir: Direction) -> Vec<String> {
     v
 }
 
+/// One attempt to talk, seen from the device: what [`judge`] decides on.
+#[derive(Debug, Clone)]
+pub struct Attempt<'a> {
+    pub protocol: u8,
+    pub device_ip: IpAddr,
+    pub device_port: u16,
+    pub remote_ip: IpAddr,
+    pub remote_port: u16,
+    pub remote_mac: Option<[u8; 6]>,
+    /// Names the device's own DNS traffic bound to `remote_ip` at the time.
+    pub names: &'a [&'a str],
+    /// The device opened it (otherwise the remote did).
+    pub opened_by_device: bool,
+    /// The capture missed the opening: either side may have opened it.
+    pub midstream: bool,
+    pub first_ns: i64,
+    pub packets: u64,
+    pub bytes: u64,
+}
+
 /// Judges `flow` for the device on `side` (0 initiator, 1 responder).
 pub fn check(
     policy: &Policy,
@@ -164,35 +184,58 @@ pub fn check(
     } else {
         (flow.responder, flow.initiator)
     };
-    if is_link_scope(peer.ip)
-        || (flow.key.protocol == 17 && matches!((me.port, peer.port), (67 | 68, 67 | 68)))
-        || (flow.key.protocol == 17 && matches!((me.port, peer.port), (546 | 547, 546 | 547)))
-    {
-        return Verdict::Exempt;
-    }
     if side == 1 && flow.packets[1] == 0 {
         return Verdict::Exempt;
     }
     let names = bindings.names_at(device, peer.ip, flow.first_ns);
-    let remote_mac = flow.macs[1 - side];
+    judge(
+        policy,
+        &Attempt {
+            protocol: flow.key.protocol,
+            device_ip: me.ip,
+            device_port: me.port,
+            remote_ip: peer.ip,
+            remote_port: peer.port,
+            remote_mac: flow.macs[1 - side],
+            names: &names,
+            opened_by_device: side == 0,
+            midstream: flow.midstream,
+            first_ns: flow.first_ns,
+            packets: flow.packets[0] + flow.packets[1],
+            bytes: flow.bytes[0] + flow.bytes[1],
+        },
+    )
+}
+
+/// Would the gateway, enforcing `policy`, have let `a` open? The one
+/// decision the analyzer's compliance report and the gateway's live
+/// verdicts share.
+pub fn judge(policy: &Policy, a: &Attempt<'_>) -> Verdict {
+    if is_link_scope(a.remote_ip)
+        || (a.protocol == 17 && matches!((a.device_port, a.remote_port), (67 | 68, 67 | 68)))
+        || (a.protocol == 17 && matches!((a.device_port, a.remote_port), (546 | 547, 546 | 547)))
+    {
+        return Verdict::Exempt;
+    }
+    let names = a.names;
     let view = |dir, opening| View {
         dir,
-        protocol: flow.key.protocol,
-        device_ip: me.ip,
-        device_port: me.port,
-        remote_ip: peer.ip,
-        remote_port: peer.port,
-        remote_mac,
-        names: &names,
+        protocol: a.protocol,
+        device_ip: a.device_ip,
+        device_port: a.device_port,
+        remote_ip: a.remote_ip,
+        remote_port: a.remote_port,
+        remote_mac: a.remote_mac,
+        names,
         opening,
     };
-    let opened_by_device = side == 0;
+    let opened_by_device = a.opened_by_device;
     let dir = if opened_by_device {
         Direction::FromDevice
     } else {
         Direction::ToDevice
     };
-    let midstream = flow.midstream;
+    let midstream = a.midstream;
     let verdict = decide(policy, &view(dir, !midstream));
     if verdict.is_some_and(|r| r.action == Forwarding::Accept) {
         return Verdict::Allowed;
@@ -208,21 +251,21 @@ pub fn check(
         }
     }
     let acl_names = acls(policy, dir);
-    let proto = proto_name(flow.key.protocol);
+    let proto = proto_name(a.protocol);
     let remote_desc = if names.is_empty() {
-        format!("{} (no DNS name bound by the device at the time)", peer.ip)
+        format!("{} (no DNS name bound by the device at the time)", a.remote_ip)
     } else {
-        format!("{} ({})", peer.ip, names.join(", "))
+        format!("{} ({})", a.remote_ip, names.join(", "))
     };
     let who = if opened_by_device {
         format!(
             "The device opened {proto} to {remote_desc} port {}",
-            peer.port
+            a.remote_port
         )
     } else {
         format!(
             "{remote_desc} opened {proto} to the device's port {}",
-            me.port
+            a.device_port
         )
     };
     let why = match verdict {
@@ -249,22 +292,26 @@ pub fn check(
             acl_names.join(", ")
         ),
     };
-    let (o, i) = (side, 1 - side);
     Verdict::Violation(Box::new(Violation {
-        protocol: if flow.key.protocol == 6 { "tcp" } else { "udp" },
+        protocol: match a.protocol {
+            6 => "tcp",
+            17 => "udp",
+            1 | 58 => "icmp",
+            _ => "ip",
+        },
         direction: if opened_by_device {
             "outbound"
         } else {
             "inbound"
         },
-        device_address: me.ip,
-        device_port: me.port,
-        remote: peer.ip,
-        remote_port: peer.port,
+        device_address: a.device_ip,
+        device_port: a.device_port,
+        remote: a.remote_ip,
+        remote_port: a.remote_port,
         remote_names: names.iter().map(|s| s.to_string()).collect(),
-        first_ns: flow.first_ns,
-        packets: flow.packets[o] + flow.packets[i],
-        bytes: flow.bytes[o] + flow.bytes[i],
+        first_ns: a.first_ns,
+        packets: a.packets,
+        bytes: a.bytes,
         acls: acl_names,
         dropped_by: verdict.map(|r| format!("{}/{}", r.origin.acl, r.origin.ace)),
         explanation: format!("{who}; {why}."),

@@ -29,7 +29,7 @@ pub mod thresholds;
 
 pub use alert::{Alert, Detection, Kind, Role, Severity};
 pub use common::DevKey;
-pub use compliance::{Verdict, Violation};
+pub use compliance::{judge, Attempt, Verdict, Violation};
 pub use detectors::blocklist::{Blocklist, BlocklistError};
 pub use profile::{DeviceFlow, Profile, ProfileOptions};
 pub use thresholds::Thresholds;

@@ -173,6 +173,37 @@ pub struct DevView {
     pub applied: Option<&'static str>,
     pub applied_sha: Option<String>,
     pub intended: Option<&'static str>,
+    pub category: crate::identity::Category,
+    /// Whether a person chose the category (false: warden's guess).
+    pub category_chosen: bool,
+    /// Maker and model, each with its source.
+    pub maker: Vec<String>,
+    pub mud_model: Option<String>,
+}
+
+impl DevView {
+    /// Whether `p` may see where this device talks to.
+    pub fn traffic_visible_to(&self, p: &Principal) -> bool {
+        !self.category.personal() || p.may(Permission::SeePersonalTraffic)
+    }
+}
+
+/// What `p` may read of an alert: about a personal device, the sentence
+/// and evidence (which name its remotes) only for roles that see personal
+/// traffic.
+pub fn alert_for(
+    p: &Principal,
+    mut a: warden_store::AlertRow,
+    personal: &dyn Fn(&str) -> bool,
+) -> warden_store::AlertRow {
+    if !p.may(Permission::SeePersonalTraffic) && a.mac.as_deref().is_some_and(personal) {
+        a.explanation = format!(
+            "A {} alert about a personal device; its details are for the owner.",
+            a.kind
+        );
+        a.evidence = Value::Null;
+    }
+    a
 }
 
 impl DevView {
@@ -194,8 +225,32 @@ impl DevView {
             },
             first_seen: d.first_seen,
             last_seen: d.last_seen,
+            category: c.category(d),
+            category_chosen: d.category.is_some(),
+            maker: crate::identity::maker_and_model(
+                &c.oui,
+                &d.mac,
+                d.mud.as_ref(),
+                d.vendor_class.as_deref(),
+            ),
+            mud_model: d.mud.as_ref().and_then(|m| {
+                m.meta
+                    .model_name
+                    .clone()
+                    .or_else(|| m.meta.systeminfo.clone())
+            }),
         }
     }
+}
+
+/// The MACs of the personal devices, for [`alert_for`].
+pub fn personal_macs(api: &Api) -> std::collections::HashSet<String> {
+    let c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+    c.devices
+        .values()
+        .filter(|d| c.category(d).personal())
+        .map(|d| d.mac.to_string())
+        .collect()
 }
 
 fn device_json(d: &DevView, s: &Shared) -> Value {
@@ -222,6 +277,9 @@ fn device_json(d: &DevView, s: &Shared) -> Value {
         "in_kernel": kernel_ok && policy == d.intended,
         "first_seen": d.first_seen,
         "last_seen": d.last_seen,
+        "category": d.category.name(),
+        "category_chosen": d.category_chosen,
+        "maker": d.maker,
         "drops": {"from_device": count(format!("from_{id}")), "to_device": count(format!("to_{id}"))},
     })
 }
@@ -267,7 +325,7 @@ fn bad_mac(s: &str) -> Response {
 }
 
 async fn device(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<String>) -> Response {
-    let _who = allow!(api, h, Permission::SeeDevices);
+    let who = allow!(api, h, Permission::SeeDevices);
     let Some(mac) = MacAddr::parse(&mac) else {
         return bad_mac(&mac);
     };
@@ -289,7 +347,12 @@ async fn device(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<String
     .await
     .unwrap_or_default();
     v["events"] = json!(events);
-    v["flows"] = json!(flows);
+    if view.traffic_visible_to(&who) {
+        v["flows"] = json!(flows);
+    } else {
+        v["flows"] = Value::Null;
+        v["flows_hidden"] = json!("a personal device: where it talks to is for the owner");
+    }
     Json(v).into_response()
 }
 
@@ -337,14 +400,137 @@ async fn policies(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
 }
 
 async fn alerts(AxState(api): AxState<Api>, h: HeaderMap, Query(q): Query<Limit>) -> Response {
-    let _who = allow!(api, h, Permission::SeeAlerts);
+    let who = allow!(api, h, Permission::SeeAlerts);
+    let limit = q.limit.unwrap_or(100).min(1000);
+    let personal = personal_macs(&api);
+    let rows = read(&api, move |s| s.alerts(None, limit).unwrap_or_default())
+        .await
+        .unwrap_or_default();
+    let rows: Vec<_> = rows
+        .into_iter()
+        .map(|a| alert_for(&who, a, &|m| personal.contains(m)))
+        .collect();
+    Json(json!(rows)).into_response()
+}
+
+/// Marks an alert as seen to (any role that sees alerts).
+async fn acknowledge(AxState(api): AxState<Api>, h: HeaderMap, Path(id): Path<i64>) -> Response {
+    let who = allow!(api, h, Permission::SeeAlerts, changes);
+    let by = format!("{} ({})", who.user, who.role.name());
+    let r = api
+        .core
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .acknowledge(id, &by, (api.now)());
+    match r {
+        Ok(true) => Json(json!({"acknowledged": id, "by": by})).into_response(),
+        Ok(false) => err(
+            StatusCode::NOT_FOUND,
+            "no such alert, or it was acknowledged already",
+        ),
+        Err(e) => err(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    }
+}
+
+#[derive(Deserialize)]
+struct CategoryBody {
+    /// A category name; null: back to warden's guess.
+    category: Option<String>,
+}
+
+/// Places a device in a category. Owner only: the category decides who
+/// sees a device's destinations.
+async fn categorise(
+    AxState(api): AxState<Api>,
+    h: HeaderMap,
+    Path(mac): Path<String>,
+    body: Option<Json<CategoryBody>>,
+) -> Response {
+    let who = allow!(api, h, Permission::Administer, changes);
+    let Some(mac) = MacAddr::parse(&mac) else {
+        return bad_mac(&mac);
+    };
+    let Some(Json(b)) = body else {
+        return err(StatusCode::BAD_REQUEST, "the body is {\"category\": NAME or null}");
+    };
+    let category = match b.category.as_deref() {
+        None => None,
+        Some(n) => match crate::identity::Category::parse(n) {
+            Some(c) => Some(c),
+            None => {
+                return err(
+                    StatusCode::BAD_REQUEST,
+                    &format!("category: `{}` is not one of warden's categories", n.escape_debug()),
+                )
+            }
+        },
+    };
+    let by = format!("{} ({})", who.user, who.role.name());
+    let done = {
+        let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+        c.set_category(&mac, category, &by, (api.now)())
+            .map(|()| DevView::of(&c, &c.devices[&mac]))
+    };
+    match done {
+        Ok(view) => Json(device_json(&view, &shared(&api).await)).into_response(),
+        Err(e) => err(StatusCode::NOT_FOUND, &e),
+    }
+}
+
+/// The assessment reports (`warden assess --json`) kept by the gateway.
+async fn assessments(AxState(api): AxState<Api>, h: HeaderMap, Query(q): Query<Limit>) -> Response {
+    let _who = allow!(api, h, Permission::SeeReports);
     let limit = q.limit.unwrap_or(100).min(1000);
     Json(json!(read(&api, move |s| s
-        .alerts(None, limit)
+        .assessments(None, limit)
         .unwrap_or_default())
     .await
     .unwrap_or_default()))
     .into_response()
+}
+
+/// Keeps a device's assessment report (owner and operator).
+async fn add_assessment(
+    AxState(api): AxState<Api>,
+    h: HeaderMap,
+    Path(mac): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let who = allow!(api, h, Permission::Enforce, changes);
+    let Some(mac) = MacAddr::parse(&mac) else {
+        return bad_mac(&mac);
+    };
+    let by = format!("{} ({})", who.user, who.role.name());
+    match keep_assessment(&api, &mac, &body, &by) {
+        Ok(id) => (StatusCode::CREATED, Json(json!({"id": id}))).into_response(),
+        Err((code, e)) => err(code, &e),
+    }
+}
+
+/// The one way a report enters the store (API and page): checked to be a
+/// `warden assess --json` report of at most 4 MiB, for a known device.
+pub fn keep_assessment(
+    api: &Api,
+    mac: &MacAddr,
+    body: &[u8],
+    by: &str,
+) -> Result<i64, (StatusCode, String)> {
+    if body.len() > 4 << 20 {
+        return Err((StatusCode::PAYLOAD_TOO_LARGE, "a report is at most 4 MiB".into()));
+    }
+    let a: warden_assess::verdict::Assessment = serde_json::from_slice(body).map_err(|e| {
+        (
+            StatusCode::BAD_REQUEST,
+            format!("not a `warden assess --json` report: line {}, column {}: {e}", e.line(), e.column()),
+        )
+    })?;
+    let now = (api.now)();
+    let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+    if !c.devices.contains_key(mac) {
+        return Err((StatusCode::NOT_FOUND, "no such device".into()));
+    }
+    c.keep_assessment(mac, &a, by, now)
+        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e))
 }
 
 #[derive(Deserialize, Default)]
@@ -453,6 +639,10 @@ pub fn router(api: Api) -> Router {
         .route("/api/v1/mud-files", get(mud_files))
         .route("/api/v1/policies", get(policies))
         .route("/api/v1/alerts", get(alerts))
+        .route("/api/v1/alerts/:id/acknowledge", post(acknowledge))
+        .route("/api/v1/devices/:mac/category", post(categorise))
+        .route("/api/v1/devices/:mac/assessments", post(add_assessment))
+        .route("/api/v1/assessments", get(assessments))
         .route("/api/v1/setup", post(setup))
         .route("/api/v1/login", post(login))
         .route("/api/v1/logout", post(logout))

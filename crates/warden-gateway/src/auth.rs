@@ -61,8 +61,12 @@ pub enum Permission {
     Enforce,
     /// Assessment reports and labels.
     SeeReports,
-    /// Users, roles, tokens, settings.
+    /// Users, roles, tokens, settings, devices' categories.
     Administer,
+    /// Where the household's personal devices (phones, computers,
+    /// tablets, unplaced devices) talk to: their flows and the remotes in
+    /// their alerts.
+    SeePersonalTraffic,
 }
 
 impl Role {

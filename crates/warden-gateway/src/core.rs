@@ -14,11 +14,13 @@
 use crate::config::{Config, SignaturePolicy, UnknownDevices};
 use crate::enforce::{self, Enforcer, Entry};
 use crate::fetch::{FetchError, Fetched, SignatureStatus};
+use crate::identity::{Category, Oui};
 use crate::watch::Event;
 use serde::Serialize;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
+use warden_detect::Verdict;
 use warden_mud::{load, resolve, MacAddr, Policy, Rule, ValidateOptions, ValidatedMud};
 use warden_store::{AlertRow, DeviceRow, FetchRow, FlowSummary, PolicyRow, SqliteStore, Store};
 
@@ -86,6 +88,9 @@ pub struct Dev {
     pub last_seen: i64,
     /// The name a person gave it on the dashboard or through the API.
     pub name: Option<String>,
+    /// The category a person gave it (None: warden's guess, see
+    /// [`Core::category`]).
+    pub category: Option<Category>,
 }
 
 enum EvKind {
@@ -168,7 +173,18 @@ pub struct Core {
     /// took ("mud", "default", "quarantine"): what the kernel holds, which
     /// the API shows beside what is intended.
     pub applied_kinds: HashMap<MacAddr, &'static str>,
+    /// The IEEE registry of MAC blocks, for the pages' "maker".
+    pub oui: std::sync::Arc<Oui>,
+    /// Each device's MUD file resolved in the deployment context, for the
+    /// flows' verdicts (emptied at every apply).
+    resolved: HashMap<MacAddr, Policy>,
+    /// When each (device, remote, protocol, port) violation was last alerted.
+    violations_alerted: HashMap<(MacAddr, String, String, u16), i64>,
 }
+
+/// A violation of the same (device, remote, protocol, port) is alerted
+/// again after this long.
+const VIOLATION_REALERT_S: i64 = 3600;
 
 /// A device makes the gateway fetch at most one MUD file per this many
 /// seconds (a device announcing ever new URLs only wastes its own turn).
@@ -357,6 +373,7 @@ impl Core {
                 first_seen: r.first_seen,
                 last_seen: r.last_seen,
                 name: r.name.clone(),
+                category: r.category.as_deref().and_then(Category::parse),
             };
             if let Some(url) = &r.mud_url {
                 if let Some((mud, until)) = last_good(&store, url) {
@@ -405,6 +422,9 @@ impl Core {
             fetched_for: HashMap::new(),
             applied_kinds: HashMap::new(),
             live: tokio::sync::broadcast::channel(256).0,
+            oui: std::sync::Arc::new(Oui::default()),
+            resolved: HashMap::new(),
+            violations_alerted: HashMap::new(),
         })
     }
 
@@ -434,6 +454,7 @@ impl Core {
             first_seen: d.first_seen,
             last_seen: d.last_seen,
             name: d.name.clone(),
+            category: d.category.map(|c| c.name().to_string()),
         };
         if let Err(e) = self.store.upsert_device(&row) {
             log!("store: {e}");
@@ -497,6 +518,8 @@ impl Core {
     /// a batch, only notes that an apply is due. A failure is retried with
     /// back-off ([`Core::retry_apply`]) and alerted once per failing streak.
     pub fn reapply(&mut self, now: i64, why: &str) -> Result<(), String> {
+        // A MUD file may have changed: verdicts resolve it again.
+        self.resolved.clear();
         if let Some(due) = &mut self.batch {
             due.get_or_insert_with(|| why.to_string());
             return Ok(());
@@ -735,6 +758,7 @@ impl Core {
             first_seen: now,
             last_seen: now,
             name: None,
+            category: None,
         })
     }
 
@@ -948,35 +972,82 @@ impl Core {
             } => self.on_forged(sender, kind, claimed, &what, now),
             Event::Flow {
                 mac,
+                device,
+                device_port,
                 remote,
                 protocol,
                 port,
+                outbound,
+                midstream,
                 packets,
                 bytes,
                 first_ns,
                 last_ns,
             } => {
-                let name = self
+                let names: Vec<String> = self
                     .dns
                     .iter()
-                    .find(|(_, a)| a.contains_key(&remote))
+                    .filter(|(_, a)| a.contains_key(&remote))
                     .map(|(n, _)| n.clone())
-                    .unwrap_or_else(|| remote.to_string());
+                    .take(8)
+                    .collect();
+                let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+                let attempt = warden_detect::Attempt {
+                    protocol,
+                    device_ip: device,
+                    device_port,
+                    remote_ip: remote,
+                    remote_port: port,
+                    remote_mac: None,
+                    names: &name_refs,
+                    opened_by_device: outbound,
+                    midstream,
+                    first_ns,
+                    packets,
+                    bytes,
+                };
+                let (verdict, why) = match self.mud_policy(&mac) {
+                    None => ("unjudged", None),
+                    Some(p) => match warden_detect::judge(p, &attempt) {
+                        Verdict::Allowed => ("allowed", None),
+                        Verdict::Exempt => ("exempt", None),
+                        Verdict::Violation(v) => ("violation", Some(v.explanation)),
+                    },
+                };
+                let dropped = match self.applied_kinds.get(&mac).copied() {
+                    Some("mud") => verdict == "violation",
+                    Some("quarantine") => matches!(
+                        warden_detect::judge(&self.quarantine, &attempt),
+                        Verdict::Violation(_)
+                    ),
+                    Some("default") => self.default_policy.as_ref().is_some_and(|p| {
+                        matches!(warden_detect::judge(p, &attempt), Verdict::Violation(_))
+                    }),
+                    _ => false,
+                };
+                let remote_name = names.first().cloned().unwrap_or_else(|| remote.to_string());
+                let proto = match protocol {
+                    6 => "tcp".to_string(),
+                    17 => "udp".into(),
+                    1 | 58 => "icmp".into(),
+                    p => p.to_string(),
+                };
+                if let Some(why) = &why {
+                    self.violation(&mac, &remote_name, &proto, port, dropped, why, now);
+                }
                 let _ = self.store.add_flow(&FlowSummary {
                     mac: mac_s(&mac),
-                    remote: name,
-                    protocol: match protocol {
-                        6 => "tcp".into(),
-                        17 => "udp".into(),
-                        1 | 58 => "icmp".into(),
-                        p => p.to_string(),
-                    },
+                    remote: remote_name,
+                    protocol: proto,
                     port,
                     flows: 1,
                     packets,
                     bytes,
                     first_seen: first_ns / 1_000_000_000,
                     last_seen: last_ns / 1_000_000_000,
+                    verdict: verdict.into(),
+                    dropped,
+                    why,
                 });
             }
         }
@@ -1008,6 +1079,69 @@ impl Core {
         ok
     }
 
+    /// A device's MUD file resolved in the deployment context (cached
+    /// until the next apply). None without a MUD file.
+    fn mud_policy(&mut self, mac: &MacAddr) -> Option<&Policy> {
+        let d = self.devices.get(mac)?;
+        let mud = d.mud.as_ref()?;
+        if !self.resolved.contains_key(mac) {
+            if self.resolved.len() >= 4096 {
+                self.resolved.clear();
+            }
+            self.resolved.insert(*mac, resolve(mud, &self.cfg.context));
+        }
+        self.resolved.get(mac)
+    }
+
+    /// A flow its MUD file does not allow: one alert per (device, remote,
+    /// protocol, port) an hour, in a sentence a person can act on.
+    #[allow(clippy::too_many_arguments)]
+    fn violation(
+        &mut self,
+        mac: &MacAddr,
+        remote: &str,
+        proto: &str,
+        port: u16,
+        dropped: bool,
+        why: &str,
+        now: i64,
+    ) {
+        let key = (*mac, remote.to_string(), proto.to_string(), port);
+        if self
+            .violations_alerted
+            .get(&key)
+            .is_some_and(|t| now - t < VIOLATION_REALERT_S)
+        {
+            return;
+        }
+        if self.violations_alerted.len() >= 16_384 {
+            self.violations_alerted
+                .retain(|_, t| now - *t < VIOLATION_REALERT_S);
+        }
+        self.violations_alerted.insert(key, now);
+        let who = self
+            .devices
+            .get(mac)
+            .and_then(|d| d.name.clone().or_else(|| d.hostname.clone()))
+            .unwrap_or_else(|| mac.to_string());
+        let outcome = if dropped {
+            "the gateway dropped it"
+        } else {
+            "the gateway let it through, because it does not enforce this device's MUD file now"
+        };
+        self.alert(
+            now,
+            Some(mac),
+            "mud.violation",
+            "medium",
+            &format!(
+                "{who} talked to {remote} ({} port {port}), which its MUD file does not name; {outcome}.",
+                proto.to_uppercase()
+            ),
+            json!({"remote": remote, "protocol": proto, "port": port, "dropped": dropped, "why": why}),
+        );
+    }
+
     fn alert(
         &mut self,
         now: i64,
@@ -1025,6 +1159,8 @@ impl Core {
             severity: severity.into(),
             explanation: explanation.into(),
             evidence,
+            acknowledged_by: None,
+            acknowledged_at: None,
         };
         if let Err(e) = self.store.record_alert(&row) {
             log!("store: {e}");
@@ -1466,6 +1602,81 @@ impl Core {
         self.save(mac);
         self.event(now, Some(mac), "renamed", json!({"name": name, "by": by}));
         Ok(())
+    }
+
+    /// What kind of device it is: a person's choice, else warden's guess.
+    pub fn category(&self, d: &Dev) -> Category {
+        d.category.unwrap_or_else(|| {
+            crate::identity::guess(
+                d.mud.is_some() || d.mud_url.is_some(),
+                d.hostname.as_deref(),
+                d.vendor_class.as_deref(),
+            )
+        })
+    }
+
+    /// A person places the device (None: back to warden's guess).
+    pub fn set_category(
+        &mut self,
+        mac: &MacAddr,
+        category: Option<Category>,
+        by: &str,
+        now: i64,
+    ) -> Result<(), String> {
+        let d = self.devices.get_mut(mac).ok_or("no such device")?;
+        d.category = category;
+        self.save(mac);
+        self.event(
+            now,
+            Some(mac),
+            "categorised",
+            json!({"category": category.map(Category::name), "by": by}),
+        );
+        Ok(())
+    }
+
+    /// Someone has seen to an alert; false when there is no such alert
+    /// or it was already acknowledged.
+    pub fn acknowledge(&mut self, id: i64, by: &str, now: i64) -> Result<bool, String> {
+        let done = self
+            .store
+            .acknowledge_alert(id, by, now)
+            .map_err(|e| e.to_string())?;
+        if done {
+            let mac = self.store.alert(id).ok().flatten().and_then(|a| a.mac);
+            let mac = mac.as_deref().and_then(MacAddr::parse);
+            self.event(now, mac.as_ref(), "alert-acknowledged", json!({"alert": id, "by": by}));
+        }
+        Ok(done)
+    }
+
+    /// Keeps an assessment report of a device, with its label level.
+    pub fn keep_assessment(
+        &mut self,
+        mac: &MacAddr,
+        a: &warden_assess::verdict::Assessment,
+        by: &str,
+        now: i64,
+    ) -> Result<i64, String> {
+        let report = serde_json::to_value(a).map_err(|e| e.to_string())?;
+        let id = self
+            .store
+            .record_assessment(&warden_store::AssessmentRow {
+                id: 0,
+                mac: mac_s(mac),
+                ts: now,
+                label: Some(format!("{} ({})", a.label.level, a.label.name)),
+                report,
+                by: by.into(),
+            })
+            .map_err(|e| e.to_string())?;
+        self.event(
+            now,
+            Some(mac),
+            "assessed",
+            json!({"assessment": id, "label": a.label.level, "by": by}),
+        );
+        Ok(id)
     }
 
     pub fn release(&mut self, mac: &MacAddr, by: &str, now: i64) -> Result<(), String> {

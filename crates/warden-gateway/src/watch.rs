@@ -67,9 +67,17 @@ pub enum Event {
     /// A flow that ended, from a local device's side.
     Flow {
         mac: MacAddr,
+        /// The device's address and port in the flow.
+        device: IpAddr,
+        device_port: u16,
         remote: IpAddr,
         protocol: u8,
+        /// The remote's port.
         port: u16,
+        /// The device opened it.
+        outbound: bool,
+        /// The capture missed its opening.
+        midstream: bool,
         packets: u64,
         bytes: u64,
         first_ns: i64,
@@ -388,20 +396,20 @@ impl Sink for GatewaySink {
                 continue;
             }
             let Some(mac) = f.macs[side] else { continue };
-            let them = if side == 0 {
-                &f.responder
+            let (me, them) = if side == 0 {
+                (&f.initiator, &f.responder)
             } else {
-                &f.initiator
+                (&f.responder, &f.initiator)
             };
             self.events.push(Event::Flow {
                 mac: MacAddr(mac),
+                device: me.ip,
+                device_port: me.port,
                 remote: them.ip,
                 protocol: f.key.protocol,
-                port: if side == 0 {
-                    f.responder.port
-                } else {
-                    f.initiator.port
-                },
+                port: them.port,
+                outbound: side == 0,
+                midstream: f.midstream,
                 packets: f.packets[0] + f.packets[1],
                 bytes: f.bytes[0] + f.bytes[1],
                 first_ns: f.first_ns,

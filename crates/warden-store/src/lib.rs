@@ -60,6 +60,10 @@ pub struct DeviceRow {
     /// The name a person gave it (None: not named).
     #[serde(default)]
     pub name: Option<String>,
+    /// What kind of device it is (a person's choice, or warden's guess
+    /// when None): decides who sees its destinations.
+    #[serde(default)]
+    pub category: Option<String>,
 }
 
 impl DeviceRow {
@@ -75,6 +79,7 @@ impl DeviceRow {
             first_seen: now,
             last_seen: now,
             name: None,
+            category: None,
         }
     }
 }
@@ -129,6 +134,11 @@ pub struct AlertRow {
     pub severity: String,
     pub explanation: String,
     pub evidence: serde_json::Value,
+    /// Who acknowledged it ("name (role)") and when; None: needs attention.
+    #[serde(default)]
+    pub acknowledged_by: Option<String>,
+    #[serde(default)]
+    pub acknowledged_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -142,6 +152,41 @@ pub struct FlowSummary {
     pub bytes: u64,
     pub first_seen: i64,
     pub last_seen: i64,
+    /// The MUD verdict: allowed | violation | exempt | unjudged (no MUD
+    /// file). A row that ever held a violation stays one.
+    #[serde(default = "unjudged")]
+    pub verdict: String,
+    /// The gateway's rules dropped it (enforced or quarantined).
+    #[serde(default)]
+    pub dropped: bool,
+    /// Why the last violation was one (a sentence).
+    #[serde(default)]
+    pub why: Option<String>,
+}
+
+fn unjudged() -> String {
+    "unjudged".into()
+}
+
+/// A device's traffic in one hour (the charts' data).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrafficHour {
+    /// Unix seconds at the start of the hour.
+    pub hour: i64,
+    pub packets: u64,
+    pub bytes: u64,
+}
+
+/// One assessment report of a device (`warden assess --json`), with its label.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssessmentRow {
+    pub id: i64,
+    pub mac: String,
+    pub ts: i64,
+    /// The label level the report gives (for example "2 of 3"), if any.
+    pub label: Option<String>,
+    pub report: serde_json::Value,
+    pub by: String,
 }
 
 /// How much pruning removed.
@@ -184,15 +229,33 @@ pub trait Store: Send {
     fn policies(&self) -> Result<Vec<PolicyRow>>;
     fn record_alert(&mut self, a: &AlertRow) -> Result<i64>;
     fn alerts(&self, mac: Option<&str>, limit: usize) -> Result<Vec<AlertRow>>;
+    /// Adds a finished flow to its summary row and to its device's hourly
+    /// traffic.
     fn add_flow(&mut self, f: &FlowSummary) -> Result<()>;
     fn flow_summaries(&self, mac: &str) -> Result<Vec<FlowSummary>>;
+    /// Events of one kind since `since`, the newest first.
+    fn events_of_kind(&self, kind: &str, since: i64, limit: usize) -> Result<Vec<EventRow>>;
+    /// Flow summaries whose first flow came at or after `since` (new
+    /// destinations), the newest first.
+    fn flows_since(&self, since: i64, limit: usize) -> Result<Vec<FlowSummary>>;
+    /// A device's traffic per hour since `since` (oldest first).
+    fn traffic(&self, mac: &str, since: i64) -> Result<Vec<TrafficHour>>;
+    /// Marks an alert as seen to; false when there is no such alert.
+    fn acknowledge_alert(&mut self, id: i64, by: &str, now: i64) -> Result<bool>;
+    fn alert(&self, id: i64) -> Result<Option<AlertRow>>;
+    fn record_assessment(&mut self, a: &AssessmentRow) -> Result<i64>;
+    /// The newest first; `mac` None: every device's.
+    fn assessments(&self, mac: Option<&str>, limit: usize) -> Result<Vec<AssessmentRow>>;
+    /// A setting the dashboard keeps (deployment context, ...).
+    fn setting(&self, key: &str) -> Result<Option<String>>;
+    fn set_setting(&mut self, key: &str, value: &str) -> Result<()>;
     /// Removes events, alerts, flow summaries and fetches older than
     /// `before` (a device's last good MUD file is kept).
     fn prune(&mut self, before: i64) -> Result<Pruned>;
 }
 
 /// Forward-only migrations; index i brings the schema to version i + 1.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     r#"
 CREATE TABLE devices (
   mac TEXT PRIMARY KEY,
@@ -284,6 +347,35 @@ CREATE TABLE api_tokens (
     r#"
 ALTER TABLE devices ADD COLUMN name TEXT;
 "#,
+    r#"
+ALTER TABLE devices ADD COLUMN category TEXT;
+ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT;
+ALTER TABLE alerts ADD COLUMN acknowledged_at INTEGER;
+ALTER TABLE flow_summaries ADD COLUMN verdict TEXT NOT NULL DEFAULT 'unjudged';
+ALTER TABLE flow_summaries ADD COLUMN dropped INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE flow_summaries ADD COLUMN why TEXT;
+CREATE INDEX events_kind ON events(kind, id);
+CREATE TABLE traffic_hours (
+  mac TEXT NOT NULL,
+  hour INTEGER NOT NULL,
+  packets INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  PRIMARY KEY (mac, hour)
+);
+CREATE TABLE assessments (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  mac TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  label TEXT,
+  report TEXT NOT NULL,
+  by TEXT NOT NULL
+);
+CREATE INDEX assessments_mac ON assessments(mac, id);
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+"#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -346,6 +438,7 @@ fn device_from(r: &rusqlite::Row) -> rusqlite::Result<DeviceRow> {
         first_seen: r.get(7)?,
         last_seen: r.get(8)?,
         name: r.get(9)?,
+        category: r.get(10)?,
     })
 }
 
@@ -378,16 +471,63 @@ fn alert_from(r: &rusqlite::Row) -> rusqlite::Result<AlertRow> {
         severity: r.get(4)?,
         explanation: r.get(5)?,
         evidence: serde_json::from_str(&ev).unwrap_or(serde_json::Value::Null),
+        acknowledged_by: r.get(7)?,
+        acknowledged_at: r.get(8)?,
+    })
+}
+
+const ALERT_COLS: &str =
+    "id, ts, mac, kind, severity, explanation, evidence, acknowledged_by, acknowledged_at";
+
+const DEVICE_COLS: &str = "mac, addresses, mud_url, hostname, vendor_class, state, state_reason, first_seen, last_seen, name, category";
+
+fn event_from(r: &rusqlite::Row) -> rusqlite::Result<EventRow> {
+    let d: String = r.get(4)?;
+    Ok(EventRow {
+        id: r.get(0)?,
+        ts: r.get(1)?,
+        mac: r.get(2)?,
+        kind: r.get(3)?,
+        detail: serde_json::from_str(&d).unwrap_or(serde_json::Value::Null),
+    })
+}
+
+fn flow_from(r: &rusqlite::Row) -> rusqlite::Result<FlowSummary> {
+    Ok(FlowSummary {
+        mac: r.get(0)?,
+        remote: r.get(1)?,
+        protocol: r.get(2)?,
+        port: r.get::<_, i64>(3)? as u16,
+        flows: r.get::<_, i64>(4)? as u64,
+        packets: r.get::<_, i64>(5)? as u64,
+        bytes: r.get::<_, i64>(6)? as u64,
+        first_seen: r.get(7)?,
+        last_seen: r.get(8)?,
+        verdict: r.get(9)?,
+        dropped: r.get::<_, i64>(10)? != 0,
+        why: r.get(11)?,
+    })
+}
+
+fn assessment_from(r: &rusqlite::Row) -> rusqlite::Result<AssessmentRow> {
+    let rep: String = r.get(4)?;
+    Ok(AssessmentRow {
+        id: r.get(0)?,
+        mac: r.get(1)?,
+        ts: r.get(2)?,
+        label: r.get(3)?,
+        report: serde_json::from_str(&rep).unwrap_or(serde_json::Value::Null),
+        by: r.get(5)?,
     })
 }
 
 impl Store for SqliteStore {
     fn upsert_device(&mut self, d: &DeviceRow) -> Result<()> {
         self.db.execute(
-            "INSERT INTO devices (mac, addresses, mud_url, hostname, vendor_class, state, state_reason, first_seen, last_seen, name)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            "INSERT INTO devices (mac, addresses, mud_url, hostname, vendor_class, state, state_reason, first_seen, last_seen, name, category)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT(mac) DO UPDATE SET addresses = ?2, mud_url = ?3, hostname = ?4, vendor_class = ?5,
-               state = ?6, state_reason = ?7, last_seen = ?9, name = ?10",
+               state = ?6, state_reason = ?7, last_seen = ?9, name = ?10, category = ?11",
             params![
                 d.mac,
                 serde_json::to_string(&d.addresses)?,
@@ -398,7 +538,8 @@ impl Store for SqliteStore {
                 d.state_reason,
                 d.first_seen,
                 d.last_seen,
-                d.name
+                d.name,
+                d.category
             ],
         )?;
         Ok(())
@@ -414,7 +555,7 @@ impl Store for SqliteStore {
         Ok(self
             .db
             .query_row(
-                "SELECT mac, addresses, mud_url, hostname, vendor_class, state, state_reason, first_seen, last_seen, name FROM devices WHERE mac = ?1",
+                &format!("SELECT {DEVICE_COLS} FROM devices WHERE mac = ?1"),
                 [mac.to_ascii_lowercase()],
                 device_from,
             )
@@ -422,9 +563,9 @@ impl Store for SqliteStore {
     }
 
     fn devices(&self) -> Result<Vec<DeviceRow>> {
-        let mut st = self.db.prepare(
-            "SELECT mac, addresses, mud_url, hostname, vendor_class, state, state_reason, first_seen, last_seen, name FROM devices ORDER BY mac",
-        )?;
+        let mut st = self
+            .db
+            .prepare(&format!("SELECT {DEVICE_COLS} FROM devices ORDER BY mac"))?;
         let rows = st.query_map([], device_from)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -447,16 +588,7 @@ impl Store for SqliteStore {
         let mut st = self.db.prepare(
             "SELECT id, ts, mac, kind, detail FROM events WHERE (?1 IS NULL OR mac = ?1) ORDER BY id DESC LIMIT ?2",
         )?;
-        let rows = st.query_map(params![mac, limit as i64], |r| {
-            let d: String = r.get(4)?;
-            Ok(EventRow {
-                id: r.get(0)?,
-                ts: r.get(1)?,
-                mac: r.get(2)?,
-                kind: r.get(3)?,
-                detail: serde_json::from_str(&d).unwrap_or(serde_json::Value::Null),
-            })
-        })?;
+        let rows = st.query_map(params![mac, limit as i64], event_from)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -556,19 +688,22 @@ impl Store for SqliteStore {
     }
 
     fn alerts(&self, mac: Option<&str>, limit: usize) -> Result<Vec<AlertRow>> {
-        let mut st = self.db.prepare(
-            "SELECT id, ts, mac, kind, severity, explanation, evidence FROM alerts WHERE (?1 IS NULL OR mac = ?1) ORDER BY id DESC LIMIT ?2",
-        )?;
+        let mut st = self.db.prepare(&format!(
+            "SELECT {ALERT_COLS} FROM alerts WHERE (?1 IS NULL OR mac = ?1) ORDER BY id DESC LIMIT ?2"
+        ))?;
         let rows = st.query_map(params![mac, limit as i64], alert_from)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn add_flow(&mut self, f: &FlowSummary) -> Result<()> {
-        self.db.execute(
-            "INSERT INTO flow_summaries (mac, remote, protocol, port, flows, packets, bytes, first_seen, last_seen)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+        let tx = self.db.transaction()?;
+        tx.execute(
+            "INSERT INTO flow_summaries (mac, remote, protocol, port, flows, packets, bytes, first_seen, last_seen, verdict, dropped, why)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
              ON CONFLICT(mac, remote, protocol, port) DO UPDATE SET flows = flows + ?5, packets = packets + ?6,
-               bytes = bytes + ?7, first_seen = MIN(first_seen, ?8), last_seen = MAX(last_seen, ?9)",
+               bytes = bytes + ?7, first_seen = MIN(first_seen, ?8), last_seen = MAX(last_seen, ?9),
+               verdict = CASE WHEN verdict = 'violation' THEN verdict ELSE ?10 END,
+               dropped = MAX(dropped, ?11), why = COALESCE(?12, why)",
             params![
                 f.mac,
                 f.remote,
@@ -578,30 +713,115 @@ impl Store for SqliteStore {
                 f.packets as i64,
                 f.bytes as i64,
                 f.first_seen,
-                f.last_seen
+                f.last_seen,
+                f.verdict,
+                f.dropped as i64,
+                f.why
             ],
         )?;
+        tx.execute(
+            "INSERT INTO traffic_hours (mac, hour, packets, bytes) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(mac, hour) DO UPDATE SET packets = packets + ?3, bytes = bytes + ?4",
+            params![
+                f.mac,
+                f.last_seen - f.last_seen.rem_euclid(3600),
+                f.packets as i64,
+                f.bytes as i64
+            ],
+        )?;
+        tx.commit()?;
         Ok(())
     }
 
     fn flow_summaries(&self, mac: &str) -> Result<Vec<FlowSummary>> {
         let mut st = self.db.prepare(
-            "SELECT mac, remote, protocol, port, flows, packets, bytes, first_seen, last_seen FROM flow_summaries WHERE mac = ?1 ORDER BY remote, protocol, port",
+            "SELECT mac, remote, protocol, port, flows, packets, bytes, first_seen, last_seen, verdict, dropped, why
+             FROM flow_summaries WHERE mac = ?1 ORDER BY remote, protocol, port",
         )?;
-        let rows = st.query_map([mac], |r| {
-            Ok(FlowSummary {
-                mac: r.get(0)?,
-                remote: r.get(1)?,
-                protocol: r.get(2)?,
-                port: r.get::<_, i64>(3)? as u16,
-                flows: r.get::<_, i64>(4)? as u64,
-                packets: r.get::<_, i64>(5)? as u64,
-                bytes: r.get::<_, i64>(6)? as u64,
-                first_seen: r.get(7)?,
-                last_seen: r.get(8)?,
+        let rows = st.query_map([mac], flow_from)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn events_of_kind(&self, kind: &str, since: i64, limit: usize) -> Result<Vec<EventRow>> {
+        let mut st = self.db.prepare_cached(
+            "SELECT id, ts, mac, kind, detail FROM events WHERE kind = ?1 AND ts >= ?2 ORDER BY id DESC LIMIT ?3",
+        )?;
+        let rows = st.query_map(params![kind, since, limit as i64], event_from)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn flows_since(&self, since: i64, limit: usize) -> Result<Vec<FlowSummary>> {
+        let mut st = self.db.prepare_cached(
+            "SELECT mac, remote, protocol, port, flows, packets, bytes, first_seen, last_seen, verdict, dropped, why
+             FROM flow_summaries WHERE first_seen >= ?1 ORDER BY first_seen DESC LIMIT ?2",
+        )?;
+        let rows = st.query_map(params![since, limit as i64], flow_from)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn traffic(&self, mac: &str, since: i64) -> Result<Vec<TrafficHour>> {
+        let mut st = self.db.prepare_cached(
+            "SELECT hour, packets, bytes FROM traffic_hours WHERE mac = ?1 AND hour >= ?2 ORDER BY hour",
+        )?;
+        let rows = st.query_map(params![mac, since], |r| {
+            Ok(TrafficHour {
+                hour: r.get(0)?,
+                packets: r.get::<_, i64>(1)? as u64,
+                bytes: r.get::<_, i64>(2)? as u64,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn acknowledge_alert(&mut self, id: i64, by: &str, now: i64) -> Result<bool> {
+        Ok(self.db.execute(
+            "UPDATE alerts SET acknowledged_by = ?2, acknowledged_at = ?3 WHERE id = ?1 AND acknowledged_at IS NULL",
+            params![id, by, now],
+        )? == 1)
+    }
+
+    fn alert(&self, id: i64) -> Result<Option<AlertRow>> {
+        Ok(self
+            .db
+            .query_row(
+                &format!("SELECT {ALERT_COLS} FROM alerts WHERE id = ?1"),
+                [id],
+                alert_from,
+            )
+            .optional()?)
+    }
+
+    fn record_assessment(&mut self, a: &AssessmentRow) -> Result<i64> {
+        self.db.execute(
+            "INSERT INTO assessments (mac, ts, label, report, by) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![a.mac, a.ts, a.label, a.report.to_string(), a.by],
+        )?;
+        Ok(self.db.last_insert_rowid())
+    }
+
+    fn assessments(&self, mac: Option<&str>, limit: usize) -> Result<Vec<AssessmentRow>> {
+        let mut st = self.db.prepare(
+            "SELECT id, mac, ts, label, report, by FROM assessments WHERE (?1 IS NULL OR mac = ?1) ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = st.query_map(params![mac, limit as i64], assessment_from)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .db
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
+        self.db.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2",
+            params![key, value],
+        )?;
+        Ok(())
     }
 
     fn prune(&mut self, before: i64) -> Result<Pruned> {
@@ -609,7 +829,8 @@ impl Store for SqliteStore {
         let events = tx.execute("DELETE FROM events WHERE ts < ?1", [before])?;
         let alerts = tx.execute("DELETE FROM alerts WHERE ts < ?1", [before])?;
         let flow_summaries =
-            tx.execute("DELETE FROM flow_summaries WHERE last_seen < ?1", [before])?;
+            tx.execute("DELETE FROM flow_summaries WHERE last_seen < ?1", [before])?
+                + tx.execute("DELETE FROM traffic_hours WHERE hour + 3600 <= ?1", [before])?;
         // Keep each URL's newest good file: the gateway falls back on it.
         let fetches = tx.execute(
             "DELETE FROM mud_fetches WHERE ts < ?1 AND id NOT IN
@@ -682,6 +903,54 @@ mod tests {
     }
 
     #[test]
+    fn alerts_are_acknowledged_once_and_settings_and_assessments_keep() {
+        let mut s = SqliteStore::open_in_memory().unwrap();
+        let id = s
+            .record_alert(&AlertRow {
+                id: 0,
+                ts: 1,
+                mac: Some("m".into()),
+                kind: "mud.violation".into(),
+                severity: "medium".into(),
+                explanation: "x".into(),
+                evidence: serde_json::json!({}),
+                acknowledged_by: None,
+                acknowledged_at: None,
+            })
+            .unwrap();
+        assert!(s.acknowledge_alert(id, "ann (owner)", 5).unwrap());
+        assert!(!s.acknowledge_alert(id, "bob (operator)", 6).unwrap());
+        assert!(!s.acknowledge_alert(id + 1, "ann (owner)", 6).unwrap());
+        let a = s.alert(id).unwrap().unwrap();
+        assert_eq!(
+            (a.acknowledged_by.as_deref(), a.acknowledged_at),
+            (Some("ann (owner)"), Some(5))
+        );
+        s.record_event(1, None, "login", &serde_json::json!({"user": "ann"}))
+            .unwrap();
+        s.record_event(7, None, "login", &serde_json::json!({"user": "ann"}))
+            .unwrap();
+        s.record_event(8, None, "seen", &serde_json::json!({})).unwrap();
+        let logins = s.events_of_kind("login", 2, 10).unwrap();
+        assert_eq!((logins.len(), logins[0].ts), (1, 7));
+        assert_eq!(s.setting("context").unwrap(), None);
+        s.set_setting("context", "healthcare").unwrap();
+        s.set_setting("context", "office").unwrap();
+        assert_eq!(s.setting("context").unwrap().as_deref(), Some("office"));
+        s.record_assessment(&AssessmentRow {
+            id: 0,
+            mac: "m".into(),
+            ts: 3,
+            label: Some("2".into()),
+            report: serde_json::json!({"verdicts": []}),
+            by: "ann (owner)".into(),
+        })
+        .unwrap();
+        let got = s.assessments(None, 10).unwrap();
+        assert_eq!((got.len(), got[0].label.as_deref()), (1, Some("2")));
+    }
+
+    #[test]
     fn flows_add_up_and_prune_by_age() {
         let mut s = SqliteStore::open_in_memory().unwrap();
         let f = FlowSummary {
@@ -694,6 +963,9 @@ mod tests {
             bytes: 1000,
             first_seen: 5,
             last_seen: 6,
+            verdict: "allowed".into(),
+            dropped: false,
+            why: None,
         };
         s.add_flow(&f).unwrap();
         s.add_flow(&FlowSummary {
@@ -707,6 +979,23 @@ mod tests {
             (got.flows, got.packets, got.first_seen, got.last_seen),
             (2, 20, 2, 9)
         );
+        // A violation stays one; a later allowed flow does not wash it out.
+        s.add_flow(&FlowSummary {
+            verdict: "violation".into(),
+            dropped: true,
+            why: Some("not in its MUD file".into()),
+            ..f.clone()
+        })
+        .unwrap();
+        s.add_flow(&f).unwrap();
+        let got = &s.flow_summaries("m").unwrap()[0];
+        assert_eq!(
+            (got.verdict.as_str(), got.dropped, got.why.as_deref()),
+            ("violation", true, Some("not in its MUD file"))
+        );
+        // Four flows in the hour that starts at 0.
+        let t = s.traffic("m", 0).unwrap();
+        assert_eq!((t.len(), t[0].hour, t[0].packets), (1, 0, 40));
         s.record_event(1, Some("m"), "seen", &serde_json::json!({}))
             .unwrap();
         s.record_event(50, Some("m"), "seen", &serde_json::json!({}))
@@ -714,6 +1003,9 @@ mod tests {
         let p = s.prune(8).unwrap();
         assert_eq!((p.events, p.flow_summaries), (1, 0));
         assert_eq!(s.events(Some("m"), 10).unwrap().len(), 1);
+        // The hour [0, 3600) ends before 3600: pruned then, with its row.
+        assert_eq!(s.prune(3600).unwrap().flow_summaries, 2);
+        assert!(s.traffic("m", 0).unwrap().is_empty());
     }
 
     #[test]

@@ -49,6 +49,7 @@ fn main() {
                 first_seen: now - 30 * 86_400,
                 last_seen: now - (i as i64 % 3600),
                 name: None,
+                category: None,
             })
             .unwrap();
             for f in 0..flows {
@@ -61,7 +62,11 @@ fn main() {
                     packets: 1_000 + f as u64,
                     bytes: 1_000_000 + f as u64,
                     first_seen: now - 30 * 86_400,
-                    last_seen: now - f as i64,
+                    // Spread over the 30 days: the charts read many hours.
+                    last_seen: now - (f as i64 * 65_537) % (30 * 86_400),
+                    verdict: if f % 11 == 0 { "violation" } else { "allowed" }.into(),
+                    dropped: f % 11 == 0,
+                    why: (f % 11 == 0).then(|| "not in its MUD file".to_string()),
                 })
                 .unwrap();
             }
@@ -74,6 +79,8 @@ fn main() {
                     severity: "medium".into(),
                     explanation: "The device talked to a server its MUD file does not name.".into(),
                     evidence: serde_json::json!({}),
+                    acknowledged_by: None,
+                    acknowledged_at: None,
                 })
                 .unwrap();
             }
