@@ -228,7 +228,6 @@ impl DevView {
             category: c.category(d),
             category_chosen: d.category.is_some(),
             maker: crate::identity::maker_and_model(
-                &c.oui,
                 &d.mac,
                 d.mud.as_ref(),
                 d.vendor_class.as_deref(),

@@ -14,7 +14,6 @@
 //! web-plain-http = false               # true: web-listen without TLS (only behind another TLS proxy)
 //! retention-days = 30
 //! infrastructure = []                  # MACs of the LAN's own equipment (an upstream router): never policed
-//! oui-file = "/usr/share/ieee-data/oui.csv"   # IEEE MAC blocks (Debian's ieee-data), for makers' names
 //!
 //! [mud]
 //! signature = "require"                # require | warn | off
@@ -281,12 +280,6 @@ struct RawConfig {
     dns: DnsConfig,
     #[serde(default)]
     dhcp: DhcpConfig,
-    #[serde(default = "oui_file")]
-    oui_file: PathBuf,
-}
-
-fn oui_file() -> PathBuf {
-    PathBuf::from(crate::identity::DEBIAN_OUI_CSV)
 }
 
 #[derive(Debug, Clone)]
@@ -302,8 +295,6 @@ pub struct Config {
     /// HTTPS for the API (and the dashboard); None: not served.
     pub web_listen: Option<SocketAddr>,
     pub web_plain_http: bool,
-    /// The IEEE registry of MAC blocks (a missing file: no makers' names).
-    pub oui_file: PathBuf,
     pub mud: MudConfig,
     pub quarantine: QuarantineConfig,
     /// The deployment context MUD files are resolved in.
@@ -441,7 +432,6 @@ impl Config {
             remediation_listen: r.remediation_listen,
             web_listen: r.web_listen,
             web_plain_http: r.web_plain_http,
-            oui_file: r.oui_file,
             mud: r.mud,
             quarantine: r.quarantine,
             context,

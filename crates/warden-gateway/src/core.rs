@@ -14,7 +14,7 @@
 use crate::config::{Config, SignaturePolicy, UnknownDevices};
 use crate::enforce::{self, Enforcer, Entry};
 use crate::fetch::{FetchError, Fetched, SignatureStatus};
-use crate::identity::{Category, Oui};
+use crate::identity::Category;
 use crate::watch::Event;
 use serde::Serialize;
 use serde_json::json;
@@ -173,8 +173,6 @@ pub struct Core {
     /// took ("mud", "default", "quarantine"): what the kernel holds, which
     /// the API shows beside what is intended.
     pub applied_kinds: HashMap<MacAddr, &'static str>,
-    /// The IEEE registry of MAC blocks, for the pages' "maker".
-    pub oui: std::sync::Arc<Oui>,
     /// Each device's MUD file resolved in the deployment context, for the
     /// flows' verdicts (emptied at every apply).
     resolved: HashMap<MacAddr, Policy>,
@@ -422,7 +420,6 @@ impl Core {
             fetched_for: HashMap::new(),
             applied_kinds: HashMap::new(),
             live: tokio::sync::broadcast::channel(256).0,
-            oui: std::sync::Arc::new(Oui::default()),
             resolved: HashMap::new(),
             violations_alerted: HashMap::new(),
         })

@@ -224,13 +224,6 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
         }),
     };
     let mut core = Core::load(cfg.clone(), store, enforcer)?;
-    match identity::Oui::load(&cfg.oui_file) {
-        Ok(o) => {
-            log!("{} MAC blocks read from {}", o.len(), cfg.oui_file.display());
-            core.oui = std::sync::Arc::new(o);
-        }
-        Err(e) => log!("{}: {e}; makers' names from MAC addresses left out", cfg.oui_file.display()),
-    }
     for ifc in &cfg.lan_interfaces {
         if let Ok(s) = std::fs::read_to_string(format!("/sys/class/net/{ifc}/address")) {
             if let Some(m) = warden_mud::MacAddr::parse(s.trim()) {
