@@ -178,7 +178,8 @@ pub struct DevView {
     pub category_chosen: bool,
     /// Maker and model, each with its source.
     pub maker: Vec<String>,
-    pub mud_model: Option<String>,
+    /// A MUD file is held (verified, or given by a person).
+    pub has_mud: bool,
 }
 
 impl DevView {
@@ -232,12 +233,7 @@ impl DevView {
                 d.mud.as_ref(),
                 d.vendor_class.as_deref(),
             ),
-            mud_model: d.mud.as_ref().and_then(|m| {
-                m.meta
-                    .model_name
-                    .clone()
-                    .or_else(|| m.meta.systeminfo.clone())
-            }),
+            has_mud: d.mud.is_some(),
         }
     }
 }
@@ -791,6 +787,7 @@ async fn whoami(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
         (Permission::Enforce, "enforce"),
         (Permission::SeeReports, "see-reports"),
         (Permission::Administer, "administer"),
+        (Permission::SeePersonalTraffic, "see-personal-traffic"),
     ]
     .into_iter()
     .filter(|(x, _)| p.may(*x))
@@ -875,7 +872,7 @@ async fn create_token(
     }
 }
 
-fn esc(s: &str) -> String {
+pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

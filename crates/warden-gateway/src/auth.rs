@@ -310,6 +310,17 @@ impl Auth {
         self.add_user(name, role, password, now)
     }
 
+    /// Every account (name, role, locked until), for the settings page.
+    pub fn users(&self) -> Result<Vec<(String, String, i64)>, AuthError> {
+        Ok(self
+            .db()
+            .users()
+            .map_err(store_err)?
+            .into_iter()
+            .map(|u| (u.name, u.role, u.locked_until))
+            .collect())
+    }
+
     /// A new API token for `by`'s account with `role` (never more than
     /// `by`'s own); the secret is shown once.
     pub fn create_token(

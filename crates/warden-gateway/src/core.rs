@@ -184,6 +184,13 @@ pub struct Core {
 /// again after this long.
 const VIOLATION_REALERT_S: i64 = 3600;
 
+/// The MUD URL of a profile warden generated from a device's own traffic
+/// and a person applied: `warden:generated/<sha256 of the file>`.
+pub const GENERATED_MUD_SCHEME: &str = "warden:generated/";
+/// The MUD URL of a file a person gave on the dashboard (uploaded or
+/// fetched from a URL they typed): `warden:given/<sha256 of the file>`.
+pub const GIVEN_MUD_SCHEME: &str = "warden:given/";
+
 /// A device makes the gateway fetch at most one MUD file per this many
 /// seconds (a device announcing ever new URLs only wastes its own turn).
 pub const FETCH_INTERVAL_PER_DEVICE_S: i64 = 60;
