@@ -91,6 +91,9 @@ pub struct Options {
     /// Only report this device.
     pub device: Option<[u8; 6]>,
     pub caps: Caps,
+    /// Seconds after which a flow nobody answered ends (None: the idle
+    /// timeout, 300 s): the live gateway reports dropped attempts soon.
+    pub unanswered_idle_s: Option<u32>,
 }
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -252,9 +255,13 @@ impl Analyzer<NoSink> {
 impl<S: Sink> Analyzer<S> {
     /// An analyzer that also hands packets and ended flows to `sink`.
     pub fn with_sink(opts: Options, sink: S) -> Analyzer<S> {
+        let d = Limits::default();
         let flows = FlowTable::new(Limits {
             max_flows: opts.caps.flows,
-            ..Limits::default()
+            unanswered_idle_ns: opts
+                .unanswered_idle_s
+                .map_or(d.unanswered_idle_ns, |s| i64::from(s) * 1_000_000_000),
+            ..d
         });
         Analyzer {
             sink,

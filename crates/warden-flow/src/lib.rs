@@ -122,6 +122,15 @@ const fn mac_bit(dir: usize) -> u8 {
 }
 
 impl State {
+    /// How long this flow may stay quiet before it ends.
+    fn idle_limit(&self, l: &Limits) -> i64 {
+        if self.packets[1] == 0 {
+            l.idle_ns.min(l.unanswered_idle_ns)
+        } else {
+            l.idle_ns
+        }
+    }
+
     /// 0 when `src` is the initiator.
     fn dir(&self, key: &FlowKey, src: &Endpoint) -> usize {
         let src_is_lo = *src == key.lo;
@@ -157,6 +166,10 @@ pub struct Limits {
     pub idle_ns: i64,
     /// A flow active this long ends (and a new one starts).
     pub active_ns: i64,
+    /// A flow its responder never answered ends after this much quiet (a
+    /// live gateway wants a dropped attempt reported in seconds; captures
+    /// keep the idle timeout).
+    pub unanswered_idle_ns: i64,
 }
 
 impl Default for Limits {
@@ -165,6 +178,7 @@ impl Default for Limits {
             max_flows: 1 << 20,
             idle_ns: 300 * 1_000_000_000,
             active_ns: 3600 * 1_000_000_000,
+            unanswered_idle_ns: 300 * 1_000_000_000,
         }
     }
 }
@@ -284,7 +298,7 @@ impl FlowTable {
                 // A flow ends when it has been idle or active too long, or
                 // when a fresh SYN reuses its ports.
                 let dir = f.dir(&key, &src);
-                let ends = ts_ns - f.last_ns > limits.idle_ns
+                let ends = ts_ns - f.last_ns > f.idle_limit(&limits)
                     || ts_ns - f.first_ns > limits.active_ns
                     || tcp.is_some_and(|t| {
                         is_new_syn(&t) && f.bits & seq_bit(dir) != 0 && f.base_seq[dir] != t.seq
@@ -362,7 +376,7 @@ impl FlowTable {
             .iter()
             .filter(|(_, f)| {
                 let idle = now_ns.saturating_sub(f.last_ns);
-                idle > l.idle_ns
+                idle > f.idle_limit(&l)
                     || now_ns.saturating_sub(f.first_ns) > l.active_ns
                     // A TCP connection that closed (FIN both ways, or RST)
                     // and stayed quiet: over, without waiting the idle timeout.
@@ -415,6 +429,14 @@ mod tests {
         f
     }
 
+    /// The answer to [`udp_frame`]: from 10.0.0.1:53 back to `dst`:`dport`.
+    fn udp_reply(dst: [u8; 4], dport: u16) -> Vec<u8> {
+        let mut f = udp_frame([10, 0, 0, 1], 53);
+        f[30..34].copy_from_slice(&dst);
+        f[36..38].copy_from_slice(&dport.to_be_bytes());
+        f
+    }
+
     #[test]
     fn a_full_table_evicts_the_oldest_in_batches_and_counts_them() {
         let mut t = FlowTable::new(Limits {
@@ -453,5 +475,30 @@ mod tests {
         assert_eq!(flows.len(), 2);
         assert_eq!(flows[0].packets, [2, 0]);
         assert_eq!(flows[0].bytes, [84, 0]);
+    }
+
+    #[test]
+    fn an_unanswered_flow_ends_sooner_when_asked_and_an_answered_one_does_not() {
+        let limits = Limits {
+            idle_ns: 1000,
+            unanswered_idle_ns: 10,
+            ..Limits::default()
+        };
+        let mut t = FlowTable::new(limits);
+        let out = udp_frame([192, 0, 2, 1], 1000);
+        t.observe(0, &decode(Link::Ethernet, &out), 42);
+        t.expire(5);
+        assert_eq!(t.drain_finished().len(), 0);
+        t.expire(20);
+        let ended = t.drain_finished();
+        assert_eq!((ended.len(), ended[0].packets), (1, [1, 0]));
+        // Answered: only the idle timeout ends it.
+        let mut t = FlowTable::new(limits);
+        t.observe(0, &decode(Link::Ethernet, &out), 42);
+        t.observe(1, &decode(Link::Ethernet, &udp_reply([192, 0, 2, 1], 1000)), 42);
+        t.expire(500);
+        assert_eq!(t.drain_finished().len(), 0);
+        t.expire(2000);
+        assert_eq!(t.drain_finished().len(), 1);
     }
 }

@@ -94,6 +94,7 @@ fn warden(p: &Path) -> Vec<Conv> {
         max_flows: usize::MAX,
         idle_ns: i64::MAX,
         active_ns: i64::MAX,
+        unanswered_idle_ns: i64::MAX,
     });
     let mut src = open_path(p).unwrap();
     while let Ok(Some(pkt)) = src.next_packet() {

@@ -62,6 +62,10 @@ pub fn log_safe(s: &str) -> String {
         .collect()
 }
 
+/// A flow nobody answered ends after this many quiet seconds in the
+/// gateway (TCP retries its opening after 1, 3, 7 and 15 s).
+pub const UNANSWERED_IDLE_S: u32 = 10;
+
 pub mod api;
 pub mod auth;
 pub mod config;
@@ -262,6 +266,9 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
         }
         let opts = warden_analyze::Options {
             lan,
+            // A dropped attempt (no answer) reaches the store and the
+            // pages within seconds, not at the 300 s idle timeout.
+            unanswered_idle_s: Some(UNANSWERED_IDLE_S),
             ..Default::default()
         };
         let engine = warden_detect::Engine::new(warden_detect::Options {
