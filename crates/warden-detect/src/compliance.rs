@@ -253,7 +253,10 @@ pub fn judge(policy: &Policy, a: &Attempt<'_>) -> Verdict {
     let acl_names = acls(policy, dir);
     let proto = proto_name(a.protocol);
     let remote_desc = if names.is_empty() {
-        format!("{} (no DNS name bound by the device at the time)", a.remote_ip)
+        format!(
+            "{} (no DNS name bound by the device at the time)",
+            a.remote_ip
+        )
     } else {
         format!("{} ({})", a.remote_ip, names.join(", "))
     };

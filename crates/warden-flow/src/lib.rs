@@ -495,7 +495,11 @@ mod tests {
         // Answered: only the idle timeout ends it.
         let mut t = FlowTable::new(limits);
         t.observe(0, &decode(Link::Ethernet, &out), 42);
-        t.observe(1, &decode(Link::Ethernet, &udp_reply([192, 0, 2, 1], 1000)), 42);
+        t.observe(
+            1,
+            &decode(Link::Ethernet, &udp_reply([192, 0, 2, 1], 1000)),
+            42,
+        );
         t.expire(500);
         assert_eq!(t.drain_finished().len(), 0);
         t.expire(2000);

@@ -40,6 +40,9 @@ pub struct Api {
     pub nft: std::path::PathBuf,
     pub auth: Arc<crate::auth::Auth>,
     pub now: fn() -> i64,
+    /// The gateway's hardened MUD fetcher, for files a person points at
+    /// on the dashboard (None: such URLs are refused).
+    pub fetcher: Option<Arc<crate::fetch::Fetcher>>,
 }
 
 /// Reads the token, or makes one (mode 0600) at first start.
@@ -446,7 +449,10 @@ async fn categorise(
         return bad_mac(&mac);
     };
     let Some(Json(b)) = body else {
-        return err(StatusCode::BAD_REQUEST, "the body is {\"category\": NAME or null}");
+        return err(
+            StatusCode::BAD_REQUEST,
+            "the body is {\"category\": NAME or null}",
+        );
     };
     let category = match b.category.as_deref() {
         None => None,
@@ -455,7 +461,10 @@ async fn categorise(
             None => {
                 return err(
                     StatusCode::BAD_REQUEST,
-                    &format!("category: `{}` is not one of warden's categories", n.escape_debug()),
+                    &format!(
+                        "category: `{}` is not one of warden's categories",
+                        n.escape_debug()
+                    ),
                 )
             }
         },
@@ -511,12 +520,19 @@ pub fn keep_assessment(
     by: &str,
 ) -> Result<i64, (StatusCode, String)> {
     if body.len() > 4 << 20 {
-        return Err((StatusCode::PAYLOAD_TOO_LARGE, "a report is at most 4 MiB".into()));
+        return Err((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "a report is at most 4 MiB".into(),
+        ));
     }
     let a: warden_assess::verdict::Assessment = serde_json::from_slice(body).map_err(|e| {
         (
             StatusCode::BAD_REQUEST,
-            format!("not a `warden assess --json` report: line {}, column {}: {e}", e.line(), e.column()),
+            format!(
+                "not a `warden assess --json` report: line {}, column {}: {e}",
+                e.line(),
+                e.column()
+            ),
         )
     })?;
     let now = (api.now)();

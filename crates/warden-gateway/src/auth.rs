@@ -137,11 +137,9 @@ fn store_err(e: impl std::fmt::Display) -> AuthError {
     AuthError::Store(e.to_string())
 }
 
+/// A secret's SHA-256 (what the store keeps of tokens and sessions).
 pub fn sha256_hex(s: &str) -> String {
-    openssl::sha::sha256(s.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::fetch::sha256_hex(s.as_bytes())
 }
 
 fn random_secret() -> Result<String, AuthError> {

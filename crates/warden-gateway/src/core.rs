@@ -91,6 +91,9 @@ pub struct Dev {
     /// The category a person gave it (None: warden's guess, see
     /// [`Core::category`]).
     pub category: Option<Category>,
+    /// Who gave the device its MUD file on the dashboard: the device's own
+    /// announcements then no longer replace it.
+    pub mud_given_by: Option<String>,
 }
 
 enum EvKind {
@@ -176,13 +179,18 @@ pub struct Core {
     /// Each device's MUD file resolved in the deployment context, for the
     /// flows' verdicts (emptied at every apply).
     resolved: HashMap<MacAddr, Policy>,
+    /// When each MUD URL's failed fetch was last alerted.
+    fetch_alerted: HashMap<String, i64>,
     /// When each (device, remote, protocol, port) violation was last alerted.
-    violations_alerted: HashMap<(MacAddr, String, String, u16), i64>,
+    violations_alerted: HashMap<(MacAddr, String, String, u16, bool), i64>,
 }
 
 /// A violation of the same (device, remote, protocol, port) is alerted
 /// again after this long.
 const VIOLATION_REALERT_S: i64 = 3600;
+
+/// A MUD URL that keeps failing is alerted again after this long.
+const FETCH_REALERT_S: i64 = 600;
 
 /// The MUD URL of a profile warden generated from a device's own traffic
 /// and a person applied: `warden:generated/<sha256 of the file>`.
@@ -330,8 +338,10 @@ fn severity_rank(s: &str) -> u8 {
 /// when it was fetched), with the time its cache validity ends.
 fn last_good(store: &SqliteStore, url: &str) -> Option<(ValidatedMud, i64)> {
     let f = store.last_good_fetch(url).ok()??;
+    // A file a person gave has no URL of its own to match.
+    let given = url.starts_with(GIVEN_MUD_SCHEME) || url.starts_with(GENERATED_MUD_SCHEME);
     let opts = ValidateOptions {
-        source_url: Some(url.to_string()),
+        source_url: (!given).then(|| url.to_string()),
         ..Default::default()
     };
     let v = load(f.body.as_deref()?, &opts).ok()?;
@@ -379,6 +389,7 @@ impl Core {
                 last_seen: r.last_seen,
                 name: r.name.clone(),
                 category: r.category.as_deref().and_then(Category::parse),
+                mud_given_by: r.mud_given_by.clone(),
             };
             if let Some(url) = &r.mud_url {
                 if let Some((mud, until)) = last_good(&store, url) {
@@ -429,6 +440,7 @@ impl Core {
             live: tokio::sync::broadcast::channel(256).0,
             resolved: HashMap::new(),
             violations_alerted: HashMap::new(),
+            fetch_alerted: HashMap::new(),
         })
     }
 
@@ -459,6 +471,7 @@ impl Core {
             last_seen: d.last_seen,
             name: d.name.clone(),
             category: d.category.map(|c| c.name().to_string()),
+            mud_given_by: d.mud_given_by.clone(),
         };
         if let Err(e) = self.store.upsert_device(&row) {
             log!("store: {e}");
@@ -763,6 +776,7 @@ impl Core {
             last_seen: now,
             name: None,
             category: None,
+            mud_given_by: None,
         })
     }
 
@@ -817,6 +831,19 @@ impl Core {
                     d.vendor_class = vendor_class;
                 }
                 let changed = mud_url.is_some() && d.mud_url != mud_url;
+                if changed && d.mud_given_by.is_some() {
+                    // A person gave this device its file: what the device
+                    // announces is noted, never applied over it.
+                    let kept = d.mud_url.clone();
+                    self.save(&mac);
+                    self.event(
+                        now,
+                        Some(&mac),
+                        "mud-url-not-taken",
+                        json!({"announced": mud_url, "kept": kept, "via": via}),
+                    );
+                    return actions;
+                }
                 // A device that holds a verified file and announces another
                 // URL keeps its policy until the new file is verified: a URL
                 // changes with a firmware update, or because someone forged it.
@@ -1037,13 +1064,26 @@ impl Core {
                     p => p.to_string(),
                 };
                 if let Some(why) = &why {
-                    self.violation(&mac, &remote_name, &proto, port, dropped, why, now);
+                    let service = if outbound { port } else { device_port };
+                    self.violation(
+                        &mac,
+                        &remote_name,
+                        &proto,
+                        service,
+                        outbound,
+                        dropped,
+                        why,
+                        now,
+                    );
                 }
                 let _ = self.store.add_flow(&FlowSummary {
                     mac: mac_s(&mac),
                     remote: remote_name,
                     protocol: proto,
-                    port,
+                    // The service's port: the remote's when the device
+                    // opened it, the device's own otherwise.
+                    port: if outbound { port } else { device_port },
+                    direction: if outbound { "out" } else { "in" }.into(),
                     flows: 1,
                     packets,
                     bytes,
@@ -1106,11 +1146,12 @@ impl Core {
         remote: &str,
         proto: &str,
         port: u16,
+        outbound: bool,
         dropped: bool,
         why: &str,
         now: i64,
     ) {
-        let key = (*mac, remote.to_string(), proto.to_string(), port);
+        let key = (*mac, remote.to_string(), proto.to_string(), port, outbound);
         if self
             .violations_alerted
             .get(&key)
@@ -1138,11 +1179,18 @@ impl Core {
             Some(mac),
             "mud.violation",
             "medium",
-            &format!(
-                "{who} talked to {remote} ({} port {port}), which its MUD file does not name; {outcome}.",
-                proto.to_uppercase()
-            ),
-            json!({"remote": remote, "protocol": proto, "port": port, "dropped": dropped, "why": why}),
+            &if outbound {
+                format!(
+                    "{who} talked to {remote} ({} port {port}), which its MUD file does not name; {outcome}.",
+                    proto.to_uppercase()
+                )
+            } else {
+                format!(
+                    "{remote} reached {who} on {} port {port}, which its MUD file does not open to it; {outcome}.",
+                    proto.to_uppercase()
+                )
+            },
+            json!({"remote": remote, "protocol": proto, "port": port, "direction": if outbound { "out" } else { "in" }, "dropped": dropped, "why": why}),
         );
     }
 
@@ -1649,9 +1697,71 @@ impl Core {
         if done {
             let mac = self.store.alert(id).ok().flatten().and_then(|a| a.mac);
             let mac = mac.as_deref().and_then(MacAddr::parse);
-            self.event(now, mac.as_ref(), "alert-acknowledged", json!({"alert": id, "by": by}));
+            self.event(
+                now,
+                mac.as_ref(),
+                "alert-acknowledged",
+                json!({"alert": id, "by": by}),
+            );
         }
         Ok(done)
+    }
+
+    /// A person gives a device its MUD file: uploaded, generated from its
+    /// traffic, or fetched from a URL they typed (`url`; the file's own
+    /// mud-url does not count). It is kept like a fetched file (the store's
+    /// last good file for `url`), applied at once (a quarantine stays), and
+    /// the device's announcements no longer replace it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn give_mud(
+        &mut self,
+        mac: &MacAddr,
+        url: &str,
+        body: &[u8],
+        mud: ValidatedMud,
+        signature: &str,
+        signer: Option<String>,
+        valid_until: i64,
+        by: &str,
+        now: i64,
+    ) -> Result<(), String> {
+        if !self.devices.contains_key(mac) {
+            return Err("no such device".into());
+        }
+        let sha = crate::fetch::sha256_hex(body);
+        self.store
+            .record_fetch(&FetchRow {
+                id: 0,
+                url: url.into(),
+                ts: now,
+                outcome: "ok".into(),
+                error: None,
+                http_status: None,
+                sha256: Some(sha.clone()),
+                signature: signature.into(),
+                signer,
+                body: Some(body.to_vec()),
+                valid_until: Some(valid_until),
+            })
+            .map_err(|e| e.to_string())?;
+        let d = self.devices.get_mut(mac).ok_or("no such device")?;
+        d.mud_url = Some(url.into());
+        d.pending_url = None;
+        d.mud = Some(mud);
+        d.mud_valid_until = valid_until;
+        d.mud_given_by = Some(by.into());
+        if let Ok(s) = d.state.after(&Transition::MudApplied, true) {
+            d.state = s;
+        }
+        self.save(mac);
+        self.event(
+            now,
+            Some(mac),
+            "mud-given",
+            json!({"mud_url": url, "sha256": sha, "signature": signature, "by": by}),
+        );
+        let _ = self.reapply(now, "a MUD file given on the dashboard");
+        Ok(())
     }
 
     /// Keeps an assessment report of a device, with its label level.
@@ -1731,13 +1841,39 @@ impl Core {
                 .into();
                 row.error = Some(e.to_string());
                 let _ = self.store.record_fetch(&row);
-                for m in &macs {
-                    self.alert(now, Some(m), "mud.fetch", "medium", &format!("The MUD file was not applied: {e}. The last good file, if any, stays in force."), json!({"url": url}));
+                // One alert per URL and failure streak (at most one per
+                // 10 minutes): many devices announcing one URL, made-up
+                // ones included, do not flood the alert list.
+                if self
+                    .fetch_alerted
+                    .get(url)
+                    .is_some_and(|t| now - t < FETCH_REALERT_S)
+                {
+                    return;
+                }
+                if self.fetch_alerted.len() >= 4096 {
+                    self.fetch_alerted.retain(|_, t| now - *t < FETCH_REALERT_S);
+                }
+                self.fetch_alerted.insert(url.to_string(), now);
+                let text = format!(
+                    "The MUD file was not applied: {e}. The last good file, if any, stays in force."
+                );
+                match macs.as_slice() {
+                    [one] => self.alert(now, Some(one), "mud.fetch", "medium", &text, json!({"url": url})),
+                    many => self.alert(
+                        now,
+                        None,
+                        "mud.fetch",
+                        "medium",
+                        &format!("{} devices announce {url}. {text}", many.len()),
+                        json!({"url": url, "devices": many.len(), "first": many.iter().take(8).map(mac_s).collect::<Vec<_>>()}),
+                    ),
                 }
                 return;
             }
             Ok(f) => f,
         };
+        self.fetch_alerted.remove(url);
         row.http_status = Some(f.http_status);
         row.sha256 = Some(f.sha256.clone());
         row.signature = f.signature.name().into();
@@ -1812,7 +1948,7 @@ impl Core {
     pub fn due_refreshes(&mut self, now: i64) -> Vec<String> {
         let mut v = BTreeSet::new();
         for d in self.devices.values() {
-            if let Some(u) = &d.mud_url {
+            if let Some(u) = d.mud_url.as_ref().filter(|u| u.starts_with("https://")) {
                 if d.mud_valid_until <= now && !self.fetching.contains(u) {
                     v.insert(u.clone());
                 }

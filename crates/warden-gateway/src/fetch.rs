@@ -71,6 +71,14 @@ impl SignatureStatus {
     }
 }
 
+/// A file's SHA-256, in lower-case hex.
+pub fn sha256_hex(body: &[u8]) -> String {
+    openssl::sha::sha256(body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 pub struct Fetched {
     pub url: String,
     pub http_status: u16,
@@ -397,10 +405,7 @@ impl Fetcher {
                 },
             }
         };
-        let sha256 = openssl::sha::sha256(&body)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let sha256 = sha256_hex(&body);
         Ok(Fetched {
             url: url.to_string(),
             http_status: status,

@@ -97,11 +97,7 @@ impl Category {
 }
 
 /// Warden's guess from what the device said and whether it has a MUD file.
-pub fn guess(
-    has_mud: bool,
-    hostname: Option<&str>,
-    vendor_class: Option<&str>,
-) -> Category {
+pub fn guess(has_mud: bool, hostname: Option<&str>, vendor_class: Option<&str>) -> Category {
     let h = hostname.unwrap_or("").to_ascii_lowercase();
     let v = vendor_class.unwrap_or("").to_ascii_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| h.contains(w));
@@ -114,7 +110,15 @@ pub fn guess(
     if has(&["tv", "chromecast", "roku", "firetv", "appletv"]) {
         return Category::Television;
     }
-    if has(&["washer", "washing", "dryer", "fridge", "oven", "dishwasher", "vacuum"]) {
+    if has(&[
+        "washer",
+        "washing",
+        "dryer",
+        "fridge",
+        "oven",
+        "dishwasher",
+        "vacuum",
+    ]) {
         return Category::Appliance;
     }
     if has(&["plug", "bulb", "light", "sensor", "thermostat", "switch"]) {
@@ -136,8 +140,7 @@ pub fn guess(
     if has(&["ipad", "tablet"]) {
         return Category::Tablet;
     }
-    if v.starts_with("msft") || has(&["macbook", "laptop", "desktop", "thinkpad", "imac", "-pc"])
-    {
+    if v.starts_with("msft") || has(&["macbook", "laptop", "desktop", "thinkpad", "imac", "-pc"]) {
         return Category::Computer;
     }
     Category::Unknown

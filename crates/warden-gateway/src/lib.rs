@@ -312,6 +312,7 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
         nft: "nft".into(),
         auth,
         now,
+        fetcher: Some(fetcher.clone()),
     };
     let l = tokio::net::TcpListener::bind(cfg.api_listen)
         .await

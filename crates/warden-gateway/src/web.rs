@@ -74,10 +74,9 @@ fn require(api: &Api, h: &HeaderMap, perm: Permission) -> Result<Principal, Box<
             Permission::SeeDevices | Permission::SeeAlerts => {
                 "Your role sees assessment reports only.".to_string()
             }
-            Permission::Enforce => format!(
-                "The {} role may not change enforcement.",
-                p.role.name()
-            ),
+            Permission::Enforce => {
+                format!("The {} role may not change enforcement.", p.role.name())
+            }
             _ => format!("The {} role may not do this.", p.role.name()),
         })));
     }
@@ -353,7 +352,11 @@ fn groups(flows: Vec<FlowSummary>) -> Vec<Group> {
         g.1 += f.bytes;
         g.2.push(Seen {
             remote: f.remote,
-            proto_port: format!("{}/{}", f.protocol, f.port),
+            proto_port: if f.direction == "in" {
+                format!("{}/{}, opened by the remote", f.protocol, f.port)
+            } else {
+                format!("{}/{}", f.protocol, f.port)
+            },
             packets: f.packets,
             bytes: bytes(f.bytes),
             verdict: v,
@@ -410,7 +413,11 @@ fn star(groups: &[Group]) -> (Vec<Node>, Vec<Edge>) {
     for (i, g) in shown.iter().enumerate() {
         let a = std::f64::consts::TAU * i as f64 / shown.len() as f64 - std::f64::consts::FRAC_PI_2;
         let (x, y) = (cx + r * a.cos(), cy + r * a.sin());
-        let class = if g.verdict == "violation" { "violation" } else { "ok" };
+        let class = if g.verdict == "violation" {
+            "violation"
+        } else {
+            "ok"
+        };
         edges.push(Edge {
             x1: format!("{cx:.1}"),
             y1: format!("{cy:.1}"),
@@ -619,6 +626,15 @@ pub fn router(api: Api) -> Router {
         .route("/devices/:mac/release", post(release))
         .route("/devices/:mac/name", post(rename))
         .route("/devices/:mac/category", post(categorise))
+        .route("/devices/:mac/mud/generate", post(mud_generate))
+        .route(
+            "/devices/:mac/mud/preview",
+            post(mud_preview).layer(axum::extract::DefaultBodyLimit::max(4 << 20)),
+        )
+        .route(
+            "/devices/:mac/mud/apply",
+            post(mud_apply).layer(axum::extract::DefaultBodyLimit::max(4 << 20)),
+        )
         .route("/network", get(network))
         .route("/alerts", get(alerts))
         .route("/alerts/:id/acknowledge", post(acknowledge))
@@ -788,7 +804,10 @@ fn views(api: &Api) -> Vec<DevView> {
 
 /// The categories for a form: (name, words).
 fn category_choices() -> Vec<(&'static str, &'static str)> {
-    Category::ALL.iter().map(|c| (c.name(), c.words())).collect()
+    Category::ALL
+        .iter()
+        .map(|c| (c.name(), c.words()))
+        .collect()
 }
 
 /// What the device list needs from the store, read once: each MUD URL's
@@ -849,7 +868,9 @@ async fn home(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
         Err(r) => {
             // An auditor's home is the reports.
             return match who(&api, &h) {
-                Some(p) if p.may(Permission::SeeReports) => Redirect::to("/reports").into_response(),
+                Some(p) if p.may(Permission::SeeReports) => {
+                    Redirect::to("/reports").into_response()
+                }
                 _ => *r,
             };
         }
@@ -874,7 +895,7 @@ async fn home(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
             .map(|e| e.ts);
         let t = since.unwrap_or(i64::MAX);
         (
-            s.alerts(None, 200).unwrap_or_default(),
+            s.open_alerts(200).unwrap_or_default(),
             since,
             s.flows_since(t, 200).unwrap_or_default(),
             s.events_of_kind("quarantined", t, 50).unwrap_or_default(),
@@ -888,8 +909,10 @@ async fn home(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
         .filter(|d| !d.traffic_visible_to(&p))
         .map(|d| d.mac.to_string())
         .collect();
-    let names: HashMap<String, String> =
-        v.iter().map(|d| (d.mac.to_string(), display_name(d))).collect();
+    let names: HashMap<String, String> = v
+        .iter()
+        .map(|d| (d.mac.to_string(), display_name(d)))
+        .collect();
     let name_of = |m: &str| names.get(m).cloned().unwrap_or_else(|| m.to_string());
     let alerts = alerts
         .into_iter()
@@ -1081,7 +1104,12 @@ async fn device(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<String
     render(DevicePage {
         c: Chrome::of(&p),
         reason: view.reason.clone(),
-        d: row(&view, now, signature.as_deref(), assessment.as_ref().map(|a| a.1.clone())),
+        d: row(
+            &view,
+            now,
+            signature.as_deref(),
+            assessment.as_ref().map(|a| a.1.clone()),
+        ),
         addresses,
         makers: view.maker.clone(),
         first_seen: utc(view.first_seen, ""),
@@ -1222,7 +1250,10 @@ async fn categorise(
         n => match Category::parse(n) {
             Some(c) => Some(c),
             None => {
-                return (StatusCode::BAD_REQUEST, "category: not one of warden's categories")
+                return (
+                    StatusCode::BAD_REQUEST,
+                    "category: not one of warden's categories",
+                )
                     .into_response()
             }
         },
@@ -1340,14 +1371,22 @@ async fn alerts(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
         Err(r) => return *r,
     };
     let personal = crate::api::personal_macs(&api);
-    let rows = crate::api::read(&api, |s| s.alerts(None, 300).unwrap_or_default())
-        .await
-        .unwrap_or_default();
+    let (open, recent) = crate::api::read(&api, |s| {
+        (
+            s.open_alerts(500).unwrap_or_default(),
+            s.alerts(None, 300).unwrap_or_default(),
+        )
+    })
+    .await
+    .unwrap_or_default();
     let now = (api.now)();
-    let (open, history): (Vec<_>, Vec<_>) = rows
+    let view = |a| alert_view(crate::api::alert_for(&p, a, &|m| personal.contains(m)), now);
+    let open = open.into_iter().map(view).collect();
+    let history = recent
         .into_iter()
-        .map(|a| alert_view(crate::api::alert_for(&p, a, &|m| personal.contains(m)), now))
-        .partition(|a| a.acknowledged.is_none());
+        .filter(|a| a.acknowledged_at.is_some())
+        .map(view)
+        .collect();
     render(AlertsPage {
         c: Chrome::of(&p),
         open,
@@ -1432,7 +1471,11 @@ async fn report(AxState(api): AxState<Api>, h: HeaderMap, Path(id): Path<i64>) -
         return (StatusCode::NOT_FOUND, "no such report").into_response();
     };
     let Ok(r) = serde_json::from_value::<warden_assess::verdict::Assessment>(a.report) else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "the stored report does not read").into_response();
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the stored report does not read",
+        )
+            .into_response();
     };
     let now = (api.now)();
     render(ReportPage {
@@ -1442,7 +1485,9 @@ async fn report(AxState(api): AxState<Api>, h: HeaderMap, Path(id): Path<i64>) -
             "{} {}{}",
             r.manufacturer,
             r.model,
-            r.firmware.map(|f| format!(", firmware {f}")).unwrap_or_default()
+            r.firmware
+                .map(|f| format!(", firmware {f}"))
+                .unwrap_or_default()
         ),
         label: format!("{} ({})", r.label.level, r.label.name),
         tested: r.label.tested,
@@ -1468,7 +1513,11 @@ async fn report(AxState(api): AxState<Api>, h: HeaderMap, Path(id): Path<i64>) -
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_string))
                     .unwrap_or_default();
-                let level = g.level.as_ref().map(|l| format!(", level {l}")).unwrap_or_default();
+                let level = g
+                    .level
+                    .as_ref()
+                    .map(|l| format!(", level {l}"))
+                    .unwrap_or_default();
                 (g.name.clone(), format!("{outcome}{level}"))
             })
             .collect(),
@@ -1483,7 +1532,12 @@ async fn settings_page(api: &Api, p: &Principal, message: Option<String>) -> Res
             .unwrap_or_default()
     };
     let now = (api.now)();
-    let cfg = api.core.lock().unwrap_or_else(|e| e.into_inner()).cfg.clone();
+    let cfg = api
+        .core
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .cfg
+        .clone();
     render(SettingsPage {
         c: Chrome::of(p),
         deployment: format!("{:?}", cfg.deployment).to_lowercase(),
@@ -1502,6 +1556,7 @@ async fn settings_page(api: &Api, p: &Principal, message: Option<String>) -> Res
             ("member", "member: sees IoT devices and alerts, cannot change enforcement, not the destinations of personal devices"),
             ("operator", "operator: enforcement and alerts (ISP or IT support), not the destinations of personal devices"),
             ("auditor", "auditor: assessment reports and labels only"),
+            ("owner", "owner: everything, like you"),
         ],
         message,
     })
@@ -1535,31 +1590,440 @@ async fn add_user(AxState(api): AxState<Api>, h: HeaderMap, Form(f): Form<UserFo
     if !csrf_ok(&p, &f.csrf) {
         return expired();
     }
-    let Some(role) = Role::parse(&f.role).filter(|r| *r != Role::Owner) else {
-        let mut r = settings_page(&api, &p, Some("role: choose member, operator or auditor".into())).await;
+    let Some(role) = Role::parse(&f.role) else {
+        let mut r = settings_page(
+            &api,
+            &p,
+            Some("role: choose owner, member, operator or auditor".into()),
+        )
+        .await;
         *r.status_mut() = StatusCode::BAD_REQUEST;
         return r;
     };
     let (auth, who, now) = (api.auth.clone(), p.clone(), (api.now)());
     let name = f.name.clone();
-    let r = tokio::task::spawn_blocking(move || auth.create_user(&who, &name, role, &f.password, now))
-        .await
-        .unwrap_or_else(|_| Err(crate::auth::AuthError::Store("account".into())));
+    let r =
+        tokio::task::spawn_blocking(move || auth.create_user(&who, &name, role, &f.password, now))
+            .await
+            .unwrap_or_else(|_| Err(crate::auth::AuthError::Store("account".into())));
     match r {
         Ok(()) => {
             crate::api::record(
                 &api,
                 now,
-                "user-created",
-                serde_json::json!({"user": crate::log_safe(&f.name), "role": role.name(), "by": by(&p)}),
+                "account-created",
+                serde_json::json!({"user": crate::log_safe(&f.name), "role": role.name(), "by": p.user}),
             );
-            settings_page(&api, &p, Some(format!("The account {} ({}) is made.", f.name, role.name()))).await
+            settings_page(
+                &api,
+                &p,
+                Some(format!("The account {} ({}) is made.", f.name, role.name())),
+            )
+            .await
         }
         Err(e) => {
-            let mut r = settings_page(&api, &p, Some(format!("The account was not made: {e}"))).await;
+            let mut r =
+                settings_page(&api, &p, Some(format!("The account was not made: {e}"))).await;
             *r.status_mut() = StatusCode::BAD_REQUEST;
             r
         }
+    }
+}
+
+/// What a person is about to give a device as its MUD file.
+#[derive(Template)]
+#[template(path = "mud_preview.html")]
+struct MudPreview {
+    c: Chrome,
+    mac: String,
+    name: String,
+    /// Where the file comes from, in words.
+    source: String,
+    /// file | url | generated
+    kind: &'static str,
+    error: Option<String>,
+    explained: Vec<String>,
+    notes: Vec<String>,
+    sha256: String,
+    body: String,
+    url: String,
+    can_apply: bool,
+}
+
+/// Strict validation, as for a fetched file; the error names the place.
+fn check_mud(bytes: &[u8]) -> Result<warden_mud::ValidatedMud, String> {
+    let opts = warden_mud::ValidateOptions {
+        dialect: warden_mud::Dialect::Strict,
+        ..Default::default()
+    };
+    warden_mud::load(bytes, &opts)
+        .map(|v| v.mud)
+        .map_err(|e| e.to_string())
+}
+
+fn preview_of(
+    c: Chrome,
+    mac: &MacAddr,
+    name: String,
+    kind: &'static str,
+    source: String,
+) -> MudPreview {
+    MudPreview {
+        c,
+        mac: mac.to_string(),
+        name,
+        source,
+        kind,
+        error: None,
+        explained: vec![],
+        notes: vec![],
+        sha256: String::new(),
+        body: String::new(),
+        url: String::new(),
+        can_apply: false,
+    }
+}
+
+/// The device's name for the pages, or None when there is no such device.
+fn name_of(api: &Api, mac: &MacAddr) -> Option<String> {
+    let c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+    c.devices
+        .get(mac)
+        .map(|d| display_name(&DevView::of(&c, d)))
+}
+
+/// Checks and explains an uploaded file, or one fetched (with the
+/// gateway's hardened fetcher and its signature policy) from a URL the
+/// person typed. Nothing is applied here.
+async fn mud_preview(
+    AxState(api): AxState<Api>,
+    h: HeaderMap,
+    Path(mac): Path<String>,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    let p = match require(&api, &h, Permission::Enforce) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let Some(mac) = MacAddr::parse(&mac) else {
+        return (StatusCode::BAD_REQUEST, "not a MAC address").into_response();
+    };
+    let max = api
+        .core
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .cfg
+        .mud
+        .max_bytes;
+    let (mut csrf, mut file, mut url) = (String::new(), Vec::new(), String::new());
+    loop {
+        match form.next_field().await {
+            Ok(Some(f)) => {
+                let field = f.name().unwrap_or("").to_string();
+                let Ok(data) = f.bytes().await else {
+                    return (
+                        StatusCode::BAD_REQUEST,
+                        format!("form field `{field}`: could not be read"),
+                    )
+                        .into_response();
+                };
+                match field.as_str() {
+                    "csrf" => csrf = String::from_utf8_lossy(&data).into_owned(),
+                    "file" => file = data.to_vec(),
+                    "url" => url = String::from_utf8_lossy(&data).trim().to_string(),
+                    _ => {}
+                }
+            }
+            Ok(None) => break,
+            Err(e) => return (StatusCode::BAD_REQUEST, format!("the form: {e}")).into_response(),
+        }
+    }
+    if !csrf_ok(&p, &csrf) {
+        return expired();
+    }
+    let Some(name) = name_of(&api, &mac) else {
+        return (StatusCode::NOT_FOUND, "no such device").into_response();
+    };
+    if !file.is_empty() {
+        let mut pv = preview_of(
+            Chrome::of(&p),
+            &mac,
+            name,
+            "file",
+            "the file you uploaded".into(),
+        );
+        if file.len() > max {
+            pv.error = Some(format!(
+                "file: {} bytes, more than mud.max-bytes ({max})",
+                file.len()
+            ));
+            return render(pv);
+        }
+        match (std::str::from_utf8(&file), check_mud(&file)) {
+            (Err(e), _) => {
+                pv.error = Some(format!("file: not UTF-8 text at byte {}", e.valid_up_to()))
+            }
+            (_, Err(e)) => pv.error = Some(format!("file: {e}")),
+            (Ok(text), Ok(m)) => {
+                pv.explained = warden_mud::explain(&m);
+                pv.notes.push(
+                    "An uploaded file carries no signature warden checks: you vouch for it.".into(),
+                );
+                pv.sha256 = crate::fetch::sha256_hex(&file);
+                pv.body = text.to_string();
+                pv.can_apply = true;
+            }
+        }
+        return render(pv);
+    }
+    if !url.is_empty() {
+        let mut pv = preview_of(Chrome::of(&p), &mac, name, "url", url.clone());
+        pv.url = url.clone();
+        match fetched(&api, &url).await {
+            Err(e) => pv.error = Some(format!("url: {e}")),
+            Ok(f) => {
+                pv.explained = warden_mud::explain(&f.validated.mud);
+                pv.sha256 = f.sha256.clone();
+                pv.body = String::from_utf8_lossy(&f.body).into_owned();
+                match signature_refusal(&api, &f) {
+                    Some(why) => pv.error = Some(why),
+                    None => {
+                        pv.notes.push(format!("Signature: {}.", f.signature.name()));
+                        pv.can_apply = true;
+                    }
+                }
+            }
+        }
+        return render(pv);
+    }
+    (StatusCode::BAD_REQUEST, "choose a file or type a URL").into_response()
+}
+
+async fn fetched(api: &Api, url: &str) -> Result<crate::fetch::Fetched, String> {
+    let Some(f) = api.fetcher.clone() else {
+        return Err("this gateway fetches no MUD files".into());
+    };
+    f.fetch(url, (api.now)()).await.map_err(|e| e.to_string())
+}
+
+/// Why the signature policy refuses a fetched file, if it does.
+fn signature_refusal(api: &Api, f: &crate::fetch::Fetched) -> Option<String> {
+    let policy = api
+        .core
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .cfg
+        .mud
+        .signature;
+    let verified = matches!(f.signature, crate::fetch::SignatureStatus::Verified { .. });
+    (policy == crate::config::SignaturePolicy::Require && !verified).then(|| {
+        format!(
+            "url: the file's signature is {} and this gateway requires verified signatures (mud.signature)",
+            f.signature.name()
+        )
+    })
+}
+
+#[derive(Deserialize)]
+struct GenerateForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    days: u32,
+}
+
+/// A MUD profile from what the device did in its last `days` days
+/// (the gateway's flow summaries), checked and explained; not applied.
+async fn mud_generate(
+    AxState(api): AxState<Api>,
+    h: HeaderMap,
+    Path(mac): Path<String>,
+    Form(f): Form<GenerateForm>,
+) -> Response {
+    let p = match require(&api, &h, Permission::Enforce) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    if !csrf_ok(&p, &f.csrf) {
+        return expired();
+    }
+    let Some(mac) = MacAddr::parse(&mac) else {
+        return (StatusCode::BAD_REQUEST, "not a MAC address").into_response();
+    };
+    if !(1..=90).contains(&f.days) {
+        return (StatusCode::BAD_REQUEST, "days: 1 to 90").into_response();
+    }
+    let Some(name) = name_of(&api, &mac) else {
+        return (StatusCode::NOT_FOUND, "no such device").into_response();
+    };
+    let now = (api.now)();
+    let since = now - i64::from(f.days) * 86_400;
+    let m = mac.to_string();
+    let flows = crate::api::read(&api, move |s| s.flow_summaries(&m).unwrap_or_default())
+        .await
+        .unwrap_or_default();
+    let mut notes = Vec::new();
+    let observed: Vec<warden_detect::profile::Observed> = flows
+        .iter()
+        .filter(|x| x.last_seen >= since)
+        .filter_map(|x| {
+            if x.verdict == "violation" {
+                notes.push(format!(
+                    "It includes {} ({}/{}), which its current MUD file does not allow.",
+                    x.remote, x.protocol, x.port
+                ));
+            }
+            Some(warden_detect::profile::Observed {
+                remote: match x.remote.parse::<IpAddr>() {
+                    Ok(ip) => warden_detect::profile::ObservedRemote::Addr(ip),
+                    Err(_) => warden_detect::profile::ObservedRemote::Name(x.remote.clone()),
+                },
+                protocol: match x.protocol.as_str() {
+                    "tcp" => 6,
+                    "udp" => 17,
+                    _ => return None,
+                },
+                port: x.port,
+                device_opens: x.direction != "in",
+            })
+        })
+        .collect();
+    let id: String = mac.0.iter().map(|b| format!("{b:02x}")).collect();
+    let profile = warden_detect::profile::from_observed(
+        &observed,
+        &warden_detect::profile::ProfileOptions {
+            mud_url: format!("https://warden.invalid/generated/{id}.json"),
+            systeminfo: format!("generated by warden from {} days of its traffic", f.days),
+        },
+        now.saturating_mul(1_000_000_000),
+    );
+    let mut pv = preview_of(
+        Chrome::of(&p),
+        &mac,
+        name,
+        "generated",
+        format!(
+            "generated from its traffic of the last {} days ({} services)",
+            f.days,
+            observed.len()
+        ),
+    );
+    let body = serde_json::to_string_pretty(&profile.mud).unwrap_or_default();
+    match check_mud(body.as_bytes()) {
+        Err(e) => pv.error = Some(format!("the generated file does not validate: {e}")),
+        Ok(m) => {
+            pv.explained = warden_mud::explain(&m);
+            pv.notes = notes;
+            pv.notes.extend(profile.warnings);
+            pv.sha256 = crate::fetch::sha256_hex(body.as_bytes());
+            pv.body = body;
+            pv.can_apply = true;
+        }
+    }
+    render(pv)
+}
+
+#[derive(Deserialize)]
+struct ApplyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    sha256: String,
+}
+
+/// Gives the device the file previewed: the same bytes (by their SHA-256)
+/// are checked again and applied.
+async fn mud_apply(
+    AxState(api): AxState<Api>,
+    h: HeaderMap,
+    Path(mac): Path<String>,
+    Form(f): Form<ApplyForm>,
+) -> Response {
+    let p = match require(&api, &h, Permission::Enforce) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    if !csrf_ok(&p, &f.csrf) {
+        return expired();
+    }
+    let Some(mac) = MacAddr::parse(&mac) else {
+        return (StatusCode::BAD_REQUEST, "not a MAC address").into_response();
+    };
+    let now = (api.now)();
+    let by = by(&p);
+    let changed = || {
+        (
+            StatusCode::CONFLICT,
+            "the file changed since its preview; check it again",
+        )
+            .into_response()
+    };
+    let r = match f.kind.as_str() {
+        "file" | "generated" => {
+            let bytes = f.body.as_bytes();
+            if crate::fetch::sha256_hex(bytes) != f.sha256 {
+                return changed();
+            }
+            let m = match check_mud(bytes) {
+                Ok(m) => m,
+                Err(e) => return (StatusCode::BAD_REQUEST, format!("body: {e}")).into_response(),
+            };
+            let scheme = if f.kind == "file" {
+                crate::core::GIVEN_MUD_SCHEME
+            } else {
+                crate::core::GENERATED_MUD_SCHEME
+            };
+            let url = format!("{scheme}{}", f.sha256);
+            api.core.lock().unwrap_or_else(|e| e.into_inner()).give_mud(
+                &mac,
+                &url,
+                bytes,
+                m,
+                "not-checked",
+                None,
+                i64::MAX,
+                &by,
+                now,
+            )
+        }
+        "url" => {
+            let x = match fetched(&api, &f.url).await {
+                Ok(x) => x,
+                Err(e) => return (StatusCode::BAD_GATEWAY, format!("url: {e}")).into_response(),
+            };
+            if x.sha256 != f.sha256 {
+                return changed();
+            }
+            if let Some(why) = signature_refusal(&api, &x) {
+                return (StatusCode::FORBIDDEN, why).into_response();
+            }
+            let signer = match &x.signature {
+                crate::fetch::SignatureStatus::Verified { signer } => Some(signer.clone()),
+                _ => None,
+            };
+            api.core.lock().unwrap_or_else(|e| e.into_inner()).give_mud(
+                &mac,
+                &f.url,
+                &x.body,
+                x.validated.mud,
+                x.signature.name(),
+                signer,
+                now + x.cache_seconds,
+                &by,
+                now,
+            )
+        }
+        _ => return (StatusCode::BAD_REQUEST, "kind: file, url or generated").into_response(),
+    };
+    match r {
+        Ok(()) => Redirect::to(&format!("/devices/{mac}")).into_response(),
+        Err(e) => (StatusCode::NOT_FOUND, e).into_response(),
     }
 }
 
@@ -1618,7 +2082,10 @@ mod tests {
                 "{tag}"
             );
         }
-        assert!(html.contains("<polyline points=\"0.0,23.0 48.0,12.0 96.0,1.0\""), "{html}");
+        assert!(
+            html.contains("<polyline points=\"0.0,23.0 48.0,12.0 96.0,1.0\""),
+            "{html}"
+        );
     }
 
     fn device_page(c: Chrome, can_enforce: bool, hidden: bool) -> String {
@@ -1639,6 +2106,7 @@ mod tests {
                     verdict: "allowed".into(),
                     dropped: false,
                     why: None,
+                    direction: "out".into(),
                 },
                 FlowSummary {
                     mac: "m".into(),
@@ -1653,6 +2121,7 @@ mod tests {
                     verdict: "violation".into(),
                     dropped: true,
                     why: Some("none of the access lists allows it".into()),
+                    direction: "out".into(),
                 },
             ])
         };
@@ -1721,7 +2190,12 @@ mod tests {
             packets: 1,
             bytes,
         };
-        let b = buckets(&[h(0, 5), h(3600, 7), h(7200, 1), h(-3600, 100)], 7200, 3600, 2);
+        let b = buckets(
+            &[h(0, 5), h(3600, 7), h(7200, 1), h(-3600, 100)],
+            7200,
+            3600,
+            2,
+        );
         assert_eq!(b, vec![(0, 5), (3600, 7)]);
         let d = buckets(&[h(0, 5), h(3600, 7), h(86_400, 1)], 2 * 86_400, 86_400, 2);
         assert_eq!(d, vec![(0, 12), (86_400, 1)]);

@@ -64,6 +64,10 @@ pub struct DeviceRow {
     /// when None): decides who sees its destinations.
     #[serde(default)]
     pub category: Option<String>,
+    /// Who gave the device its MUD file on the dashboard ("name (role)");
+    /// None: the file is the one the device announced.
+    #[serde(default)]
+    pub mud_given_by: Option<String>,
 }
 
 impl DeviceRow {
@@ -80,6 +84,7 @@ impl DeviceRow {
             last_seen: now,
             name: None,
             category: None,
+            mud_given_by: None,
         }
     }
 }
@@ -146,7 +151,12 @@ pub struct FlowSummary {
     pub mac: String,
     pub remote: String,
     pub protocol: String,
+    /// The service's port: the remote's when the device opened the flow,
+    /// the device's when the remote did.
     pub port: u16,
+    /// "out": the device opened it; "in": the remote did.
+    #[serde(default = "outbound")]
+    pub direction: String,
     pub flows: u64,
     pub packets: u64,
     pub bytes: u64,
@@ -162,6 +172,10 @@ pub struct FlowSummary {
     /// Why the last violation was one (a sentence).
     #[serde(default)]
     pub why: Option<String>,
+}
+
+fn outbound() -> String {
+    "out".into()
 }
 
 fn unjudged() -> String {
@@ -240,6 +254,8 @@ pub trait Store: Send {
     fn flows_since(&self, since: i64, limit: usize) -> Result<Vec<FlowSummary>>;
     /// A device's traffic per hour since `since` (oldest first).
     fn traffic(&self, mac: &str, since: i64) -> Result<Vec<TrafficHour>>;
+    /// Alerts nobody has seen to yet, the newest first.
+    fn open_alerts(&self, limit: usize) -> Result<Vec<AlertRow>>;
     /// Marks an alert as seen to; false when there is no such alert.
     fn acknowledge_alert(&mut self, id: i64, by: &str, now: i64) -> Result<bool>;
     fn alert(&self, id: i64) -> Result<Option<AlertRow>>;
@@ -349,12 +365,32 @@ ALTER TABLE devices ADD COLUMN name TEXT;
 "#,
     r#"
 ALTER TABLE devices ADD COLUMN category TEXT;
+ALTER TABLE devices ADD COLUMN mud_given_by TEXT;
 ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT;
 ALTER TABLE alerts ADD COLUMN acknowledged_at INTEGER;
-ALTER TABLE flow_summaries ADD COLUMN verdict TEXT NOT NULL DEFAULT 'unjudged';
-ALTER TABLE flow_summaries ADD COLUMN dropped INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE flow_summaries ADD COLUMN why TEXT;
+CREATE TABLE flow_summaries_v4 (
+  mac TEXT NOT NULL,
+  remote TEXT NOT NULL,
+  protocol TEXT NOT NULL,
+  port INTEGER NOT NULL,
+  direction TEXT NOT NULL,
+  flows INTEGER NOT NULL,
+  packets INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  verdict TEXT NOT NULL DEFAULT 'unjudged',
+  dropped INTEGER NOT NULL DEFAULT 0,
+  why TEXT,
+  PRIMARY KEY (mac, remote, protocol, port, direction)
+);
+INSERT INTO flow_summaries_v4 (mac, remote, protocol, port, direction, flows, packets, bytes, first_seen, last_seen)
+  SELECT mac, remote, protocol, port, 'out', flows, packets, bytes, first_seen, last_seen FROM flow_summaries;
+DROP TABLE flow_summaries;
+ALTER TABLE flow_summaries_v4 RENAME TO flow_summaries;
+CREATE INDEX flow_summaries_first ON flow_summaries(first_seen);
 CREATE INDEX events_kind ON events(kind, id);
+CREATE INDEX alerts_open ON alerts(acknowledged_at, id);
 CREATE TABLE traffic_hours (
   mac TEXT NOT NULL,
   hour INTEGER NOT NULL,
@@ -439,6 +475,7 @@ fn device_from(r: &rusqlite::Row) -> rusqlite::Result<DeviceRow> {
         last_seen: r.get(8)?,
         name: r.get(9)?,
         category: r.get(10)?,
+        mud_given_by: r.get(11)?,
     })
 }
 
@@ -479,7 +516,7 @@ fn alert_from(r: &rusqlite::Row) -> rusqlite::Result<AlertRow> {
 const ALERT_COLS: &str =
     "id, ts, mac, kind, severity, explanation, evidence, acknowledged_by, acknowledged_at";
 
-const DEVICE_COLS: &str = "mac, addresses, mud_url, hostname, vendor_class, state, state_reason, first_seen, last_seen, name, category";
+const DEVICE_COLS: &str = "mac, addresses, mud_url, hostname, vendor_class, state, state_reason, first_seen, last_seen, name, category, mud_given_by";
 
 fn event_from(r: &rusqlite::Row) -> rusqlite::Result<EventRow> {
     let d: String = r.get(4)?;
@@ -506,6 +543,7 @@ fn flow_from(r: &rusqlite::Row) -> rusqlite::Result<FlowSummary> {
         verdict: r.get(9)?,
         dropped: r.get::<_, i64>(10)? != 0,
         why: r.get(11)?,
+        direction: r.get(12)?,
     })
 }
 
@@ -524,10 +562,10 @@ fn assessment_from(r: &rusqlite::Row) -> rusqlite::Result<AssessmentRow> {
 impl Store for SqliteStore {
     fn upsert_device(&mut self, d: &DeviceRow) -> Result<()> {
         self.db.execute(
-            "INSERT INTO devices (mac, addresses, mud_url, hostname, vendor_class, state, state_reason, first_seen, last_seen, name, category)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+            "INSERT INTO devices (mac, addresses, mud_url, hostname, vendor_class, state, state_reason, first_seen, last_seen, name, category, mud_given_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
              ON CONFLICT(mac) DO UPDATE SET addresses = ?2, mud_url = ?3, hostname = ?4, vendor_class = ?5,
-               state = ?6, state_reason = ?7, last_seen = ?9, name = ?10, category = ?11",
+               state = ?6, state_reason = ?7, last_seen = ?9, name = ?10, category = ?11, mud_given_by = ?12",
             params![
                 d.mac,
                 serde_json::to_string(&d.addresses)?,
@@ -539,7 +577,8 @@ impl Store for SqliteStore {
                 d.first_seen,
                 d.last_seen,
                 d.name,
-                d.category
+                d.category,
+                d.mud_given_by
             ],
         )?;
         Ok(())
@@ -698,9 +737,9 @@ impl Store for SqliteStore {
     fn add_flow(&mut self, f: &FlowSummary) -> Result<()> {
         let tx = self.db.transaction()?;
         tx.execute(
-            "INSERT INTO flow_summaries (mac, remote, protocol, port, flows, packets, bytes, first_seen, last_seen, verdict, dropped, why)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-             ON CONFLICT(mac, remote, protocol, port) DO UPDATE SET flows = flows + ?5, packets = packets + ?6,
+            "INSERT INTO flow_summaries (mac, remote, protocol, port, flows, packets, bytes, first_seen, last_seen, verdict, dropped, why, direction)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+             ON CONFLICT(mac, remote, protocol, port, direction) DO UPDATE SET flows = flows + ?5, packets = packets + ?6,
                bytes = bytes + ?7, first_seen = MIN(first_seen, ?8), last_seen = MAX(last_seen, ?9),
                verdict = CASE WHEN verdict = 'violation' THEN verdict ELSE ?10 END,
                dropped = MAX(dropped, ?11), why = COALESCE(?12, why)",
@@ -716,7 +755,8 @@ impl Store for SqliteStore {
                 f.last_seen,
                 f.verdict,
                 f.dropped as i64,
-                f.why
+                f.why,
+                f.direction
             ],
         )?;
         tx.execute(
@@ -735,8 +775,8 @@ impl Store for SqliteStore {
 
     fn flow_summaries(&self, mac: &str) -> Result<Vec<FlowSummary>> {
         let mut st = self.db.prepare(
-            "SELECT mac, remote, protocol, port, flows, packets, bytes, first_seen, last_seen, verdict, dropped, why
-             FROM flow_summaries WHERE mac = ?1 ORDER BY remote, protocol, port",
+            "SELECT mac, remote, protocol, port, flows, packets, bytes, first_seen, last_seen, verdict, dropped, why, direction
+             FROM flow_summaries WHERE mac = ?1 ORDER BY remote, protocol, port, direction",
         )?;
         let rows = st.query_map([mac], flow_from)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -752,7 +792,7 @@ impl Store for SqliteStore {
 
     fn flows_since(&self, since: i64, limit: usize) -> Result<Vec<FlowSummary>> {
         let mut st = self.db.prepare_cached(
-            "SELECT mac, remote, protocol, port, flows, packets, bytes, first_seen, last_seen, verdict, dropped, why
+            "SELECT mac, remote, protocol, port, flows, packets, bytes, first_seen, last_seen, verdict, dropped, why, direction
              FROM flow_summaries WHERE first_seen >= ?1 ORDER BY first_seen DESC LIMIT ?2",
         )?;
         let rows = st.query_map(params![since, limit as i64], flow_from)?;
@@ -770,6 +810,14 @@ impl Store for SqliteStore {
                 bytes: r.get::<_, i64>(2)? as u64,
             })
         })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn open_alerts(&self, limit: usize) -> Result<Vec<AlertRow>> {
+        let mut st = self.db.prepare_cached(&format!(
+            "SELECT {ALERT_COLS} FROM alerts WHERE acknowledged_at IS NULL ORDER BY id DESC LIMIT ?1"
+        ))?;
+        let rows = st.query_map([limit as i64], alert_from)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -828,9 +876,12 @@ impl Store for SqliteStore {
         let tx = self.db.transaction()?;
         let events = tx.execute("DELETE FROM events WHERE ts < ?1", [before])?;
         let alerts = tx.execute("DELETE FROM alerts WHERE ts < ?1", [before])?;
-        let flow_summaries =
-            tx.execute("DELETE FROM flow_summaries WHERE last_seen < ?1", [before])?
-                + tx.execute("DELETE FROM traffic_hours WHERE hour + 3600 <= ?1", [before])?;
+        let flow_summaries = tx
+            .execute("DELETE FROM flow_summaries WHERE last_seen < ?1", [before])?
+            + tx.execute(
+                "DELETE FROM traffic_hours WHERE hour + 3600 <= ?1",
+                [before],
+            )?;
         // Keep each URL's newest good file: the gateway falls back on it.
         let fetches = tx.execute(
             "DELETE FROM mud_fetches WHERE ts < ?1 AND id NOT IN
@@ -918,7 +969,9 @@ mod tests {
                 acknowledged_at: None,
             })
             .unwrap();
+        assert_eq!(s.open_alerts(10).unwrap().len(), 1);
         assert!(s.acknowledge_alert(id, "ann (owner)", 5).unwrap());
+        assert!(s.open_alerts(10).unwrap().is_empty());
         assert!(!s.acknowledge_alert(id, "bob (operator)", 6).unwrap());
         assert!(!s.acknowledge_alert(id + 1, "ann (owner)", 6).unwrap());
         let a = s.alert(id).unwrap().unwrap();
@@ -930,7 +983,8 @@ mod tests {
             .unwrap();
         s.record_event(7, None, "login", &serde_json::json!({"user": "ann"}))
             .unwrap();
-        s.record_event(8, None, "seen", &serde_json::json!({})).unwrap();
+        s.record_event(8, None, "seen", &serde_json::json!({}))
+            .unwrap();
         let logins = s.events_of_kind("login", 2, 10).unwrap();
         assert_eq!((logins.len(), logins[0].ts), (1, 7));
         assert_eq!(s.setting("context").unwrap(), None);
@@ -951,6 +1005,39 @@ mod tests {
     }
 
     #[test]
+    fn a_version_3_store_keeps_its_flows_through_migration_4() {
+        let dir = std::env::temp_dir().join(format!("warden-store-v3-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("warden.db");
+        {
+            let db = Connection::open(&path).unwrap();
+            for m in &MIGRATIONS[..3] {
+                db.execute_batch(m).unwrap();
+            }
+            db.pragma_update(None, "user_version", 3).unwrap();
+            db.execute(
+                "INSERT INTO flow_summaries VALUES ('m', 'cloud.example', 'tcp', 443, 2, 20, 2000, 1, 9)",
+                [],
+            )
+            .unwrap();
+        }
+        let s = SqliteStore::open(&path).unwrap();
+        assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+        let f = &s.flow_summaries("m").unwrap()[0];
+        assert_eq!(
+            (
+                f.remote.as_str(),
+                f.direction.as_str(),
+                f.verdict.as_str(),
+                f.bytes
+            ),
+            ("cloud.example", "out", "unjudged", 2000)
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn flows_add_up_and_prune_by_age() {
         let mut s = SqliteStore::open_in_memory().unwrap();
         let f = FlowSummary {
@@ -966,6 +1053,7 @@ mod tests {
             verdict: "allowed".into(),
             dropped: false,
             why: None,
+            direction: "out".into(),
         };
         s.add_flow(&f).unwrap();
         s.add_flow(&FlowSummary {
@@ -996,6 +1084,14 @@ mod tests {
         // Four flows in the hour that starts at 0.
         let t = s.traffic("m", 0).unwrap();
         assert_eq!((t.len(), t[0].hour, t[0].packets), (1, 0, 40));
+        // The same port opened by the remote is another row.
+        s.add_flow(&FlowSummary {
+            direction: "in".into(),
+            last_seen: 9,
+            ..f.clone()
+        })
+        .unwrap();
+        assert_eq!(s.flow_summaries("m").unwrap().len(), 2);
         s.record_event(1, Some("m"), "seen", &serde_json::json!({}))
             .unwrap();
         s.record_event(50, Some("m"), "seen", &serde_json::json!({}))
@@ -1004,7 +1100,7 @@ mod tests {
         assert_eq!((p.events, p.flow_summaries), (1, 0));
         assert_eq!(s.events(Some("m"), 10).unwrap().len(), 1);
         // The hour [0, 3600) ends before 3600: pruned then, with its row.
-        assert_eq!(s.prune(3600).unwrap().flow_summaries, 2);
+        assert_eq!(s.prune(3600).unwrap().flow_summaries, 3);
         assert!(s.traffic("m", 0).unwrap().is_empty());
     }
 

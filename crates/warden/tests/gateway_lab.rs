@@ -186,6 +186,16 @@ impl Lab {
             .to_string()
     }
     fn api(&self, method: &str, path: &str, token: Option<&str>) -> (u16, Value) {
+        self.api_with(method, path, token, None)
+    }
+    /// A request with a JSON body.
+    fn api_with(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> (u16, Value) {
         let mut args = vec![
             "curl",
             "-s",
@@ -200,6 +210,9 @@ impl Lab {
         if let Some(t) = token {
             auth = format!("Authorization: Bearer {t}");
             args.extend(["-H", &auth]);
+        }
+        if let Some(b) = body {
+            args.extend(["-H", "content-type: application/json", "--data-binary", b]);
         }
         let url = format!("http://10.77.0.1:8443{path}");
         args.push(&url);
@@ -867,7 +880,7 @@ fn accounts(lab: &Lab) {
     let list = page(&["https://10.77.0.1:9443/devices"]);
     assert!(list.ends_with("200"), "{list}");
     assert!(
-        list.contains(DEV) && list.contains("verified (https://mud.example/device.json)"),
+        list.contains(DEV) && list.contains("<td class=\"mud\">signed and verified</td>"),
         "{list}"
     );
     let dev = page(&[&format!("https://10.77.0.1:9443/devices/{DEV}")]);
@@ -918,7 +931,72 @@ fn accounts(lab: &Lab) {
         "a member may not quarantine"
     );
 
+    // For the browser: a second owner (the first is locked above), an
+    // auditor, the camera's assessment report, and the neighbour's
+    // traffic to the cloud (it becomes a personal device there).
+    let owner = lab.token();
+    for (name, role) in [("parent", "owner"), ("assessor", "auditor")] {
+        let body = format!(r#"{{"name":"{name}","role":"{role}","password":"a long passphrase"}}"#);
+        let (c, v) = lab.api_with("POST", "/api/v1/users", Some(&owner), Some(&body));
+        assert_eq!(c, 201, "{v}");
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .current_dir(common::repo())
+        .args([
+            "assess",
+            "--declaration",
+            "samples/declarations/weak-camera.toml",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let report = String::from_utf8(o.stdout).unwrap();
+    let path = format!("/api/v1/devices/{DEV}/assessments");
+    let (c, v) = lab.api_with("POST", &path, Some(&owner), Some(&report));
+    assert_eq!(c, 201, "{v}");
+    let (c, v) = lab.api_with("POST", &path, Some(&owner), Some(r#"{"manufacturer": 1}"#));
+    assert!(
+        c == 400
+            && v["error"]
+                .as_str()
+                .unwrap()
+                .contains("not a `warden assess --json` report"),
+        "{v}"
+    );
+    let (c, _) = lab.api_with("POST", &path, Some(&member), Some(&report));
+    assert_eq!(c, 403, "a member keeps no reports");
+    if lab.device(TAMPERED)["state"] == "quarantined" {
+        let (c, _) = lab.api(
+            "POST",
+            &format!("/api/v1/devices/{TAMPERED}/release"),
+            Some(&owner),
+        );
+        assert_eq!(c, 200);
+    }
+    assert!(
+        lab.connect_from("iot2", "198.51.100.11", 8001),
+        "the neighbour reaches the cloud"
+    );
+    lab.wait("the neighbour's flow in the store", 20, &|| {
+        lab.device(TAMPERED)["flows"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|f| f["remote"] == "api.cloud.example"))
+    });
+
     browser(lab);
+    // The owner made the neighbour a phone in the browser: through the
+    // API too, a member sees its device record but not its flows.
+    let (c, nb) = lab.api("GET", &format!("/api/v1/devices/{TAMPERED}"), Some(&member));
+    assert_eq!(c, 200);
+    assert!(
+        nb["category"] == "phone" && nb["flows"].is_null() && nb["flows_hidden"].is_string(),
+        "{nb}"
+    );
+    let (_, nb) = lab.api("GET", &format!("/api/v1/devices/{TAMPERED}"), Some(&owner));
+    assert!(
+        nb["flows"].as_array().is_some_and(|f| !f.is_empty()),
+        "{nb}"
+    );
 }
 
 const DEV: &str = "02:77:00:00:00:01";
@@ -1233,6 +1311,7 @@ fn scenario(lab: &Lab) {
         ("/api/v1/mud-files", "/api/v1/mud-files".to_string()),
         ("/api/v1/policies", "/api/v1/policies".to_string()),
         ("/api/v1/alerts", "/api/v1/alerts".to_string()),
+        ("/api/v1/assessments", "/api/v1/assessments".to_string()),
     ] {
         check_against(&doc, path, "200", &lab.get(&real));
         let (code, body) = lab.api("GET", &real, None);
@@ -1688,20 +1767,49 @@ fn browser_in_gateway_namespace() {
         let home = eventually(&c, "h1", "Your network").await;
         assert!(home.contains("Your network"), "{home}");
         shot("home-desktop", c.screenshot().await.unwrap());
-        // The device list: the lab's camera with its verified MUD file.
+        // The device list: the lab's camera with its verified MUD file, the
+        // neighbour's announced file not verified (must-show 2).
         c.goto(&format!("{base}/devices")).await.unwrap();
-        let list = c.find(Locator::Css("table.devices")).await.unwrap().text().await.unwrap();
-        assert!(list.contains(DEV) && list.contains("verified (https://mud.example/device.json)"), "{list}");
-        assert!(list.contains(TAMPERED), "{list}");
+        let row = |mac: &str| format!("tr[data-mac='{mac}'] td.mud");
+        let cam = c.find(Locator::Css(&row(DEV))).await.unwrap().text().await.unwrap();
+        assert_eq!(cam, "signed and verified");
+        let nb = c.find(Locator::Css(&row(TAMPERED))).await.unwrap().text().await.unwrap();
+        assert_eq!(nb, "announced, not verified");
         shot("devices-desktop", c.screenshot().await.unwrap());
         c.set_window_size(390, 844).await.unwrap();
         shot("devices-phone", c.screenshot().await.unwrap());
         c.set_window_size(1280, 900).await.unwrap();
-        // The camera's page: declared beside observed; quarantine it.
-        c.find(Locator::LinkText(DEV)).await.ok();
-        c.goto(&format!("{base}/devices/{DEV}")).await.unwrap();
-        let page = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
-        assert!(page.contains("What its maker says it does") && page.contains("What it did"), "{page}");
+
+        // Must-show 5, a newcomer's task through the pages only: "find the
+        // device that talks to a server its MUD file does not name, read
+        // why, quarantine it, release it". The camera tries a server of
+        // the cloud its file does not name (the gateway drops it).
+        assert!(!lab.connect("198.51.100.10", 8002), "dropped");
+        // The attempt ends unanswered 10 s after its last SYN; the alert
+        // list follows live.
+        c.goto(&format!("{base}/alerts")).await.unwrap();
+        let said = "talked to 198.51.100.10 (TCP port 8002), which its MUD file does not name; the gateway dropped it";
+        let mut open = String::new();
+        for _ in 0..4 {
+            open = eventually(&c, "ul.alerts", said).await;
+            if open.contains(said) {
+                break;
+            }
+        }
+        assert!(open.contains(said), "{open}");
+        let this = "//li[contains(., '198.51.100.10 (TCP port 8002)')]";
+        c.find(Locator::XPath(&format!("{this}//a"))).await.unwrap().click().await.unwrap();
+        let what = eventually(&c, "section[aria-labelledby='observed']", "198.51.100.10").await;
+        assert!(what.contains("198.51.100.10"), "{what}");
+        let seen = "//tr[starts-with(@class, 'verdict-') and contains(., '198.51.100.10')]";
+        let verdict = c.find(Locator::XPath(&format!("{seen}/td[4]"))).await.unwrap().text().await.unwrap();
+        assert!(verdict.starts_with("violation, dropped"), "{verdict}");
+        let why = c.find(Locator::XPath(&format!("{seen}//small"))).await.unwrap().text().await.unwrap();
+        assert!(why.contains("The device opened TCP to 198.51.100.10") && why.contains("port 8002"), "{why}");
+        let declared = c.find(Locator::Css("section[aria-labelledby='declared']")).await.unwrap().text().await.unwrap();
+        assert!(declared.contains("api.cloud.example"), "the declared side: {declared}");
+        assert_eq!(c.current_url().await.unwrap().path(), format!("/devices/{DEV}"));
+        shot("device-violation-desktop", c.screenshot().await.unwrap());
         c.find(Locator::Css("button.danger")).await.unwrap().click().await.unwrap();
         let page = eventually(&c, "p.state", "quarantined").await;
         assert!(page.contains("quarantined"), "{page}");
@@ -1711,6 +1819,15 @@ fn browser_in_gateway_namespace() {
         let page = eventually(&c, "p.state", "enforced").await;
         assert!(page.contains("enforced"), "{page}");
         assert!(lab.connect("api.cloud.example", 8001), "released: the service is back");
+        // The alert is seen to: it leaves the open list for the history.
+        c.goto(&format!("{base}/alerts")).await.unwrap();
+        let open = eventually(&c, "ul.alerts", "198.51.100.10 (TCP port 8002)").await;
+        let Ok(button) = c.find(Locator::XPath(&format!("{this}//button"))).await else {
+            panic!("no open alert about 198.51.100.10:\n{open}\n{}", lab.logs());
+        };
+        button.click().await.unwrap();
+        let history = eventually(&c, "ul.history", "seen to by helpdesk (operator)").await;
+        assert!(history.contains("mud.violation"), "{history}");
         // Live: the device page follows a quarantine asked elsewhere (the
         // API), and the alert list a new alert, without a reload (a marker
         // set in the page survives).
@@ -1749,6 +1866,28 @@ fn browser_in_gateway_namespace() {
         assert!(list.contains("Front door camera"), "{list}");
         assert_eq!(lab.device(DEV)["name"], "Front door camera");
 
+        // The second owner: the neighbour is a person's phone (the owner's
+        // choice on its page); a nanny gets a member's account (settings).
+        log_out(&c, base).await;
+        log_in_as(&c, base, "parent", "a long passphrase").await;
+        c.goto(&format!("{base}/devices/{TAMPERED}")).await.unwrap();
+        let nb = c.find(Locator::Css("section[aria-labelledby='observed']")).await.unwrap().text().await.unwrap();
+        assert!(nb.contains("api.cloud.example"), "the owner sees where it talks to: {nb}");
+        c.find(Locator::Css("#device-category")).await.unwrap()
+            .select_by_value("phone").await.unwrap();
+        c.find(Locator::XPath("//form[contains(@action, '/category')]//button")).await.unwrap().click().await.unwrap();
+        let who = eventually(&c, "dl.identity", "phone (personal)").await;
+        assert!(who.contains("phone (personal)"), "{who}");
+        assert_eq!(lab.device(TAMPERED)["category"], "phone");
+        c.goto(&format!("{base}/settings")).await.unwrap();
+        c.find(Locator::Css("#new-name")).await.unwrap().send_keys("nanny").await.unwrap();
+        c.find(Locator::Css("#new-role")).await.unwrap().select_by_value("member").await.unwrap();
+        c.find(Locator::Css("#new-password")).await.unwrap().send_keys("nanny's passphrase").await.unwrap();
+        c.find(Locator::Css("form.card button")).await.unwrap().click().await.unwrap();
+        let made = eventually(&c, "main", "The account nanny (member) is made.").await;
+        assert!(made.contains("nanny") && made.contains("assessor"), "{made}");
+        let report_id = lab.get("/api/v1/assessments")[0]["id"].as_i64().unwrap();
+
         // Every page at a phone's and a desktop's width: a screenshot kept,
         // and axe-core finds no serious or critical accessibility problem.
         let axe = std::fs::read_to_string(
@@ -1761,6 +1900,10 @@ fn browser_in_gateway_namespace() {
             ("devices", "/devices".to_string()),
             ("device", format!("/devices/{DEV}")),
             ("alerts", "/alerts".to_string()),
+            ("network", "/network".to_string()),
+            ("reports", "/reports".to_string()),
+            ("report", format!("/reports/{report_id}")),
+            ("settings", "/settings".to_string()),
         ] {
             for (width, w, h) in [("phone", 390, 844), ("desktop", 1280, 900)] {
                 c.set_window_size(w, h).await.unwrap();
@@ -1802,6 +1945,40 @@ fn browser_in_gateway_namespace() {
             .unwrap();
         assert!(found.to_string().contains("image-alt"), "axe works: {found}");
         c.set_window_size(1280, 900).await.unwrap();
+
+        // Must-show 4: a member sees no quarantine button (the refused
+        // request is in the curl part) and not where the phone talks to,
+        // on its page, in the network picture or through the API.
+        log_out(&c, base).await;
+        log_in_as(&c, base, "kid", "a long passphrase").await;
+        c.goto(&format!("{base}/devices/{DEV}")).await.unwrap();
+        let page = eventually(&c, "main", "What it did").await;
+        assert!(c.find(Locator::Css("button.danger")).await.is_err(), "{page}");
+        c.goto(&format!("{base}/devices/{TAMPERED}")).await.unwrap();
+        let nb = eventually(&c, "main", "for the owner only").await;
+        assert!(nb.contains("for the owner only") && !nb.contains("api.cloud.example"), "{nb}");
+        c.goto(&format!("{base}/network")).await.unwrap();
+        let net = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+        assert!(net.contains("personal devices' destinations are for the owner only"), "{net}");
+        let home = c.find(Locator::Css("nav")).await.unwrap().text().await.unwrap();
+        assert!(!home.contains("Settings"), "{home}");
+        shot("member-phone-hidden", c.screenshot().await.unwrap());
+
+        // An auditor sees reports only: home leads to them; devices refused.
+        log_out(&c, base).await;
+        log_in_as(&c, base, "assessor", "a long passphrase").await;
+        let reports = eventually(&c, "main", "Assessment reports and labels").await;
+        assert_eq!(c.current_url().await.unwrap().path(), "/reports");
+        assert!(reports.contains("0 (below the baseline)") || reports.contains("(below the baseline)"), "{reports}");
+        let nav = c.find(Locator::Css("nav")).await.unwrap().text().await.unwrap();
+        assert_eq!(nav.trim(), "Reports");
+        c.goto(&format!("{base}/devices")).await.unwrap();
+        let refused = c.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
+        assert!(refused.contains("assessment reports only"), "{refused}");
+        c.goto(&format!("{base}/reports/{report_id}")).await.unwrap();
+        let rep = eventually(&c, "main", "5.1-1").await;
+        assert!(rep.contains("Label:"), "{rep}");
+
         // Log out: the pages ask for a login again.
         c.goto(&format!("{base}/")).await.unwrap();
         c.find(Locator::Css("form.logout button")).await.unwrap().click().await.unwrap();
@@ -1829,6 +2006,39 @@ async fn eventually(c: &fantoccini::Client, css: &str, want: &str) -> String {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     last
+}
+
+async fn log_in_as(c: &fantoccini::Client, base: &str, name: &str, password: &str) {
+    use fantoccini::Locator;
+    c.goto(&format!("{base}/login")).await.unwrap();
+    c.find(Locator::Css("#name"))
+        .await
+        .unwrap()
+        .send_keys(name)
+        .await
+        .unwrap();
+    c.find(Locator::Css("#password"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    c.find(Locator::Css("form.card button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let who = eventually(c, "header", name).await;
+    assert!(who.contains(name), "logged in as {name}: {who}");
+}
+
+async fn log_out(c: &fantoccini::Client, base: &str) {
+    c.goto(&format!("{base}/devices")).await.unwrap();
+    if let Ok(b) = c.find(fantoccini::Locator::Css("form.logout button")).await {
+        b.click().await.unwrap();
+    }
+    eventually(c, "h1", "Log in").await;
 }
 
 /// The CSRF token a page's forms carry.

@@ -50,6 +50,7 @@ fn main() {
                 last_seen: now - (i as i64 % 3600),
                 name: None,
                 category: None,
+                mud_given_by: None,
             })
             .unwrap();
             for f in 0..flows {
@@ -67,6 +68,7 @@ fn main() {
                     verdict: if f % 11 == 0 { "violation" } else { "allowed" }.into(),
                     dropped: f % 11 == 0,
                     why: (f % 11 == 0).then(|| "not in its MUD file".to_string()),
+                    direction: "out".into(),
                 })
                 .unwrap();
             }
@@ -102,6 +104,7 @@ fn main() {
     let core = warden_gateway::core::Core::load(cfg, store, enforcer).unwrap();
     let token = "bench-token-0123456789abcdef0123456789abcdef";
     let api = warden_gateway::api::Api {
+        fetcher: None,
         core: std::sync::Arc::new(std::sync::Mutex::new(core)),
         reader: std::sync::Arc::new(std::sync::Mutex::new(
             SqliteStore::open(&dir.join("warden.db")).unwrap(),
