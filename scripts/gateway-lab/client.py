@@ -9,7 +9,8 @@ echo, then at the end the Unix time of the last echo of each), or
 arp-claim IP (three gratuitous ARP replies saying IP is at this interface's
 MAC: an ARP spoof), or hold HOST PORT COUNT SECONDS (COUNT connections, each
 with a request left half-sent, held open for SECONDS: a slow-client flood,
-bounded in count and time; prints how many connected)."""
+bounded in count and time; prints how many connected), or dns SERVER NAME
+(one DNS query over UDP, exit 0 when answered within 2 s)."""
 import socket, sys, time
 
 ifc = sys.argv[1].encode()
@@ -32,6 +33,22 @@ if sys.argv[2] == "connect6":
         print(s.recv(200).decode(errors="replace").strip())
     except OSError as e:
         print("no connection: %s" % e)
+        sys.exit(1)
+elif sys.argv[2] == "dns":
+    server, name = sys.argv[3], sys.argv[4]
+    q = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+    for label in name.split("."):
+        q += bytes([len(label)]) + label.encode()
+    q += b"\x00\x00\x01\x00\x01"
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifc)
+    u.settimeout(2)
+    u.sendto(q, (server, 53))
+    try:
+        a = u.recv(512)
+        print("answered, %d bytes" % len(a))
+    except OSError as e:
+        print("no answer: %s" % e)
         sys.exit(1)
 elif sys.argv[2] == "connect":
     host, port, wait = sys.argv[3], int(sys.argv[4]), float(sys.argv[5]) if len(sys.argv) > 5 else 4

@@ -224,7 +224,9 @@ impl DevView {
             name: d.name.clone(),
             state: d.state.name(),
             reason: match &d.state {
-                State::Quarantined { reason, .. } => Some(reason.clone()),
+                State::Quarantined { reason, .. } | State::Blocked { reason, .. } => {
+                    Some(reason.clone())
+                }
                 _ => None,
             },
             first_seen: d.first_seen,
@@ -555,25 +557,50 @@ async fn quarantine(
     Path(mac): Path<String>,
     body: Option<Json<Reason>>,
 ) -> Response {
-    let _who = allow!(api, h, Permission::Enforce, changes);
+    cut_off(api, h, mac, body, false).await
+}
+
+/// Blocks a device: nothing passes, not even DNS (release undoes it).
+async fn block(
+    AxState(api): AxState<Api>,
+    h: HeaderMap,
+    Path(mac): Path<String>,
+    body: Option<Json<Reason>>,
+) -> Response {
+    cut_off(api, h, mac, body, true).await
+}
+
+async fn cut_off(
+    api: Api,
+    h: HeaderMap,
+    mac: String,
+    body: Option<Json<Reason>>,
+    block: bool,
+) -> Response {
+    let who = allow!(api, h, Permission::Enforce, changes);
     let Some(mac) = MacAddr::parse(&mac) else {
         return bad_mac(&mac);
     };
-    let reason = body
-        .and_then(|Json(b)| b.reason)
-        .unwrap_or_else(|| "quarantined by the operator".into());
+    let reason = body.and_then(|Json(b)| b.reason).unwrap_or_else(|| {
+        if block {
+            "blocked by the operator"
+        } else {
+            "quarantined by the operator"
+        }
+        .into()
+    });
     let now = (api.now)();
+    let by = format!("{} ({})", who.user, who.role.name());
     let done = {
         let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
         if !c.devices.contains_key(&mac) {
             return err(StatusCode::NOT_FOUND, "no such device");
         }
-        c.quarantine(
-            &mac,
-            &reason,
-            &format!("{} ({})", _who.user, _who.role.name()),
-            now,
-        )
+        if block {
+            c.block(&mac, &reason, &by, now)
+        } else {
+            c.quarantine(&mac, &reason, &by, now)
+        }
         .map(|()| DevView::of(&c, &c.devices[&mac]))
     };
     match done {
@@ -645,6 +672,7 @@ pub fn router(api: Api) -> Router {
         .route("/api/v1/devices", get(devices))
         .route("/api/v1/devices/:mac", get(device))
         .route("/api/v1/devices/:mac/quarantine", post(quarantine))
+        .route("/api/v1/devices/:mac/block", post(block))
         .route("/api/v1/devices/:mac/release", post(release))
         .route("/api/v1/devices/:mac/name", post(rename))
         .route("/api/v1/mud-files", get(mud_files))

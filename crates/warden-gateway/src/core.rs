@@ -29,13 +29,22 @@ use warden_store::{AlertRow, DeviceRow, FetchRow, FlowSummary, PolicyRow, Sqlite
 pub enum State {
     Observed,
     Enforced,
-    Quarantined { reason: String, since: i64 },
+    Quarantined {
+        reason: String,
+        since: i64,
+    },
+    /// Cut off by a person: not even DNS or the remediation page.
+    Blocked {
+        reason: String,
+        since: i64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transition {
     MudApplied,
     Quarantine { reason: String, at: i64 },
+    Block { reason: String, at: i64 },
     Release,
 }
 
@@ -45,13 +54,28 @@ impl State {
             State::Observed => "observed",
             State::Enforced => "enforced",
             State::Quarantined { .. } => "quarantined",
+            State::Blocked { .. } => "blocked",
         }
     }
 
     /// The only way a state changes. `has_mud`: a verified file is held.
     pub fn after(&self, t: &Transition, has_mud: bool) -> Result<State, String> {
         match (self, t) {
-            (State::Quarantined { .. }, Transition::MudApplied) => Ok(self.clone()),
+            (State::Quarantined { .. } | State::Blocked { .. }, Transition::MudApplied) => {
+                Ok(self.clone())
+            }
+            (State::Blocked { .. }, Transition::Block { .. }) => {
+                Err("the device is blocked already".into())
+            }
+            (_, Transition::Block { reason, at }) => Ok(State::Blocked {
+                reason: reason.clone(),
+                since: *at,
+            }),
+            // A block is a person's choice; a detector's quarantine would
+            // give the device DNS and the remediation page back.
+            (State::Blocked { .. }, Transition::Quarantine { .. }) => {
+                Err("the device is blocked, which holds more than a quarantine".into())
+            }
             (_, Transition::MudApplied) => Ok(State::Enforced),
             (State::Quarantined { .. }, Transition::Quarantine { .. }) => {
                 Err("the device is already quarantined".into())
@@ -60,12 +84,14 @@ impl State {
                 reason: reason.clone(),
                 since: *at,
             }),
-            (State::Quarantined { .. }, Transition::Release) => Ok(if has_mud {
-                State::Enforced
-            } else {
-                State::Observed
-            }),
-            (_, Transition::Release) => Err("the device is not quarantined".into()),
+            (State::Quarantined { .. } | State::Blocked { .. }, Transition::Release) => {
+                Ok(if has_mud {
+                    State::Enforced
+                } else {
+                    State::Observed
+                })
+            }
+            (_, Transition::Release) => Err("the device is neither quarantined nor blocked".into()),
         }
     }
 }
@@ -117,6 +143,8 @@ pub struct Core {
     name_sets: BTreeMap<String, (String, String)>,
     pub applied_sha: Option<String>,
     quarantine: Policy,
+    /// What a blocked device gets: nothing.
+    blocked: Policy,
     default_policy: Option<Policy>,
     fetching: BTreeSet<String>,
     last_alert: HashMap<(String, String, warden_detect::Role), i64>,
@@ -355,6 +383,7 @@ impl Core {
         let rport = cfg.remediation_listen.port();
         let quarantine =
             enforce::own_policy(&enforce::quarantine_doc(cfg.gateway_address, rport), ctx)?;
+        let blocked = enforce::own_policy(&enforce::blocked_doc(), ctx)?;
         let default_policy = match cfg.unknown_devices {
             UnknownDevices::Observe => None,
             UnknownDevices::InternetOnly => Some(enforce::own_policy(
@@ -377,6 +406,10 @@ impl Core {
                 mud_valid_until: 0,
                 state: match r.state.as_str() {
                     "quarantined" => State::Quarantined {
+                        reason: r.state_reason.clone().unwrap_or_default(),
+                        since: r.last_seen,
+                    },
+                    "blocked" => State::Blocked {
                         reason: r.state_reason.clone().unwrap_or_default(),
                         since: r.last_seen,
                     },
@@ -411,6 +444,7 @@ impl Core {
             name_sets: BTreeMap::new(),
             applied_sha: None,
             quarantine,
+            blocked,
             default_policy,
             fetching: BTreeSet::new(),
             last_alert: HashMap::new(),
@@ -464,7 +498,9 @@ impl Core {
             vendor_class: d.vendor_class.clone(),
             state: d.state.name().into(),
             state_reason: match &d.state {
-                State::Quarantined { reason, .. } => Some(reason.clone()),
+                State::Quarantined { reason, .. } | State::Blocked { reason, .. } => {
+                    Some(reason.clone())
+                }
                 _ => None,
             },
             first_seen: d.first_seen,
@@ -485,6 +521,7 @@ impl Core {
         }
         match (&d.state, &d.mud) {
             (State::Quarantined { .. }, _) => Some("quarantine"),
+            (State::Blocked { .. }, _) => Some("block"),
             (State::Enforced, Some(_)) => Some("mud"),
             _ => self.default_policy.as_ref().map(|_| "default"),
         }
@@ -499,6 +536,7 @@ impl Core {
             }
             let (policy, kind) = match (&d.state, &d.mud) {
                 (State::Quarantined { .. }, _) => (Some(self.quarantine.clone()), "quarantine"),
+                (State::Blocked { .. }, _) => (Some(self.blocked.clone()), "block"),
                 (State::Enforced, Some(m)) => (Some(resolve(m, &self.cfg.context)), "mud"),
                 _ => (self.default_policy.clone(), "default"),
             };
@@ -1050,6 +1088,10 @@ impl Core {
                     Some("quarantine") => matches!(
                         warden_detect::judge(&self.quarantine, &attempt),
                         Verdict::Violation(_)
+                    ),
+                    Some("block") => !matches!(
+                        warden_detect::judge(&self.blocked, &attempt),
+                        Verdict::Exempt
                     ),
                     Some("default") => self.default_policy.as_ref().is_some_and(|p| {
                         matches!(warden_detect::judge(p, &attempt), Verdict::Violation(_))
@@ -1631,6 +1673,35 @@ impl Core {
         // The state is recorded whatever the kernel says; a failed apply is
         // retried and alerted, and the API shows the kernel's side.
         let _ = self.reapply(now, "quarantine");
+        Ok(())
+    }
+
+    /// A person cuts a device off: nothing but DHCP, ARP and neighbour
+    /// discovery passes, not even DNS (release undoes it).
+    pub fn block(&mut self, mac: &MacAddr, reason: &str, by: &str, now: i64) -> Result<(), String> {
+        if self.cfg.infrastructure.contains(mac) {
+            return Err(format!(
+                "{mac} is listed as infrastructure in the configuration: warden does not police it"
+            ));
+        }
+        let d = self.devices.get_mut(mac).ok_or("no such device")?;
+        let has = d.mud.is_some();
+        d.state = d.state.after(
+            &Transition::Block {
+                reason: reason.into(),
+                at: now,
+            },
+            has,
+        )?;
+        self.save(mac);
+        self.event(
+            now,
+            Some(mac),
+            "blocked",
+            json!({"by": by, "reason": reason}),
+        );
+        log!("blocked {mac}: {reason}");
+        let _ = self.reapply(now, "block");
         Ok(())
     }
 

@@ -76,6 +76,12 @@ pub fn quarantine_doc(gw: IpAddr, remediation_port: u16) -> Vec<u8> {
     )
 }
 
+/// Nothing at all: a blocked device keeps only what the bridge always
+/// lets pass (DHCP, ARP, neighbour discovery), not even DNS.
+pub fn blocked_doc() -> Vec<u8> {
+    doc("https://warden.invalid/policy/blocked", vec![], vec![])
+}
+
 /// DNS and NTP to the gateway, no other local host, anything beyond, in
 /// IPv4 and IPv6 alike (link-local IPv6 peers are local too).
 pub fn internet_only_doc(gw: IpAddr) -> Vec<u8> {
@@ -475,6 +481,8 @@ mod tests {
         let q = own_policy(&quarantine_doc(gw, 8080), &ctx).unwrap();
         assert_eq!(q.rules.len(), 3);
         assert!(q.notes.is_empty(), "{:?}", q.notes);
+        let b = own_policy(&blocked_doc(), &ctx).unwrap();
+        assert!(b.rules.is_empty() && b.notes.is_empty(), "{b:?}");
         let i = own_policy(&internet_only_doc(gw), &ctx).unwrap();
         assert!(i.rules.len() >= 12, "{:?}", i.rules.len());
         assert!(i.notes.is_empty(), "{:?}", i.notes);
@@ -505,6 +513,7 @@ mod tests {
         };
         let q = own_policy(&quarantine_doc(gw, 8080), &ctx).unwrap();
         let i = own_policy(&internet_only_doc(gw), &ctx).unwrap();
+        let b = own_policy(&blocked_doc(), &ctx).unwrap();
         let e = Enforcer {
             nft: "nft".into(),
             state_dir: std::env::temp_dir(),
@@ -515,7 +524,11 @@ mod tests {
             }),
         };
         let (_, _, json) = e
-            .build(&[entry(1, "10.0.0.5", &q), entry(2, "fd00:1::6", &i)])
+            .build(&[
+                entry(1, "10.0.0.5", &q),
+                entry(2, "fd00:1::6", &i),
+                entry(3, "10.0.0.7", &b),
+            ])
             .unwrap();
         let ns = Netns::add(&format!("wdn-ownpol-{}", std::process::id()));
         let ns = &ns.0;

@@ -511,8 +511,8 @@ pub struct Changes {
 #[template(path = "home.html")]
 struct HomePage {
     c: Chrome,
-    /// (all, enforced, observed, quarantined)
-    counts: (usize, usize, usize, usize),
+    /// (all, enforced, observed, quarantined, blocked)
+    counts: (usize, usize, usize, usize, usize),
     alerts: Vec<AlertView>,
     changes: Changes,
 }
@@ -624,6 +624,7 @@ pub fn router(api: Api) -> Router {
         .route("/devices/:mac", get(device))
         .route("/devices/:mac/quarantine", post(quarantine))
         .route("/devices/:mac/release", post(release))
+        .route("/devices/:mac/block", post(block))
         .route("/devices/:mac/name", post(rename))
         .route("/devices/:mac/category", post(categorise))
         .route("/devices/:mac/mud/generate", post(mud_generate))
@@ -882,6 +883,7 @@ async fn home(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
         count("enforced"),
         count("observed"),
         count("quarantined"),
+        count("blocked"),
     );
     let user = p.user.clone();
     let (alerts, since, fresh, quarantines) = crate::api::read(&api, move |s| {
@@ -1017,7 +1019,7 @@ async fn devices(AxState(api): AxState<Api>, h: HeaderMap, Query(s): Query<Searc
     render(DevicesPage {
         c: Chrome::of(&p),
         q,
-        states: ["enforced", "observed", "quarantined"]
+        states: ["enforced", "observed", "quarantined", "blocked"]
             .into_iter()
             .map(|x| (x, x == state))
             .collect(),
@@ -1119,7 +1121,8 @@ async fn device(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<String
             .map(|(n, w)| (n, w, view.category_chosen && n == view.category.name()))
             .collect(),
         can_enforce: p.may(Permission::Enforce),
-        declared,
+        // A file made from a personal device's traffic says where it talks.
+        declared: if visible { declared } else { vec![] },
         observed,
         observed_hidden: !visible,
         charts: vec![hourly, daily],
@@ -1130,7 +1133,15 @@ async fn device(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<String
     })
 }
 
-async fn act(api: Api, h: HeaderMap, mac: String, csrf: String, quarantine: bool) -> Response {
+/// What a person asks of a device's enforcement from its page.
+#[derive(Clone, Copy)]
+enum Act {
+    Quarantine,
+    Block,
+    Release,
+}
+
+async fn act(api: Api, h: HeaderMap, mac: String, csrf: String, what: Act) -> Response {
     let p = match require(&api, &h, Permission::Enforce) {
         Ok(p) => p,
         Err(r) => return *r,
@@ -1148,10 +1159,10 @@ async fn act(api: Api, h: HeaderMap, mac: String, csrf: String, quarantine: bool
         if !c.devices.contains_key(&mac) {
             return (StatusCode::NOT_FOUND, "no such device").into_response();
         }
-        if quarantine {
-            c.quarantine(&mac, "quarantined from the dashboard", &by, now)
-        } else {
-            c.release(&mac, &by, now)
+        match what {
+            Act::Quarantine => c.quarantine(&mac, "quarantined from the dashboard", &by, now),
+            Act::Block => c.block(&mac, "blocked from the dashboard", &by, now),
+            Act::Release => c.release(&mac, &by, now),
         }
     };
     match r {
@@ -1172,7 +1183,16 @@ async fn quarantine(
     Path(mac): Path<String>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    act(api, h, mac, f.csrf, true).await
+    act(api, h, mac, f.csrf, Act::Quarantine).await
+}
+
+async fn block(
+    AxState(api): AxState<Api>,
+    h: HeaderMap,
+    Path(mac): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    act(api, h, mac, f.csrf, Act::Block).await
 }
 
 async fn release(
@@ -1181,7 +1201,7 @@ async fn release(
     Path(mac): Path<String>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    act(api, h, mac, f.csrf, false).await
+    act(api, h, mac, f.csrf, Act::Release).await
 }
 
 #[derive(Deserialize)]
@@ -1323,7 +1343,7 @@ async fn network(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
             x: format!("{x:.1}"),
             y: format!("{yy:.1}"),
             label: display_name(d),
-            class: if d.state == "quarantined" {
+            class: if d.state == "quarantined" || d.state == "blocked" {
                 "quarantined"
             } else {
                 "device"
@@ -1650,6 +1670,11 @@ struct MudPreview {
     can_apply: bool,
 }
 
+/// Text as a form sends it back: line breaks as LF (browsers send CRLF).
+fn form_text(s: &str) -> String {
+    s.replace("\r\n", "\n").replace('\r', "\n")
+}
+
 /// Strict validation, as for a fetched file; the error names the place.
 fn check_mud(bytes: &[u8]) -> Result<warden_mud::ValidatedMud, String> {
     let opts = warden_mud::ValidateOptions {
@@ -1769,8 +1794,11 @@ async fn mud_preview(
                 pv.notes.push(
                     "An uploaded file carries no signature warden checks: you vouch for it.".into(),
                 );
-                pv.sha256 = crate::fetch::sha256_hex(&file);
-                pv.body = text.to_string();
+                // What comes back through the form (browsers send line
+                // breaks as CRLF): its SHA-256 is what the apply checks.
+                let text = form_text(text);
+                pv.sha256 = crate::fetch::sha256_hex(text.as_bytes());
+                pv.body = text;
                 pv.can_apply = true;
             }
         }
@@ -1915,6 +1943,7 @@ async fn mud_generate(
             pv.explained = warden_mud::explain(&m);
             pv.notes = notes;
             pv.notes.extend(profile.warnings);
+            let body = form_text(&body);
             pv.sha256 = crate::fetch::sha256_hex(body.as_bytes());
             pv.body = body;
             pv.can_apply = true;
@@ -1966,7 +1995,8 @@ async fn mud_apply(
     };
     let r = match f.kind.as_str() {
         "file" | "generated" => {
-            let bytes = f.body.as_bytes();
+            let body = form_text(&f.body);
+            let bytes = body.as_bytes();
             if crate::fetch::sha256_hex(bytes) != f.sha256 {
                 return changed();
             }
@@ -2201,5 +2231,31 @@ mod tests {
         assert_eq!(d, vec![(0, 12), (86_400, 1)]);
         assert_eq!(bytes(999), "999 B");
         assert_eq!(bytes(1_234_567), "1.2 MB");
+    }
+
+    #[test]
+    fn a_given_file_is_checked_strictly_and_the_error_names_the_place() {
+        let p = warden_detect::profile::from_observed(
+            &[],
+            &warden_detect::profile::ProfileOptions {
+                mud_url: "https://warden.invalid/generated/x.json".into(),
+                systeminfo: "test".into(),
+            },
+            0,
+        );
+        let mut doc = p.mud;
+        assert!(check_mud(doc.to_string().as_bytes()).is_ok());
+        doc["ietf-mud:mud"]["cache-validity"] = serde_json::json!(1000);
+        let e = check_mud(doc.to_string().as_bytes()).unwrap_err();
+        assert!(e.contains("cache-validity"), "{e}");
+        let e = check_mud(b"{\"ietf-mud:mud\": [").unwrap_err();
+        assert!(e.contains("line 1") || e.contains("column"), "{e}");
+    }
+
+    #[test]
+    fn a_previewed_file_keeps_its_hash_through_a_browser_form() {
+        let sent_back = "{\r\n  \"a\": 1\r\n}";
+        assert_eq!(form_text(sent_back), "{\n  \"a\": 1\n}");
+        assert_eq!(form_text(&form_text(sent_back)), form_text(sent_back));
     }
 }
