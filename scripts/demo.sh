@@ -60,7 +60,7 @@ for a in json.load(sys.stdin): print("  alert %-15s %-6s %s: %s" % (a["kind"], a
   ip netns exec "wdn-$tag-gw" curl -sk -b "$jar" https://10.77.0.1:9443/devices \
     | python3 -c 'import re,sys,html
 for row in re.findall(r"<tr class=.*?</tr>", sys.stdin.read(), re.S):
-    cells = [html.unescape(re.sub(r"<[^>]+>", " ", c)).split() for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
+    cells = [html.unescape(re.sub(r"<[^>]+>", " ", c)).split() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
     print("  " + " | ".join(" ".join(c) for c in cells))'
   if [ "${KEEP:-0}" = 1 ]; then
     # From this machine's browser: a relay on this machine's loopback into
