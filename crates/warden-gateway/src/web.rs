@@ -460,6 +460,10 @@ pub struct AlertView {
     pub evidence: String,
     pub advice: &'static str,
     pub acknowledged: Option<String>,
+    /// Open alerts of the same kind about the same device (home page).
+    pub more: usize,
+    /// The device's name, when the page knows it.
+    pub who: Option<String>,
 }
 
 fn alert_view(a: AlertRow, now: i64) -> AlertView {
@@ -479,6 +483,8 @@ fn alert_view(a: AlertRow, now: i64) -> AlertView {
         kind: a.kind,
         severity: a.severity,
         sentence: a.explanation,
+        more: 0,
+        who: None,
     }
 }
 
@@ -561,6 +567,8 @@ struct NetworkPage {
     nodes: Vec<Node>,
     edges: Vec<Edge>,
     hidden: usize,
+    /// Devices with no recorded traffic (not drawn).
+    quiet: usize,
 }
 
 #[derive(Template)]
@@ -916,13 +924,31 @@ async fn home(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
         .map(|d| (d.mac.to_string(), display_name(d)))
         .collect();
     let name_of = |m: &str| names.get(m).cloned().unwrap_or_else(|| m.to_string());
-    let alerts = alerts
+    // One line per device and kind of alert, the newest, with how many
+    // more like it are open.
+    let mut alerts_by: Vec<AlertView> = Vec::new();
+    let mut at: HashMap<(Option<String>, String), usize> = HashMap::new();
+    for a in alerts
         .into_iter()
-        .filter(|a| a.acknowledged_at.is_none())
         .filter(|a| matches!(a.severity.as_str(), "medium" | "high" | "critical"))
-        .take(10)
-        .map(|a| alert_view(crate::api::alert_for(&p, a, &|m| personal.contains(m)), now))
-        .collect();
+    {
+        let key = (a.mac.clone(), a.kind.clone());
+        match at.get(&key) {
+            Some(i) => alerts_by[*i].more += 1,
+            None if alerts_by.len() < 10 => {
+                at.insert(key, alerts_by.len());
+                alerts_by.push(alert_view(
+                    crate::api::alert_for(&p, a, &|m| personal.contains(m)),
+                    now,
+                ));
+            }
+            None => {}
+        }
+    }
+    for a in &mut alerts_by {
+        a.who = a.mac.as_deref().map(name_of);
+    }
+    let alerts = alerts_by;
     let mut seen = std::collections::BTreeSet::new();
     let changes = Changes {
         since: since.map(|t| format!("{} ({})", ago(now, t), utc(t, ""))),
@@ -1331,13 +1357,21 @@ async fn network(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
     let mut top: Vec<(String, (u64, bool))> = domains.into_iter().collect();
     top.sort_by_key(|(_, (b, bad))| std::cmp::Reverse((*bad, *b)));
     top.truncate(60);
-    let rows = v.len().max(top.len()).max(1);
+    // Devices with traffic to draw; the others are counted.
+    let talking: std::collections::HashSet<&str> = links.keys().map(|(m, _)| m.as_str()).collect();
+    let shown: Vec<&DevView> = v
+        .iter()
+        .filter(|d| talking.contains(d.mac.to_string().as_str()))
+        .take(200)
+        .collect();
+    let quiet = v.len().saturating_sub(shown.len() + hidden);
+    let rows = shown.len().max(top.len()).max(1);
     let step = 28.0;
-    let y = |i: usize, n: usize| 20.0 + i as f64 * step * (rows as f64 / n.max(1) as f64);
+    let y = |i: usize| 20.0 + i as f64 * step;
     let mut nodes = Vec::new();
     let mut at: HashMap<String, (f64, f64)> = HashMap::new();
-    for (i, d) in v.iter().enumerate() {
-        let (x, yy) = (150.0, y(i, v.len()));
+    for (i, d) in shown.iter().enumerate() {
+        let (x, yy) = (150.0, y(i));
         at.insert(d.mac.to_string(), (x, yy));
         nodes.push(Node {
             x: format!("{x:.1}"),
@@ -1352,7 +1386,7 @@ async fn network(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
         });
     }
     for (i, (d, (_, bad))) in top.iter().enumerate() {
-        let (x, yy) = (470.0, y(i, top.len()));
+        let (x, yy) = (470.0, y(i));
         at.insert(format!("domain:{d}"), (x, yy));
         nodes.push(Node {
             x: format!("{x:.1}"),
@@ -1382,6 +1416,7 @@ async fn network(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
         nodes,
         edges,
         hidden,
+        quiet,
     })
 }
 
@@ -1400,7 +1435,15 @@ async fn alerts(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
     .await
     .unwrap_or_default();
     let now = (api.now)();
-    let view = |a| alert_view(crate::api::alert_for(&p, a, &|m| personal.contains(m)), now);
+    let names: HashMap<String, String> = views(&api)
+        .iter()
+        .map(|d| (d.mac.to_string(), display_name(d)))
+        .collect();
+    let view = |a| {
+        let mut v = alert_view(crate::api::alert_for(&p, a, &|m| personal.contains(m)), now);
+        v.who = v.mac.as_ref().and_then(|m| names.get(m).cloned());
+        v
+    };
     let open = open.into_iter().map(view).collect();
     let history = recent
         .into_iter()
