@@ -117,6 +117,19 @@ pub struct Identity {
 /// Identity strings kept per device and kind.
 const MAX_IDENTITY_STRINGS: usize = 8;
 
+/// The host names an mDNS answer announces (owners of A and AAAA records
+/// in `.local`), for the analyzer's identities and the gateway's pages.
+pub fn mdns_host_names(m: &dns::Message) -> Vec<&str> {
+    m.answers
+        .iter()
+        .chain(&m.extra)
+        .filter(|r| {
+            matches!(r.data, dns::RData::A(_) | dns::RData::Aaaa(_)) && r.name.ends_with(".local")
+        })
+        .map(|r| r.name.as_str())
+        .collect()
+}
+
 fn add_capped(set: &mut BTreeSet<String>, v: String) {
     if set.len() < MAX_IDENTITY_STRINGS {
         set.insert(v);
@@ -607,22 +620,13 @@ impl<S: Sink> Analyzer<S> {
 
     /// Host names (A/AAAA owners in .local) a device announces over mDNS.
     fn learn_mdns_names(&mut self, mac: [u8; 6], m: &dns::Message) {
-        let names: Vec<&String> = m
-            .answers
-            .iter()
-            .chain(&m.extra)
-            .filter(|r| {
-                matches!(r.data, dns::RData::A(_) | dns::RData::Aaaa(_))
-                    && r.name.ends_with(".local")
-            })
-            .map(|r| &r.name)
-            .collect();
+        let names = mdns_host_names(m);
         if names.is_empty() {
             return;
         }
         if let Some(dev) = self.device(mac) {
             for n in names {
-                add_capped(&mut dev.mdns_names, n.clone());
+                add_capped(&mut dev.mdns_names, n.to_string());
             }
         }
     }

@@ -237,6 +237,7 @@ impl DevView {
                 &d.mac,
                 d.mud.as_ref(),
                 d.vendor_class.as_deref(),
+                &d.mdns_names,
             ),
             has_mud: d.mud.is_some(),
         }

@@ -120,6 +120,9 @@ pub struct Dev {
     /// Who gave the device its MUD file on the dashboard: the device's own
     /// announcements then no longer replace it.
     pub mud_given_by: Option<String>,
+    /// Host names it announced over mDNS since the gateway started (not
+    /// stored: devices announce them again).
+    pub mdns_names: BTreeSet<String>,
 }
 
 enum EvKind {
@@ -423,6 +426,7 @@ impl Core {
                 name: r.name.clone(),
                 category: r.category.as_deref().and_then(Category::parse),
                 mud_given_by: r.mud_given_by.clone(),
+                mdns_names: BTreeSet::new(),
             };
             if let Some(url) = &r.mud_url {
                 if let Some((mud, until)) = last_good(&store, url) {
@@ -815,6 +819,7 @@ impl Core {
             name: None,
             category: None,
             mud_given_by: None,
+            mdns_names: BTreeSet::new(),
         })
     }
 
@@ -1030,6 +1035,16 @@ impl Core {
                 }
                 if let Err(e) = self.enforcer.fill(&els) {
                     log!("{e}");
+                }
+            }
+            Event::Mdns { mac, names } => {
+                // Only devices the gateway knows: mDNS makes none.
+                if let Some(d) = self.devices.get_mut(&mac) {
+                    for n in names {
+                        if d.mdns_names.len() < crate::watch::MDNS_NAMES_PER_DEVICE {
+                            d.mdns_names.insert(n);
+                        }
+                    }
                 }
             }
             Event::Detection(det) => self.on_detection(det, now),
@@ -1734,6 +1749,7 @@ impl Core {
                 d.mud.is_some() || d.mud_url.is_some(),
                 d.hostname.as_deref(),
                 d.vendor_class.as_deref(),
+                &d.mdns_names,
             )
         })
     }

@@ -1,6 +1,7 @@
 //! Who a device is, in the words the pages use: its maker and model (from
-//! its MUD file, its DHCP vendor class and the IEEE registry of MAC address
-//! blocks compiled into `warden_analyze::oui`) and its category (a person's choice, or warden's guess).
+//! its MUD file, its DHCP vendor class, the host names it announces over
+//! mDNS and the IEEE registry of MAC address blocks compiled into
+//! `warden_analyze::oui`) and its category (a person's choice, or warden's guess).
 //!
 //! The category decides who sees a device's destinations: the household's
 //! personal devices (phones, computers, tablets) keep theirs from members
@@ -97,8 +98,18 @@ impl Category {
 }
 
 /// Warden's guess from what the device said and whether it has a MUD file.
-pub fn guess(has_mud: bool, hostname: Option<&str>, vendor_class: Option<&str>) -> Category {
-    let h = hostname.unwrap_or("").to_ascii_lowercase();
+pub fn guess(
+    has_mud: bool,
+    hostname: Option<&str>,
+    vendor_class: Option<&str>,
+    mdns_names: &std::collections::BTreeSet<String>,
+) -> Category {
+    // The DHCP host name and the mDNS ones, as one text to look in.
+    let mut h = hostname.unwrap_or("").to_ascii_lowercase();
+    for n in mdns_names {
+        h.push(' ');
+        h.push_str(&n.to_ascii_lowercase());
+    }
     let v = vendor_class.unwrap_or("").to_ascii_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| h.contains(w));
     if has(&["cam", "doorbell", "nvr"]) {
@@ -157,6 +168,7 @@ pub fn maker_and_model(
     mac: &MacAddr,
     mud: Option<&warden_mud::ValidatedMud>,
     vendor_class: Option<&str>,
+    mdns_names: &std::collections::BTreeSet<String>,
 ) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(m) = mud {
@@ -169,6 +181,13 @@ pub fn maker_and_model(
     }
     if let Some(v) = vendor_class.filter(|v| !v.is_empty()) {
         out.push(format!("{v} (what it told DHCP)"));
+    }
+    if !mdns_names.is_empty() {
+        let names: Vec<&str> = mdns_names.iter().map(String::as_str).collect();
+        out.push(format!(
+            "{} (what it announces over mDNS)",
+            names.join(", ")
+        ));
     }
     if let Some(o) = warden_analyze::oui::vendor(mac.0) {
         out.push(format!("{o} (its network card's maker)"));
@@ -185,23 +204,41 @@ mod tests {
     #[test]
     fn makers_come_with_their_sources() {
         let pi = MacAddr::parse("b8:27:eb:01:02:03").unwrap();
-        let m = maker_and_model(&pi, None, Some("dhcpcd-10.0.6"));
+        let mdns: std::collections::BTreeSet<String> = ["Living-Room-TV.local".to_string()].into();
+        let m = maker_and_model(&pi, None, Some("dhcpcd-10.0.6"), &mdns);
         assert_eq!(m[0], "dhcpcd-10.0.6 (what it told DHCP)");
-        assert!(m[1].contains("Raspberry Pi"), "{m:?}");
+        assert_eq!(m[1], "Living-Room-TV.local (what it announces over mDNS)");
+        assert!(m[2].contains("Raspberry Pi"), "{m:?}");
         let random = MacAddr::parse("ba:27:eb:01:02:03").unwrap();
-        assert!(maker_and_model(&random, None, None)[0].contains("randomised"));
+        let none = Default::default();
+        assert!(maker_and_model(&random, None, None, &none)[0].contains("randomised"));
+        // The name it announces places it.
+        assert_eq!(guess(false, None, None, &mdns), Category::Television);
     }
 
     #[test]
     fn an_unplaced_device_is_personal_and_a_mud_file_means_a_thing() {
-        assert_eq!(guess(false, None, None), Category::Unknown);
+        let none = std::collections::BTreeSet::new();
+        assert_eq!(guess(false, None, None, &none), Category::Unknown);
         assert!(Category::Unknown.personal());
-        assert_eq!(guess(true, None, None), Category::OtherIot);
+        assert_eq!(guess(true, None, None, &none), Category::OtherIot);
         assert!(!Category::OtherIot.personal());
-        assert_eq!(guess(false, Some("Anns-iPhone"), None), Category::Phone);
-        assert_eq!(guess(false, None, Some("android-dhcp-14")), Category::Phone);
-        assert_eq!(guess(false, None, Some("MSFT 5.0")), Category::Computer);
-        assert_eq!(guess(true, Some("lab-camera"), None), Category::Camera);
+        assert_eq!(
+            guess(false, Some("Anns-iPhone"), None, &none),
+            Category::Phone
+        );
+        assert_eq!(
+            guess(false, None, Some("android-dhcp-14"), &none),
+            Category::Phone
+        );
+        assert_eq!(
+            guess(false, None, Some("MSFT 5.0"), &none),
+            Category::Computer
+        );
+        assert_eq!(
+            guess(true, Some("lab-camera"), None, &none),
+            Category::Camera
+        );
         for c in Category::ALL {
             assert_eq!(Category::parse(c.name()), Some(c));
         }

@@ -22,6 +22,12 @@ use warden_wire::{dhcp, Net, Transport};
 
 #[derive(Debug, Clone)]
 pub enum Event {
+    /// Host names a device announced over mDNS (its own answers, from its
+    /// own MAC): shown on the pages, never used for enforcement.
+    Mdns {
+        mac: MacAddr,
+        names: Vec<String>,
+    },
     /// A device announced itself: a DHCP request (DISCOVER, REQUEST,
     /// INFORM; option 161), a DHCPv6 client message (option 112) or an
     /// LLDP frame (the MUD URL TLV).
@@ -99,7 +105,12 @@ pub struct GatewaySink {
     lan: Vec<warden_mud::IpPrefix>,
     trust: Trust,
     dns_guard: DnsGuard,
+    /// The mDNS host names already reported per MAC.
+    mdns_seen: HashMap<[u8; 6], std::collections::BTreeSet<String>>,
 }
+
+/// The most mDNS host names kept per device.
+pub const MDNS_NAMES_PER_DEVICE: usize = 4;
 
 impl GatewaySink {
     /// A LAN device uses (or announces) `ip`: one `Seen` event per pair,
@@ -136,6 +147,7 @@ impl GatewaySink {
             lan,
             trust,
             dns_guard: DnsGuard::default(),
+            mdns_seen: HashMap::new(),
         }
     }
 
@@ -147,6 +159,31 @@ impl GatewaySink {
 }
 
 impl GatewaySink {
+    /// A device's mDNS host names, each reported once (bounded: at most
+    /// [`MDNS_NAMES_PER_DEVICE`] per MAC, [`SEEN_PAIRS`] MACs).
+    fn mdns(&mut self, mac: [u8; 6], m: &warden_wire::dns::Message) {
+        let names = warden_analyze::mdns_host_names(m);
+        if names.is_empty() {
+            return;
+        }
+        if self.mdns_seen.len() >= SEEN_PAIRS && !self.mdns_seen.contains_key(&mac) {
+            return;
+        }
+        let seen = self.mdns_seen.entry(mac).or_default();
+        let fresh: Vec<String> = names
+            .into_iter()
+            .filter(|n| n.len() <= 255 && !n.chars().any(char::is_control))
+            .filter(|n| seen.len() < MDNS_NAMES_PER_DEVICE && seen.insert(n.to_string()))
+            .map(str::to_string)
+            .collect();
+        if !fresh.is_empty() {
+            self.events.push(Event::Mdns {
+                mac: MacAddr(mac),
+                names: fresh,
+            });
+        }
+    }
+
     /// A DHCPv4 message. Client messages (DISCOVER, REQUEST, INFORM) name
     /// the device only when the frame comes from the client hardware address
     /// itself or through a relay agent that is the gateway or
@@ -343,6 +380,11 @@ impl Sink for GatewaySink {
                     dst: ip.dst,
                     dst_port: u.dst_port,
                 };
+                if u.src_port == 5353 {
+                    if let (Some(m), Some(mac)) = (p.dns.filter(|m| m.response), d.src_mac) {
+                        self.mdns(mac, m);
+                    }
+                }
                 self.dhcp4(&dg, u.payload);
                 self.dhcp6(&dg, d.dst_mac, u.payload);
                 if let Some(m) = p.dns {
@@ -567,6 +609,21 @@ mod tests {
             })
             .collect();
         assert_eq!(seen, vec![(MacAddr(mac), IpAddr::V6(target))]);
+    }
+
+    #[test]
+    fn a_real_bridge_announces_its_host_name_over_mdns_once() {
+        // IoT Sentinel's Philips Hue bridge setup (the corpus, SOURCES.md).
+        let ev = events_of("../shared/corpus/pcap/iot-sentinel/HueBridge/Setup-A-1-STA.pcap");
+        let names: Vec<&String> = ev
+            .iter()
+            .filter_map(|e| match e {
+                Event::Mdns { names, .. } => Some(names),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        assert_eq!(names, vec!["philips-hue.local"], "each name once");
     }
 
     #[test]
