@@ -1662,6 +1662,33 @@ impl Core {
         by: &str,
         now: i64,
     ) -> Result<(), String> {
+        let t = Transition::Quarantine {
+            reason: reason.into(),
+            at: now,
+        };
+        self.cut_off(mac, &t, "quarantined", reason, by, now)
+    }
+
+    /// A person cuts a device off: nothing but DHCP, ARP and neighbour
+    /// discovery passes, not even DNS (release undoes it).
+    pub fn block(&mut self, mac: &MacAddr, reason: &str, by: &str, now: i64) -> Result<(), String> {
+        let t = Transition::Block {
+            reason: reason.into(),
+            at: now,
+        };
+        self.cut_off(mac, &t, "blocked", reason, by, now)
+    }
+
+    /// A quarantine or a block: the state, its event, and the apply.
+    fn cut_off(
+        &mut self,
+        mac: &MacAddr,
+        t: &Transition,
+        what: &str,
+        reason: &str,
+        by: &str,
+        now: i64,
+    ) -> Result<(), String> {
         if self.cfg.infrastructure.contains(mac) {
             // It would say "quarantined" while the kernel lets it through.
             return Err(format!(
@@ -1670,53 +1697,13 @@ impl Core {
         }
         let d = self.devices.get_mut(mac).ok_or("no such device")?;
         let has = d.mud.is_some();
-        d.state = d.state.after(
-            &Transition::Quarantine {
-                reason: reason.into(),
-                at: now,
-            },
-            has,
-        )?;
+        d.state = d.state.after(t, has)?;
         self.save(mac);
-        self.event(
-            now,
-            Some(mac),
-            "quarantined",
-            json!({"by": by, "reason": reason}),
-        );
-        log!("quarantined {mac}: {reason}");
+        self.event(now, Some(mac), what, json!({"by": by, "reason": reason}));
+        log!("{what} {mac}: {reason}");
         // The state is recorded whatever the kernel says; a failed apply is
         // retried and alerted, and the API shows the kernel's side.
-        let _ = self.reapply(now, "quarantine");
-        Ok(())
-    }
-
-    /// A person cuts a device off: nothing but DHCP, ARP and neighbour
-    /// discovery passes, not even DNS (release undoes it).
-    pub fn block(&mut self, mac: &MacAddr, reason: &str, by: &str, now: i64) -> Result<(), String> {
-        if self.cfg.infrastructure.contains(mac) {
-            return Err(format!(
-                "{mac} is listed as infrastructure in the configuration: warden does not police it"
-            ));
-        }
-        let d = self.devices.get_mut(mac).ok_or("no such device")?;
-        let has = d.mud.is_some();
-        d.state = d.state.after(
-            &Transition::Block {
-                reason: reason.into(),
-                at: now,
-            },
-            has,
-        )?;
-        self.save(mac);
-        self.event(
-            now,
-            Some(mac),
-            "blocked",
-            json!({"by": by, "reason": reason}),
-        );
-        log!("blocked {mac}: {reason}");
-        let _ = self.reapply(now, "block");
+        let _ = self.reapply(now, what);
         Ok(())
     }
 

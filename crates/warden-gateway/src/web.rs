@@ -83,6 +83,27 @@ fn require(api: &Api, h: &HeaderMap, perm: Permission) -> Result<Principal, Box<
     Ok(p)
 }
 
+/// A form about one device: the person may do `perm`, the form carries
+/// the session's CSRF token, and `mac` is a MAC address.
+fn device_form(
+    api: &Api,
+    h: &HeaderMap,
+    perm: Permission,
+    csrf: &str,
+    mac: &str,
+) -> Result<(Principal, MacAddr), Box<Response>> {
+    let p = require(api, h, perm)?;
+    if !csrf_ok(&p, csrf) {
+        return Err(Box::new(expired()));
+    }
+    let Some(mac) = MacAddr::parse(mac) else {
+        return Err(Box::new(
+            (StatusCode::BAD_REQUEST, "not a MAC address").into_response(),
+        ));
+    };
+    Ok((p, mac))
+}
+
 /// A form's CSRF field must be the session's token (forms need a session).
 fn csrf_ok(p: &Principal, field: &str) -> bool {
     p.csrf
@@ -1168,15 +1189,9 @@ enum Act {
 }
 
 async fn act(api: Api, h: HeaderMap, mac: String, csrf: String, what: Act) -> Response {
-    let p = match require(&api, &h, Permission::Enforce) {
-        Ok(p) => p,
+    let (p, mac) = match device_form(&api, &h, Permission::Enforce, &csrf, &mac) {
+        Ok(x) => x,
         Err(r) => return *r,
-    };
-    if !csrf_ok(&p, &csrf) {
-        return expired();
-    }
-    let Some(mac) = MacAddr::parse(&mac) else {
-        return (StatusCode::BAD_REQUEST, "not a MAC address").into_response();
     };
     let by = by(&p);
     let now = (api.now)();
@@ -1244,15 +1259,9 @@ async fn rename(
     Path(mac): Path<String>,
     Form(f): Form<NameForm>,
 ) -> Response {
-    let p = match require(&api, &h, Permission::SeeDevices) {
-        Ok(p) => p,
+    let (p, mac) = match device_form(&api, &h, Permission::SeeDevices, &f.csrf, &mac) {
+        Ok(x) => x,
         Err(r) => return *r,
-    };
-    if !csrf_ok(&p, &f.csrf) {
-        return expired();
-    }
-    let Some(mac) = MacAddr::parse(&mac) else {
-        return (StatusCode::BAD_REQUEST, "not a MAC address").into_response();
     };
     let r = api.core.lock().unwrap_or_else(|e| e.into_inner()).rename(
         &mac,
@@ -1281,15 +1290,9 @@ async fn categorise(
     Path(mac): Path<String>,
     Form(f): Form<CategoryForm>,
 ) -> Response {
-    let p = match require(&api, &h, Permission::Administer) {
-        Ok(p) => p,
+    let (p, mac) = match device_form(&api, &h, Permission::Administer, &f.csrf, &mac) {
+        Ok(x) => x,
         Err(r) => return *r,
-    };
-    if !csrf_ok(&p, &f.csrf) {
-        return expired();
-    }
-    let Some(mac) = MacAddr::parse(&mac) else {
-        return (StatusCode::BAD_REQUEST, "not a MAC address").into_response();
     };
     let category = match f.category.as_str() {
         "" | "guess" => None,
@@ -1911,15 +1914,9 @@ async fn mud_generate(
     Path(mac): Path<String>,
     Form(f): Form<GenerateForm>,
 ) -> Response {
-    let p = match require(&api, &h, Permission::Enforce) {
-        Ok(p) => p,
+    let (p, mac) = match device_form(&api, &h, Permission::Enforce, &f.csrf, &mac) {
+        Ok(x) => x,
         Err(r) => return *r,
-    };
-    if !csrf_ok(&p, &f.csrf) {
-        return expired();
-    }
-    let Some(mac) = MacAddr::parse(&mac) else {
-        return (StatusCode::BAD_REQUEST, "not a MAC address").into_response();
     };
     if !(1..=90).contains(&f.days) {
         return (StatusCode::BAD_REQUEST, "days: 1 to 90").into_response();
@@ -2017,15 +2014,9 @@ async fn mud_apply(
     Path(mac): Path<String>,
     Form(f): Form<ApplyForm>,
 ) -> Response {
-    let p = match require(&api, &h, Permission::Enforce) {
-        Ok(p) => p,
+    let (p, mac) = match device_form(&api, &h, Permission::Enforce, &f.csrf, &mac) {
+        Ok(x) => x,
         Err(r) => return *r,
-    };
-    if !csrf_ok(&p, &f.csrf) {
-        return expired();
-    }
-    let Some(mac) = MacAddr::parse(&mac) else {
-        return (StatusCode::BAD_REQUEST, "not a MAC address").into_response();
     };
     let now = (api.now)();
     let by = by(&p);

@@ -2124,25 +2124,7 @@ async fn first_start(c: &fantoccini::Client, base: &str, lab: &Lab, shot: &dyn F
     log_out(c, base).await;
     // Ten wrong passwords lock the account; the right one is then refused too.
     for i in 0..10 {
-        c.goto(&format!("{base}/login")).await.unwrap();
-        c.find(Locator::Css("#name"))
-            .await
-            .unwrap()
-            .send_keys("owner")
-            .await
-            .unwrap();
-        c.find(Locator::Css("#password"))
-            .await
-            .unwrap()
-            .send_keys("wrong wrong wrong")
-            .await
-            .unwrap();
-        c.find(Locator::Css("form.card button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        submit_login(c, base, "owner", "wrong wrong wrong").await;
         let said = eventually(
             c,
             "p.error",
@@ -2158,25 +2140,7 @@ async fn first_start(c: &fantoccini::Client, base: &str, lab: &Lab, shot: &dyn F
             "attempt {i}: {said}"
         );
     }
-    c.goto(&format!("{base}/login")).await.unwrap();
-    c.find(Locator::Css("#name"))
-        .await
-        .unwrap()
-        .send_keys("owner")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#password"))
-        .await
-        .unwrap()
-        .send_keys("correct horse battery")
-        .await
-        .unwrap();
-    c.find(Locator::Css("form.card button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit_login(c, base, "owner", "correct horse battery").await;
     let said = eventually(c, "p.error", "locked").await;
     assert!(
         said.contains("locked"),
@@ -2185,7 +2149,8 @@ async fn first_start(c: &fantoccini::Client, base: &str, lab: &Lab, shot: &dyn F
     shot("locked-desktop", c.screenshot().await.unwrap());
 }
 
-async fn log_in_as(c: &fantoccini::Client, base: &str, name: &str, password: &str) {
+/// Fills in and sends the login form.
+async fn submit_login(c: &fantoccini::Client, base: &str, name: &str, password: &str) {
     use fantoccini::Locator;
     c.goto(&format!("{base}/login")).await.unwrap();
     c.find(Locator::Css("#name"))
@@ -2206,6 +2171,10 @@ async fn log_in_as(c: &fantoccini::Client, base: &str, name: &str, password: &st
         .click()
         .await
         .unwrap();
+}
+
+async fn log_in_as(c: &fantoccini::Client, base: &str, name: &str, password: &str) {
+    submit_login(c, base, name, password).await;
     let who = eventually(c, "header", name).await;
     assert!(who.contains(name), "logged in as {name}: {who}");
 }
