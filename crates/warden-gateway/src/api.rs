@@ -484,6 +484,40 @@ async fn categorise(
     }
 }
 
+/// Everything the gateway holds about one device, table by table (owner).
+async fn export(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<String>) -> Response {
+    let _who = allow!(api, h, Permission::Administer);
+    let Some(mac) = MacAddr::parse(&mac) else {
+        return bad_mac(&mac);
+    };
+    let m = mac.to_string();
+    match read(&api, move |s| s.export_device(&m)).await {
+        Some(Ok(v)) => Json(json!({"mac": mac.to_string(), "tables": v})).into_response(),
+        _ => err(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the store could not be read",
+        ),
+    }
+}
+
+/// Erases a device (owner): out of the ruleset, every row about it gone.
+async fn erase(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<String>) -> Response {
+    let who = allow!(api, h, Permission::Administer, changes);
+    let Some(mac) = MacAddr::parse(&mac) else {
+        return bad_mac(&mac);
+    };
+    let by = format!("{} ({})", who.user, who.role.name());
+    let r = api
+        .core
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .erase(&mac, &by, (api.now)());
+    match r {
+        Ok(done) => Json(json!({"erased": mac.to_string(), "rows": done})).into_response(),
+        Err(e) => err(StatusCode::NOT_FOUND, &e),
+    }
+}
+
 /// The assessment reports (`warden assess --json`) kept by the gateway.
 async fn assessments(AxState(api): AxState<Api>, h: HeaderMap, Query(q): Query<Limit>) -> Response {
     let _who = allow!(api, h, Permission::SeeReports);
@@ -671,7 +705,8 @@ pub fn router(api: Api) -> Router {
     Router::new()
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/devices", get(devices))
-        .route("/api/v1/devices/:mac", get(device))
+        .route("/api/v1/devices/:mac", get(device).delete(erase))
+        .route("/api/v1/devices/:mac/export", get(export))
         .route("/api/v1/devices/:mac/quarantine", post(quarantine))
         .route("/api/v1/devices/:mac/block", post(block))
         .route("/api/v1/devices/:mac/release", post(release))

@@ -1838,6 +1838,48 @@ impl Core {
         Ok(())
     }
 
+    /// Erases a device: out of the ruleset at once, then every row the
+    /// store holds about it deleted and its mentions in others' rows
+    /// replaced ([`warden_store::erase`]); the audit event does not name
+    /// it. If it comes back, it is a new device.
+    pub fn erase(
+        &mut self,
+        mac: &MacAddr,
+        by: &str,
+        now: i64,
+    ) -> Result<std::collections::BTreeMap<String, usize>, String> {
+        if self.devices.remove(mac).is_none() {
+            return Err("no such device".into());
+        }
+        self.pins.remove(mac);
+        self.pin_missing_since.remove(mac);
+        self.homes.remove(mac);
+        self.resolved.remove(mac);
+        self.fetched_for.remove(mac);
+        self.dns_per_device.remove(mac);
+        self.dns_share_alerted.remove(mac);
+        self.dns_owner.retain(|_, m| m != mac);
+        self.returned.retain(|(a, b)| a != mac && b != mac);
+        self.violations_alerted.retain(|k, _| k.0 != *mac);
+        self.forged_alerted.retain(|k, _| k.1 != *mac);
+        self.moved_alerted.retain(|k, _| k.1 != *mac);
+        // Out of the kernel first (its sessions cut), so that what this
+        // records about it is erased below too.
+        let _ = self.reapply(now, "a device erased");
+        self.applied_kinds.remove(mac);
+        let done = self
+            .store
+            .erase_device(&mac_s(mac))
+            .map_err(|e| e.to_string())?;
+        self.event(
+            now,
+            None,
+            "device-erased",
+            json!({"by": by, "rows": done.values().sum::<usize>()}),
+        );
+        Ok(done)
+    }
+
     /// Keeps an assessment report of a device, with its label level.
     pub fn keep_assessment(
         &mut self,
@@ -2119,6 +2161,63 @@ mod tests {
             counts: BTreeMap::new(),
             evidence: vec![],
         }
+    }
+
+    #[test]
+    fn an_erased_device_leaves_no_row_that_names_it_and_comes_back_new() {
+        let mut c = core();
+        let mac = MacAddr([2, 0, 0, 0, 0, 7]);
+        c.on_event(
+            Event::Dhcp {
+                mac,
+                mud_url: None,
+                hostname: Some("kitchen-plug".into()),
+                vendor_class: None,
+                at: std::time::Instant::now(),
+                via: "dhcp",
+            },
+            100,
+        );
+        c.rename(&mac, Some("Kitchen plug"), "ann (owner)", 101)
+            .unwrap();
+        c.alert(
+            102,
+            Some(&mac),
+            "scan.horizontal",
+            "high",
+            "it scanned",
+            json!({}),
+        );
+        assert!(c.store.export_device(&mac.to_string()).unwrap()["events"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty()));
+        let done = c.erase(&mac, "ann (owner)", 103).unwrap();
+        assert!(done["devices"] == 1 && done["alerts"] == 1, "{done:?}");
+        assert!(!c.devices.contains_key(&mac));
+        let left = c.store.export_device(&mac.to_string()).unwrap();
+        for (table, rows) in left.as_object().unwrap() {
+            assert!(rows.as_array().unwrap().is_empty(), "{table}: {rows}");
+        }
+        let audit = c.store.events(None, 1).unwrap().remove(0);
+        assert_eq!(
+            (audit.kind.as_str(), audit.mac.as_deref()),
+            ("device-erased", None)
+        );
+        assert!(c.erase(&mac, "ann (owner)", 104).is_err());
+        // It comes back: a new device, named by no one.
+        c.on_event(
+            Event::Dhcp {
+                mac,
+                mud_url: None,
+                hostname: None,
+                vendor_class: None,
+                at: std::time::Instant::now(),
+                via: "dhcp",
+            },
+            200,
+        );
+        let d = &c.devices[&mac];
+        assert_eq!((d.name.as_deref(), d.first_seen), (None, 200));
     }
 
     fn alerts_of(c: &Core, kind: &str) -> usize {

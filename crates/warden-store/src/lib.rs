@@ -417,10 +417,11 @@ CREATE TABLE settings (
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 pub mod accounts;
+pub mod erase;
 
 /// The embedded default backend.
 pub struct SqliteStore {
-    db: Connection,
+    pub(crate) db: Connection,
 }
 
 impl SqliteStore {

@@ -1024,6 +1024,51 @@ fn accounts(lab: &Lab) {
     );
     assert!(c == 200 && v["state"] == "enforced", "{v}");
     assert!(dns() && lab.connect("api.cloud.example", 8001), "released");
+
+    // Export, then erase, the neighbour (owner only): afterwards the store
+    // holds no row about it, and the camera keeps its service.
+    let (c, _) = lab.api(
+        "GET",
+        &format!("/api/v1/devices/{TAMPERED}/export"),
+        Some(&member),
+    );
+    assert_eq!(c, 403, "a member exports nothing");
+    let (c, x) = lab.api(
+        "GET",
+        &format!("/api/v1/devices/{TAMPERED}/export"),
+        Some(&owner),
+    );
+    assert!(
+        c == 200 && !x["tables"]["flow_summaries"].as_array().unwrap().is_empty(),
+        "{x}"
+    );
+    let (c, _) = lab.api(
+        "DELETE",
+        &format!("/api/v1/devices/{TAMPERED}"),
+        Some(&member),
+    );
+    assert_eq!(c, 403, "a member erases nothing");
+    let (c, v) = lab.api(
+        "DELETE",
+        &format!("/api/v1/devices/{TAMPERED}"),
+        Some(&owner),
+    );
+    assert!(c == 200 && v["rows"]["devices"] == 1, "{v}");
+    let (_, x) = lab.api(
+        "GET",
+        &format!("/api/v1/devices/{TAMPERED}/export"),
+        Some(&owner),
+    );
+    for (table, rows) in x["tables"].as_object().unwrap() {
+        assert!(
+            rows.as_array().unwrap().is_empty(),
+            "{table} still names it: {rows}"
+        );
+    }
+    assert!(
+        lab.connect("api.cloud.example", 8001),
+        "the camera is untouched"
+    );
 }
 
 const DEV: &str = "02:77:00:00:00:01";
