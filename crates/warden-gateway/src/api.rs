@@ -183,6 +183,7 @@ pub struct DevView {
     pub maker: Vec<String>,
     /// A MUD file is held (verified, or given by a person).
     pub has_mud: bool,
+    pub lifecycle: crate::lifecycle::Lifecycle,
 }
 
 impl DevView {
@@ -240,6 +241,7 @@ impl DevView {
                 &d.mdns_names,
             ),
             has_mud: d.mud.is_some(),
+            lifecycle: d.lifecycle,
         }
     }
 }
@@ -279,6 +281,7 @@ fn device_json(d: &DevView, s: &Shared) -> Value {
         "first_seen": d.first_seen,
         "last_seen": d.last_seen,
         "category": d.category.name(),
+        "lifecycle": d.lifecycle.name(),
         "category_chosen": d.category_chosen,
         "maker": d.maker,
         "drops": {"from_device": count(format!("from_{id}")), "to_device": count(format!("to_{id}"))},
@@ -481,6 +484,60 @@ async fn categorise(
     match done {
         Ok(view) => Json(device_json(&view, &shared(&api).await)).into_response(),
         Err(e) => err(StatusCode::NOT_FOUND, &e),
+    }
+}
+
+#[derive(Deserialize)]
+struct LifecycleBody {
+    to: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Moves a device along its life (owner): an event with who, when, why;
+/// a transition its state does not allow is refused (409) with the ones it does.
+async fn lifecycle(
+    AxState(api): AxState<Api>,
+    h: HeaderMap,
+    Path(mac): Path<String>,
+    body: Option<Json<LifecycleBody>>,
+) -> Response {
+    let who = allow!(api, h, Permission::Administer, changes);
+    let Some(mac) = MacAddr::parse(&mac) else {
+        return bad_mac(&mac);
+    };
+    let Some(Json(b)) = body else {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "the body is {\"to\": STATE, \"reason\": TEXT}",
+        );
+    };
+    let Some(to) = crate::lifecycle::Lifecycle::parse(&b.to) else {
+        return err(
+            StatusCode::BAD_REQUEST,
+            &format!("to: `{}` is not a life-cycle state", b.to.escape_debug()),
+        );
+    };
+    if b.reason.chars().count() > 500 || b.reason.chars().any(char::is_control) {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "reason: at most 500 characters, no control characters",
+        );
+    }
+    let by = format!("{} ({})", who.user, who.role.name());
+    let done = {
+        let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+        if !c.devices.contains_key(&mac) {
+            return err(StatusCode::NOT_FOUND, "no such device");
+        }
+        c.set_lifecycle(&mac, to, &b.reason, &by, (api.now)())
+            .map(|()| c.devices.get(&mac).map(|d| DevView::of(&c, d)))
+    };
+    match done {
+        Ok(Some(view)) => Json(device_json(&view, &shared(&api).await)).into_response(),
+        Ok(None) => Json(json!({"mac": mac.to_string(), "lifecycle": "disposed", "erased": true}))
+            .into_response(),
+        Err(e) => err(StatusCode::CONFLICT, &e),
     }
 }
 
@@ -707,6 +764,7 @@ pub fn router(api: Api) -> Router {
         .route("/api/v1/devices", get(devices))
         .route("/api/v1/devices/:mac", get(device).delete(erase))
         .route("/api/v1/devices/:mac/export", get(export))
+        .route("/api/v1/devices/:mac/lifecycle", post(lifecycle))
         .route("/api/v1/devices/:mac/quarantine", post(quarantine))
         .route("/api/v1/devices/:mac/block", post(block))
         .route("/api/v1/devices/:mac/release", post(release))

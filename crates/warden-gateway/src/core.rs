@@ -15,6 +15,7 @@ use crate::config::{Config, SignaturePolicy, UnknownDevices};
 use crate::enforce::{self, Enforcer, Entry};
 use crate::fetch::{FetchError, Fetched, SignatureStatus};
 use crate::identity::Category;
+use crate::lifecycle::Lifecycle;
 use crate::watch::Event;
 use serde::Serialize;
 use serde_json::json;
@@ -123,6 +124,8 @@ pub struct Dev {
     /// Host names it announced over mDNS since the gateway started (not
     /// stored: devices announce them again).
     pub mdns_names: BTreeSet<String>,
+    /// Where it is in its life in the household.
+    pub lifecycle: Lifecycle,
 }
 
 enum EvKind {
@@ -427,6 +430,7 @@ impl Core {
                 category: r.category.as_deref().and_then(Category::parse),
                 mud_given_by: r.mud_given_by.clone(),
                 mdns_names: BTreeSet::new(),
+                lifecycle: Lifecycle::parse(&r.lifecycle).unwrap_or(Lifecycle::Discovered),
             };
             if let Some(url) = &r.mud_url {
                 if let Some((mud, until)) = last_good(&store, url) {
@@ -512,6 +516,7 @@ impl Core {
             name: d.name.clone(),
             category: d.category.map(|c| c.name().to_string()),
             mud_given_by: d.mud_given_by.clone(),
+            lifecycle: d.lifecycle.name().into(),
         };
         if let Err(e) = self.store.upsert_device(&row) {
             log!("store: {e}");
@@ -820,6 +825,7 @@ impl Core {
             category: None,
             mud_given_by: None,
             mdns_names: BTreeSet::new(),
+            lifecycle: Lifecycle::Discovered,
         })
     }
 
@@ -1169,6 +1175,7 @@ impl Core {
         };
         d.state = s;
         self.latency_marks.push((*mac, at));
+        self.identified(mac, now);
         let ok = self.reapply(now, "cached MUD file").is_ok();
         self.save(mac);
         self.event(
@@ -1827,6 +1834,7 @@ impl Core {
         if let Ok(s) = d.state.after(&Transition::MudApplied, true) {
             d.state = s;
         }
+        self.identified(mac, now);
         self.save(mac);
         self.event(
             now,
@@ -1835,6 +1843,81 @@ impl Core {
             json!({"mud_url": url, "sha256": sha, "signature": signature, "by": by}),
         );
         let _ = self.reapply(now, "a MUD file given on the dashboard");
+        Ok(())
+    }
+
+    /// A discovered device with a MUD file applied is identified (the
+    /// gateway's own transition).
+    fn identified(&mut self, mac: &MacAddr, now: i64) {
+        let Some(d) = self.devices.get_mut(mac) else {
+            return;
+        };
+        if d.mud.is_some() && d.lifecycle == Lifecycle::Discovered {
+            d.lifecycle = Lifecycle::Identified;
+            self.event(
+                now,
+                Some(mac),
+                "lifecycle",
+                json!({"from": "discovered", "to": "identified", "by": "gateway", "reason": "its MUD file was applied"}),
+            );
+        }
+    }
+
+    /// A person moves a device along its life ([`Lifecycle::allows`]);
+    /// disposal erases it and counts it, anonymously.
+    pub fn set_lifecycle(
+        &mut self,
+        mac: &MacAddr,
+        to: Lifecycle,
+        reason: &str,
+        by: &str,
+        now: i64,
+    ) -> Result<(), String> {
+        let d = self.devices.get(mac).ok_or("no such device")?;
+        let from = d.lifecycle;
+        if !from.allows(to) {
+            return Err(format!(
+                "a device {} cannot become {} (from {} it may become: {})",
+                from.words(),
+                to.name(),
+                from.name(),
+                from.next()
+                    .iter()
+                    .map(|l| l.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        if to == Lifecycle::Disposed {
+            self.erase(mac, by, now)?;
+            let n = self
+                .store
+                .setting("disposed-count")
+                .ok()
+                .flatten()
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0);
+            self.store
+                .set_setting("disposed-count", &(n + 1).to_string())
+                .map_err(|e| e.to_string())?;
+            self.event(
+                now,
+                None,
+                "lifecycle",
+                json!({"to": "disposed", "by": by, "disposed": n + 1}),
+            );
+            return Ok(());
+        }
+        if let Some(d) = self.devices.get_mut(mac) {
+            d.lifecycle = to;
+        }
+        self.save(mac);
+        self.event(
+            now,
+            Some(mac),
+            "lifecycle",
+            json!({"from": from.name(), "to": to.name(), "reason": reason, "by": by}),
+        );
         Ok(())
     }
 
@@ -2047,6 +2130,7 @@ impl Core {
                     d.state = s;
                 }
             }
+            self.identified(m, now);
             self.save(m);
             self.event(
                 now,
@@ -2218,6 +2302,59 @@ mod tests {
         );
         let d = &c.devices[&mac];
         assert_eq!((d.name.as_deref(), d.first_seen), (None, 200));
+    }
+
+    #[test]
+    fn a_device_moves_along_its_life_with_events_and_disposal_erases_it() {
+        let mut c = core();
+        let mac = MacAddr([2, 0, 0, 0, 0, 8]);
+        c.on_event(
+            Event::Dhcp {
+                mac,
+                mud_url: None,
+                hostname: Some("washer".into()),
+                vendor_class: None,
+                at: std::time::Instant::now(),
+                via: "dhcp",
+            },
+            100,
+        );
+        assert_eq!(c.devices[&mac].lifecycle, Lifecycle::Discovered);
+        c.set_lifecycle(&mac, Lifecycle::InUse, "installed", "ann (owner)", 101)
+            .unwrap();
+        let e = c.store.events(Some(&mac.to_string()), 1).unwrap().remove(0);
+        assert_eq!(e.kind, "lifecycle");
+        assert_eq!(
+            (
+                e.detail["from"].as_str(),
+                e.detail["to"].as_str(),
+                e.detail["by"].as_str()
+            ),
+            (Some("discovered"), Some("in-use"), Some("ann (owner)"))
+        );
+        // Illegal: back to identified; the state stays.
+        let err = c
+            .set_lifecycle(&mac, Lifecycle::Identified, "", "ann (owner)", 102)
+            .unwrap_err();
+        assert!(
+            err.contains("end-of-support, transferred, disposed"),
+            "{err}"
+        );
+        assert_eq!(c.devices[&mac].lifecycle, Lifecycle::InUse);
+        assert_eq!(
+            c.store.device(&mac.to_string()).unwrap().unwrap().lifecycle,
+            "in-use"
+        );
+        c.set_lifecycle(&mac, Lifecycle::Transferred, "sold", "ann (owner)", 103)
+            .unwrap();
+        c.set_lifecycle(&mac, Lifecycle::Disposed, "recycled", "ann (owner)", 104)
+            .unwrap();
+        assert!(!c.devices.contains_key(&mac));
+        assert!(c.store.device(&mac.to_string()).unwrap().is_none());
+        assert_eq!(
+            c.store.setting("disposed-count").unwrap().as_deref(),
+            Some("1")
+        );
     }
 
     fn alerts_of(c: &Core, kind: &str) -> usize {

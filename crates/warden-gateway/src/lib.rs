@@ -68,12 +68,14 @@ pub const UNANSWERED_IDLE_S: u32 = 10;
 
 pub mod api;
 pub mod auth;
+pub mod client;
 pub mod config;
 pub mod conntrack;
 pub mod core;
 pub mod enforce;
 pub mod fetch;
 pub mod identity;
+pub mod lifecycle;
 pub mod ports;
 pub mod serve;
 pub mod tls;

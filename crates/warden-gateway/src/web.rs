@@ -569,6 +569,9 @@ struct DevicePage {
     /// (name, words, the person's choice)
     categories: Vec<(&'static str, &'static str, bool)>,
     can_enforce: bool,
+    /// Where it is in its life, in words, and where it may go (name, words).
+    lifecycle: &'static str,
+    lifecycle_next: Vec<(&'static str, &'static str)>,
     declared: Vec<String>,
     observed: Vec<Group>,
     observed_hidden: bool,
@@ -656,6 +659,7 @@ pub fn router(api: Api) -> Router {
         .route("/devices/:mac/block", post(block))
         .route("/devices/:mac/name", post(rename))
         .route("/devices/:mac/category", post(categorise))
+        .route("/devices/:mac/lifecycle", post(lifecycle))
         .route("/devices/:mac/mud/generate", post(mud_generate))
         .route(
             "/devices/:mac/mud/preview",
@@ -1168,6 +1172,13 @@ async fn device(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<String
             .map(|(n, w)| (n, w, view.category_chosen && n == view.category.name()))
             .collect(),
         can_enforce: p.may(Permission::Enforce),
+        lifecycle: view.lifecycle.words(),
+        lifecycle_next: view
+            .lifecycle
+            .next()
+            .into_iter()
+            .map(|l| (l.name(), l.words()))
+            .collect(),
         // A file made from a personal device's traffic says where it talks.
         declared: if visible { declared } else { vec![] },
         observed,
@@ -1315,6 +1326,50 @@ async fn categorise(
     match r {
         Ok(()) => Redirect::to(&format!("/devices/{mac}")).into_response(),
         Err(e) => (StatusCode::NOT_FOUND, e).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct LifecycleForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Owner only: a device moves along its life (disposal erases it).
+async fn lifecycle(
+    AxState(api): AxState<Api>,
+    h: HeaderMap,
+    Path(mac): Path<String>,
+    Form(f): Form<LifecycleForm>,
+) -> Response {
+    let (p, mac) = match device_form(&api, &h, Permission::Administer, &f.csrf, &mac) {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    let Some(to) = crate::lifecycle::Lifecycle::parse(&f.to) else {
+        return (StatusCode::BAD_REQUEST, "to: not a life-cycle state").into_response();
+    };
+    let reason: String = f
+        .reason
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(500)
+        .collect();
+    let r = api
+        .core
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .set_lifecycle(&mac, to, &reason, &by(&p), (api.now)());
+    match r {
+        Ok(()) if to == crate::lifecycle::Lifecycle::Disposed => {
+            Redirect::to("/devices").into_response()
+        }
+        Ok(()) => Redirect::to(&format!("/devices/{mac}")).into_response(),
+        Err(e) => (StatusCode::CONFLICT, e).into_response(),
     }
 }
 
@@ -2200,6 +2255,8 @@ mod tests {
             category_chosen: false,
             categories: vec![],
             can_enforce,
+            lifecycle: "in use in the household",
+            lifecycle_next: vec![("end-of-support", "past the end of its security updates")],
             declared: vec!["It may talk to api.cloud.example on TCP port 8001.".into()],
             observed,
             observed_hidden: hidden,

@@ -68,6 +68,14 @@ pub struct DeviceRow {
     /// None: the file is the one the device announced.
     #[serde(default)]
     pub mud_given_by: Option<String>,
+    /// Where it is in its life: discovered | identified | in-use |
+    /// end-of-support | transferred (disposed devices are erased).
+    #[serde(default = "discovered")]
+    pub lifecycle: String,
+}
+
+fn discovered() -> String {
+    "discovered".into()
 }
 
 impl DeviceRow {
@@ -85,6 +93,7 @@ impl DeviceRow {
             name: None,
             category: None,
             mud_given_by: None,
+            lifecycle: discovered(),
         }
     }
 }
@@ -271,7 +280,7 @@ pub trait Store: Send {
 }
 
 /// Forward-only migrations; index i brings the schema to version i + 1.
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     r#"
 CREATE TABLE devices (
   mac TEXT PRIMARY KEY,
@@ -412,6 +421,9 @@ CREATE TABLE settings (
   value TEXT NOT NULL
 );
 "#,
+    r#"
+ALTER TABLE devices ADD COLUMN lifecycle TEXT NOT NULL DEFAULT 'discovered';
+"#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -477,6 +489,7 @@ fn device_from(r: &rusqlite::Row) -> rusqlite::Result<DeviceRow> {
         name: r.get(9)?,
         category: r.get(10)?,
         mud_given_by: r.get(11)?,
+        lifecycle: r.get(12)?,
     })
 }
 
@@ -517,7 +530,7 @@ fn alert_from(r: &rusqlite::Row) -> rusqlite::Result<AlertRow> {
 const ALERT_COLS: &str =
     "id, ts, mac, kind, severity, explanation, evidence, acknowledged_by, acknowledged_at";
 
-const DEVICE_COLS: &str = "mac, addresses, mud_url, hostname, vendor_class, state, state_reason, first_seen, last_seen, name, category, mud_given_by";
+const DEVICE_COLS: &str = "mac, addresses, mud_url, hostname, vendor_class, state, state_reason, first_seen, last_seen, name, category, mud_given_by, lifecycle";
 
 fn event_from(r: &rusqlite::Row) -> rusqlite::Result<EventRow> {
     let d: String = r.get(4)?;
@@ -563,10 +576,11 @@ fn assessment_from(r: &rusqlite::Row) -> rusqlite::Result<AssessmentRow> {
 impl Store for SqliteStore {
     fn upsert_device(&mut self, d: &DeviceRow) -> Result<()> {
         self.db.execute(
-            "INSERT INTO devices (mac, addresses, mud_url, hostname, vendor_class, state, state_reason, first_seen, last_seen, name, category, mud_given_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+            "INSERT INTO devices (mac, addresses, mud_url, hostname, vendor_class, state, state_reason, first_seen, last_seen, name, category, mud_given_by, lifecycle)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
              ON CONFLICT(mac) DO UPDATE SET addresses = ?2, mud_url = ?3, hostname = ?4, vendor_class = ?5,
-               state = ?6, state_reason = ?7, last_seen = ?9, name = ?10, category = ?11, mud_given_by = ?12",
+               state = ?6, state_reason = ?7, last_seen = ?9, name = ?10, category = ?11, mud_given_by = ?12,
+               lifecycle = ?13",
             params![
                 d.mac,
                 serde_json::to_string(&d.addresses)?,
@@ -579,7 +593,8 @@ impl Store for SqliteStore {
                 d.last_seen,
                 d.name,
                 d.category,
-                d.mud_given_by
+                d.mud_given_by,
+                d.lifecycle
             ],
         )?;
         Ok(())

@@ -192,6 +192,31 @@ enum Cmd {
     /// Procurement and deployment policies, checked against assessments.
     #[command(subcommand, after_help = EXIT_HELP)]
     Policy(PolicyCmd),
+    /// The household's devices and where each is in its life, through the
+    /// running gateway's API (its configuration names the address and the
+    /// state directory that holds the owner's token).
+    #[command(subcommand, after_help = EXIT_HELP)]
+    Inventory(InventoryCmd),
+}
+
+#[derive(Subcommand)]
+enum InventoryCmd {
+    /// Every device: MAC, life-cycle state, enforcement state, name.
+    List {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Moves a device along its life: discovered, identified, in-use,
+    /// end-of-support, transferred, disposed (which erases its records).
+    Set {
+        #[arg(long)]
+        config: PathBuf,
+        mac: String,
+        state: String,
+        /// Why (kept in the event).
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -471,6 +496,43 @@ fn run(cli: Cli) -> Result<Option<Findings>> {
             let cfg = warden_gateway::config::Config::parse(&text)
                 .with_context(|| config.display().to_string())?;
             warden_gateway::run_blocking(cfg).map_err(|e| anyhow::anyhow!("gateway: {e}"))?;
+            Ok(None)
+        }
+        Cmd::Inventory(i) => {
+            let config = match &i {
+                InventoryCmd::List { config } | InventoryCmd::Set { config, .. } => config,
+            };
+            let text = judge::read_text(config)?;
+            let cfg = warden_gateway::config::Config::parse(&text)
+                .with_context(|| config.display().to_string())?;
+            let call = |m: &str, p: &str, b| {
+                warden_gateway::client::request(&cfg, m, p, b).map_err(|e| anyhow::anyhow!("{e}"))
+            };
+            match i {
+                InventoryCmd::List { .. } => {
+                    let v = call("GET", "/api/v1/devices", None)?;
+                    for d in v.as_array().into_iter().flatten() {
+                        println!(
+                            "{}  {:<15} {:<12} {}",
+                            d["mac"].as_str().unwrap_or(""),
+                            d["lifecycle"].as_str().unwrap_or(""),
+                            d["state"].as_str().unwrap_or(""),
+                            d["name"].as_str().or(d["hostname"].as_str()).unwrap_or("")
+                        );
+                    }
+                }
+                InventoryCmd::Set {
+                    mac, state, reason, ..
+                } => {
+                    let body = serde_json::json!({"to": state, "reason": reason});
+                    let v = call(
+                        "POST",
+                        &format!("/api/v1/devices/{mac}/lifecycle"),
+                        Some(body),
+                    )?;
+                    println!("{mac}: {}", v["lifecycle"].as_str().unwrap_or("?"));
+                }
+            }
             Ok(None)
         }
         Cmd::Policy(PolicyCmd::Check {

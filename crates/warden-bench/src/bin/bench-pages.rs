@@ -51,6 +51,7 @@ fn main() {
                 name: None,
                 category: None,
                 mud_given_by: None,
+                lifecycle: "in-use".into(),
             })
             .unwrap();
             for f in 0..flows {
