@@ -792,8 +792,288 @@ fn accounts(lab: &Lab) {
     assert_eq!(c, 200, "{v}");
     let events = lab.device(DEV)["events"].to_string();
     assert!(
-        events.contains("\"lifecycle\"") && events.contains("installed at the door"),
-        "{events}"
+        events.contains("helpdesk (operator)"),
+        "who released it is recorded: {events}"
+    );
+
+    // The same API over HTTPS, with the certificate warden made: its
+    // fingerprint in the log is the one the server presents; the session
+    // cookie is Secure there, and every answer carries the strict headers.
+    let log = std::fs::read_to_string(lab.dir.join("warden.log")).unwrap();
+    let fp = log
+        .split("certificate SHA-256 fingerprint ")
+        .nth(1)
+        .and_then(|r| r.lines().next())
+        .unwrap_or_else(|| panic!("no fingerprint in the log:\n{log}"))
+        .trim()
+        .to_string();
+    let (_, served) = lab.exec(
+        "gw",
+        &["sh", "-c", "openssl s_client -connect 10.77.0.1:9443 </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256"],
+    );
+    assert!(served.contains(&fp), "log {fp}, served {served}");
+    let (_, out) = lab.exec(
+        "gw",
+        &[
+            "curl",
+            "-sk",
+            "-m",
+            "10",
+            "-D",
+            "-",
+            "-X",
+            "POST",
+            "-H",
+            "content-type: application/json",
+            "-d",
+            r#"{"name":"helpdesk","password":"isp support line"}"#,
+            "https://10.77.0.1:9443/api/v1/login",
+        ],
+    );
+    let head = out.to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{out}");
+    assert!(head.contains("; secure"), "{out}");
+    for h in [
+        "strict-transport-security:",
+        "x-frame-options: deny",
+        "content-security-policy: default-src 'self'",
+        "x-content-type-options: nosniff",
+    ] {
+        assert!(head.contains(h), "{h}: {out}");
+    }
+
+    // The pages, as a browser without JavaScript uses them (forms and a
+    // cookie jar): the operator logs in, sees the camera's verified MUD
+    // file and what its maker says beside what it did, and quarantines it;
+    // a form without the CSRF token is refused; the camera really loses
+    // its service; release brings it back.
+    let jar = lab.dir.join("cookies.txt");
+    let jar = jar.to_str().unwrap();
+    let page = |args: &[&str]| -> String {
+        let mut all = vec![
+            "curl",
+            "-sk",
+            "-m",
+            "10",
+            "-b",
+            jar,
+            "-c",
+            jar,
+            "-w",
+            "\n%{http_code}",
+        ];
+        all.extend(args);
+        lab.exec("gw", &all).1
+    };
+    let out = page(&[
+        "-d",
+        "name=helpdesk&password=isp+support+line",
+        "https://10.77.0.1:9443/login",
+    ]);
+    assert!(out.ends_with("303"), "{out}");
+    let list = page(&["https://10.77.0.1:9443/devices"]);
+    assert!(list.ends_with("200"), "{list}");
+    assert!(
+        list.contains(DEV) && list.contains("<td class=\"mud\">signed and verified</td>"),
+        "{list}"
+    );
+    let dev = page(&[&format!("https://10.77.0.1:9443/devices/{DEV}")]);
+    assert!(
+        dev.contains("What its maker says it does") && dev.contains("api.cloud.example"),
+        "{dev}"
+    );
+    let csrf = csrf_of(&dev);
+    let q = format!("https://10.77.0.1:9443/devices/{DEV}/quarantine");
+    assert!(
+        page(&["-d", "csrf=forged", &q]).ends_with("403"),
+        "a form without its token"
+    );
+    assert!(page(&["-d", &format!("csrf={csrf}"), &q]).ends_with("303"));
+    assert_eq!(lab.device(DEV)["state"], "quarantined");
+    assert!(
+        !lab.connect("api.cloud.example", 8001),
+        "quarantined from the page: no service"
+    );
+    let r = format!("https://10.77.0.1:9443/devices/{DEV}/release");
+    assert!(page(&["-d", &format!("csrf={csrf}"), &r]).ends_with("303"));
+    assert!(
+        lab.connect("api.cloud.example", 8001),
+        "released from the page"
+    );
+    // A member's session has no quarantine button, and the form is refused.
+    let (c, _, _) = post(
+        "/api/v1/users",
+        r#"{"name":"kid","role":"member","password":"a long passphrase"}"#,
+        &["-H", &owner_auth],
+    );
+    assert_eq!(c, 201);
+    let _ = std::fs::remove_file(jar);
+    assert!(page(&[
+        "-d",
+        "name=kid&password=a+long+passphrase",
+        "https://10.77.0.1:9443/login"
+    ])
+    .ends_with("303"));
+    let dev = page(&[&format!("https://10.77.0.1:9443/devices/{DEV}")]);
+    assert!(
+        dev.ends_with("200") && !dev.contains("/quarantine"),
+        "{dev}"
+    );
+    let csrf = csrf_of(&dev);
+    assert!(
+        page(&["-d", &format!("csrf={csrf}"), &q]).ends_with("403"),
+        "a member may not quarantine"
+    );
+
+    // For the browser: a second owner (the first is locked above), an
+    // auditor, the camera's assessment report, and the neighbour's
+    // traffic to the cloud (it becomes a personal device there).
+    let owner = lab.token();
+    for (name, role) in [("parent", "owner"), ("assessor", "auditor")] {
+        let body = format!(r#"{{"name":"{name}","role":"{role}","password":"a long passphrase"}}"#);
+        let (c, v) = lab.api_with("POST", "/api/v1/users", Some(&owner), Some(&body));
+        assert_eq!(c, 201, "{v}");
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .current_dir(common::repo())
+        .args([
+            "assess",
+            "--declaration",
+            "samples/declarations/weak-camera.toml",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let report = String::from_utf8(o.stdout).unwrap();
+    let path = format!("/api/v1/devices/{DEV}/assessments");
+    let (c, v) = lab.api_with("POST", &path, Some(&owner), Some(&report));
+    assert_eq!(c, 201, "{v}");
+    let (c, v) = lab.api_with("POST", &path, Some(&owner), Some(r#"{"manufacturer": 1}"#));
+    assert!(
+        c == 400
+            && v["error"]
+                .as_str()
+                .unwrap()
+                .contains("not a `warden assess --json` report"),
+        "{v}"
+    );
+    let (c, _) = lab.api_with("POST", &path, Some(&member), Some(&report));
+    assert_eq!(c, 403, "a member keeps no reports");
+    if lab.device(TAMPERED)["state"] == "quarantined" {
+        let (c, _) = lab.api(
+            "POST",
+            &format!("/api/v1/devices/{TAMPERED}/release"),
+            Some(&owner),
+        );
+        assert_eq!(c, 200);
+    }
+    assert!(
+        lab.connect_from("iot2", "198.51.100.11", 8001),
+        "the neighbour reaches the cloud"
+    );
+    lab.wait("the neighbour's flow in the store", 20, &|| {
+        lab.device(TAMPERED)["flows"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|f| f["remote"] == "api.cloud.example"))
+    });
+
+    browser(lab, "main");
+    // The owner made the neighbour a phone in the browser: through the
+    // API too, a member sees its device record but not its flows.
+    let (c, nb) = lab.api("GET", &format!("/api/v1/devices/{TAMPERED}"), Some(&member));
+    assert_eq!(c, 200);
+    assert!(
+        nb["category"] == "phone" && nb["flows"].is_null() && nb["flows_hidden"].is_string(),
+        "{nb}"
+    );
+    let (_, nb) = lab.api("GET", &format!("/api/v1/devices/{TAMPERED}"), Some(&owner));
+    assert!(
+        nb["flows"].as_array().is_some_and(|f| !f.is_empty()),
+        "{nb}"
+    );
+
+    // Block: cut off entirely, not even DNS (a quarantine keeps it); a
+    // detector's quarantine cannot loosen it; release restores.
+    let dns = || {
+        lab.client("iot", &["dns", "10.77.0.1", "api.cloud.example"])
+            .0
+    };
+    assert!(dns(), "DNS before");
+    let (c, v) = lab.api(
+        "POST",
+        &format!("/api/v1/devices/{DEV}/block"),
+        Some(&owner),
+    );
+    assert_eq!(c, 200, "{v}");
+    assert!(
+        v["state"] == "blocked" && v["policy"] == "block" && v["in_kernel"] == true,
+        "{v}"
+    );
+    assert!(!dns(), "blocked: not even DNS");
+    assert!(!lab.connect("api.cloud.example", 8001));
+    let (c, _) = lab.api(
+        "POST",
+        &format!("/api/v1/devices/{DEV}/quarantine"),
+        Some(&owner),
+    );
+    assert_eq!(c, 409, "a block holds more than a quarantine");
+    let (c, v) = lab.api(
+        "POST",
+        &format!("/api/v1/devices/{DEV}/release"),
+        Some(&owner),
+    );
+    assert!(c == 200 && v["state"] == "enforced", "{v}");
+    assert!(dns() && lab.connect("api.cloud.example", 8001), "released");
+
+    // The camera's life through the CLI (the gateway's API with the
+    // owner's token from its state directory) and the API, each change an
+    // event; an illegal one refused with the ones allowed.
+    let cfg = lab.dir.join("gateway.toml");
+    let cfg = cfg.to_str().unwrap();
+    let warden = env!("CARGO_BIN_EXE_warden");
+    let inv = |args: &[&str]| {
+        let mut all = vec![warden, "inventory"];
+        all.extend(args);
+        lab.exec("gw", &all)
+    };
+    let (ok, out) = inv(&[
+        "set",
+        "--config",
+        cfg,
+        DEV,
+        "in-use",
+        "--reason",
+        "installed at the door",
+    ]);
+    assert!(ok && out.contains("in-use"), "{out}");
+    let (ok, out) = inv(&["list", "--config", cfg]);
+    assert!(
+        ok && out
+            .lines()
+            .any(|l| l.starts_with(DEV) && l.contains("in-use")),
+        "{out}"
+    );
+    let (c, v) = lab.api_with(
+        "POST",
+        &format!("/api/v1/devices/{DEV}/lifecycle"),
+        Some(&owner),
+        Some(r#"{"to": "identified"}"#),
+    );
+    assert!(
+        c == 409 && v["error"].as_str().unwrap_or("").contains("end-of-support"),
+        "{v}"
+    );
+    let (c, _) = lab.api_with(
+        "POST",
+        &format!("/api/v1/devices/{DEV}/lifecycle"),
+        Some(&member),
+        Some(r#"{"to": "end-of-support"}"#),
+    );
+    assert_eq!(c, 403, "a member does not change the inventory");
+    let life = lab.device(DEV)["events"].to_string();
+    assert!(
+        life.contains("\"lifecycle\"") && life.contains("installed at the door"),
+        "{life}"
     );
 
     // Export, then erase, the neighbour (owner only): afterwards the store
