@@ -1986,9 +1986,21 @@ async fn mud_generate(
         .await
         .unwrap_or_default();
     let mut notes = Vec::new();
+    // What others opened to it may be a scan it never answered (a summary
+    // does not say): left out, and said so.
+    for x in flows
+        .iter()
+        .filter(|x| x.last_seen >= since && x.direction == "in")
+    {
+        notes.push(format!(
+            "{} opened {}/{} to it: not included (add it by hand if the device serves it).",
+            x.remote, x.protocol, x.port
+        ));
+    }
     let observed: Vec<warden_detect::profile::Observed> = flows
         .iter()
         .filter(|x| x.last_seen >= since)
+        .filter(|x| x.direction != "in")
         .filter_map(|x| {
             if x.verdict == "violation" {
                 notes.push(format!(
@@ -2026,7 +2038,7 @@ async fn mud_generate(
         name,
         "generated",
         format!(
-            "generated from its traffic of the last {} days ({} services)",
+            "its own traffic of the last {} days ({} services it opened)",
             f.days,
             observed.len()
         ),

@@ -2007,7 +2007,7 @@ fn browser_in_gateway_namespace() {
         c.find(Locator::Css("details.give-mud summary")).await.unwrap().click().await.unwrap();
         c.find(Locator::XPath("//form[contains(@action, '/mud/generate')]//button")).await.unwrap().click().await.unwrap();
         let pv = eventually(&c, "main", "What it lets the device do").await;
-        assert!(pv.contains("api.cloud.example") && pv.contains("generated from its traffic"), "{pv}");
+        assert!(pv.contains("api.cloud.example") && pv.contains("its own traffic of the last 7 days"), "{pv}");
         shot("mud-preview-desktop", c.screenshot().await.unwrap());
         c.find(Locator::Css("form.actions button")).await.unwrap().click().await.unwrap();
         let state = eventually(&c, "body", "State: enforced").await;
