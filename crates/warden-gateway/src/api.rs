@@ -247,7 +247,7 @@ impl DevView {
 }
 
 /// The MACs of the personal devices, for [`alert_for`].
-pub fn personal_macs(api: &Api) -> std::collections::HashSet<String> {
+fn personal_macs(api: &Api) -> std::collections::HashSet<String> {
     let c = api.core.lock().unwrap_or_else(|e| e.into_inner());
     c.devices
         .values()
@@ -420,7 +420,7 @@ async fn alerts(AxState(api): AxState<Api>, h: HeaderMap, Query(q): Query<Limit>
 /// Marks an alert as seen to (any role that sees alerts).
 async fn acknowledge(AxState(api): AxState<Api>, h: HeaderMap, Path(id): Path<i64>) -> Response {
     let who = allow!(api, h, Permission::SeeAlerts, changes);
-    let by = format!("{} ({})", who.user, who.role.name());
+    let by = who.by();
     let r = api
         .core
         .lock()
@@ -433,6 +433,31 @@ async fn acknowledge(AxState(api): AxState<Api>, h: HeaderMap, Path(id): Path<i6
             "no such alert, or it was acknowledged already",
         ),
         Err(e) => err(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    }
+}
+
+/// One change to a known device, made under the core's lock and answered
+/// with the device as it is afterwards (a disposed device, gone, as
+/// `{mac, lifecycle: "disposed", erased: true}`); `refused` is the status
+/// when the core refuses the change.
+async fn change_device(
+    api: &Api,
+    mac: MacAddr,
+    refused: StatusCode,
+    f: impl FnOnce(&mut crate::core::Core, i64) -> Result<(), String>,
+) -> Response {
+    let done = {
+        let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+        if !c.devices.contains_key(&mac) {
+            return err(StatusCode::NOT_FOUND, "no such device");
+        }
+        f(&mut c, (api.now)()).map(|()| c.devices.get(&mac).map(|d| DevView::of(&c, d)))
+    };
+    match done {
+        Ok(Some(view)) => Json(device_json(&view, &shared(api).await)).into_response(),
+        Ok(None) => Json(json!({"mac": mac.to_string(), "lifecycle": "disposed", "erased": true}))
+            .into_response(),
+        Err(e) => err(refused, &e),
     }
 }
 
@@ -475,16 +500,11 @@ async fn categorise(
             }
         },
     };
-    let by = format!("{} ({})", who.user, who.role.name());
-    let done = {
-        let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
-        c.set_category(&mac, category, &by, (api.now)())
-            .map(|()| DevView::of(&c, &c.devices[&mac]))
-    };
-    match done {
-        Ok(view) => Json(device_json(&view, &shared(&api).await)).into_response(),
-        Err(e) => err(StatusCode::NOT_FOUND, &e),
-    }
+    let by = who.by();
+    change_device(&api, mac, StatusCode::NOT_FOUND, |c, now| {
+        c.set_category(&mac, category, &by, now)
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -518,27 +538,11 @@ async fn lifecycle(
             &format!("to: `{}` is not a life-cycle state", b.to.escape_debug()),
         );
     };
-    if b.reason.chars().count() > 500 || b.reason.chars().any(char::is_control) {
-        return err(
-            StatusCode::BAD_REQUEST,
-            "reason: at most 500 characters, no control characters",
-        );
-    }
-    let by = format!("{} ({})", who.user, who.role.name());
-    let done = {
-        let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
-        if !c.devices.contains_key(&mac) {
-            return err(StatusCode::NOT_FOUND, "no such device");
-        }
-        c.set_lifecycle(&mac, to, &b.reason, &by, (api.now)())
-            .map(|()| c.devices.get(&mac).map(|d| DevView::of(&c, d)))
-    };
-    match done {
-        Ok(Some(view)) => Json(device_json(&view, &shared(&api).await)).into_response(),
-        Ok(None) => Json(json!({"mac": mac.to_string(), "lifecycle": "disposed", "erased": true}))
-            .into_response(),
-        Err(e) => err(StatusCode::CONFLICT, &e),
-    }
+    let by = who.by();
+    change_device(&api, mac, StatusCode::CONFLICT, |c, now| {
+        c.set_lifecycle(&mac, to, &b.reason, &by, now)
+    })
+    .await
 }
 
 /// Everything the gateway holds about one device, table by table (owner).
@@ -563,7 +567,7 @@ async fn erase(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<String>
     let Some(mac) = MacAddr::parse(&mac) else {
         return bad_mac(&mac);
     };
-    let by = format!("{} ({})", who.user, who.role.name());
+    let by = who.by();
     let r = api
         .core
         .lock()
@@ -598,7 +602,7 @@ async fn add_assessment(
     let Some(mac) = MacAddr::parse(&mac) else {
         return bad_mac(&mac);
     };
-    let by = format!("{} ({})", who.user, who.role.name());
+    let by = who.by();
     match keep_assessment(&api, &mac, &body, &by) {
         Ok(id) => (StatusCode::CREATED, Json(json!({"id": id}))).into_response(),
         Err((code, e)) => err(code, &e),
@@ -681,44 +685,27 @@ async fn cut_off(
         }
         .into()
     });
-    let now = (api.now)();
-    let by = format!("{} ({})", who.user, who.role.name());
-    let done = {
-        let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
-        if !c.devices.contains_key(&mac) {
-            return err(StatusCode::NOT_FOUND, "no such device");
-        }
+    let by = who.by();
+    change_device(&api, mac, StatusCode::CONFLICT, |c, now| {
         if block {
             c.block(&mac, &reason, &by, now)
         } else {
             c.quarantine(&mac, &reason, &by, now)
         }
-        .map(|()| DevView::of(&c, &c.devices[&mac]))
-    };
-    match done {
-        Ok(view) => Json(device_json(&view, &shared(&api).await)).into_response(),
-        Err(e) => err(StatusCode::CONFLICT, &e),
-    }
+    })
+    .await
 }
 
 async fn release(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<String>) -> Response {
-    let _who = allow!(api, h, Permission::Enforce, changes);
+    let who = allow!(api, h, Permission::Enforce, changes);
     let Some(mac) = MacAddr::parse(&mac) else {
         return bad_mac(&mac);
     };
-    let now = (api.now)();
-    let done = {
-        let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
-        if !c.devices.contains_key(&mac) {
-            return err(StatusCode::NOT_FOUND, "no such device");
-        }
-        c.release(&mac, &format!("{} ({})", _who.user, _who.role.name()), now)
-            .map(|()| DevView::of(&c, &c.devices[&mac]))
-    };
-    match done {
-        Ok(view) => Json(device_json(&view, &shared(&api).await)).into_response(),
-        Err(e) => err(StatusCode::CONFLICT, &e),
-    }
+    let by = who.by();
+    change_device(&api, mac, StatusCode::CONFLICT, |c, now| {
+        c.release(&mac, &by, now)
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -738,20 +725,11 @@ async fn rename(
         return bad_mac(&mac);
     };
     let name = body.and_then(|Json(b)| b.name);
-    let now = (api.now)();
-    let done = {
-        let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
-        if !c.devices.contains_key(&mac) {
-            return err(StatusCode::NOT_FOUND, "no such device");
-        }
-        let by = format!("{} ({})", who.user, who.role.name());
+    let by = who.by();
+    change_device(&api, mac, StatusCode::BAD_REQUEST, |c, now| {
         c.rename(&mac, name.as_deref(), &by, now)
-            .map(|()| DevView::of(&c, &c.devices[&mac]))
-    };
-    match done {
-        Ok(view) => Json(device_json(&view, &shared(&api).await)).into_response(),
-        Err(e) => err(StatusCode::BAD_REQUEST, &e),
-    }
+    })
+    .await
 }
 
 async fn openapi() -> Response {

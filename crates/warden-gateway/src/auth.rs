@@ -111,6 +111,11 @@ impl Principal {
     pub fn may(&self, p: Permission) -> bool {
         self.role.may(p)
     }
+
+    /// Who did something, as events and alerts record it: "name (role)".
+    pub fn by(&self) -> String {
+        format!("{} ({})", self.user, self.role.name())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

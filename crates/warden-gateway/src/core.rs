@@ -1873,6 +1873,9 @@ impl Core {
         by: &str,
         now: i64,
     ) -> Result<(), String> {
+        if reason.chars().count() > 500 || reason.chars().any(char::is_control) {
+            return Err("reason: at most 500 characters, no control characters".into());
+        }
         let d = self.devices.get(mac).ok_or("no such device")?;
         let from = d.lifecycle;
         if !from.allows(to) {

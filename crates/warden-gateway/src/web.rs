@@ -111,10 +111,6 @@ fn csrf_ok(p: &Principal, field: &str) -> bool {
         .is_some_and(|want| crate::auth::same_secret(field, want))
 }
 
-fn by(p: &Principal) -> String {
-    format!("{} ({})", p.user, p.role.name())
-}
-
 fn ago(now: i64, t: i64) -> String {
     let s = (now - t).max(0);
     match s {
@@ -1204,7 +1200,7 @@ async fn act(api: Api, h: HeaderMap, mac: String, csrf: String, what: Act) -> Re
         Ok(x) => x,
         Err(r) => return *r,
     };
-    let by = by(&p);
+    let by = p.by();
     let now = (api.now)();
     let r = {
         let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
@@ -1277,7 +1273,7 @@ async fn rename(
     let r = api.core.lock().unwrap_or_else(|e| e.into_inner()).rename(
         &mac,
         Some(&f.name),
-        &by(&p),
+        &p.by(),
         (api.now)(),
     );
     match r {
@@ -1322,7 +1318,7 @@ async fn categorise(
         .core
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .set_category(&mac, category, &by(&p), (api.now)());
+        .set_category(&mac, category, &p.by(), (api.now)());
     match r {
         Ok(()) => Redirect::to(&format!("/devices/{mac}")).into_response(),
         Err(e) => (StatusCode::NOT_FOUND, e).into_response(),
@@ -1353,17 +1349,11 @@ async fn lifecycle(
     let Some(to) = crate::lifecycle::Lifecycle::parse(&f.to) else {
         return (StatusCode::BAD_REQUEST, "to: not a life-cycle state").into_response();
     };
-    let reason: String = f
-        .reason
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(500)
-        .collect();
     let r = api
         .core
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .set_lifecycle(&mac, to, &reason, &by(&p), (api.now)());
+        .set_lifecycle(&mac, to, &f.reason, &p.by(), (api.now)());
     match r {
         Ok(()) if to == crate::lifecycle::Lifecycle::Disposed => {
             Redirect::to("/devices").into_response()
@@ -1483,7 +1473,17 @@ async fn alerts(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
         Ok(p) => p,
         Err(r) => return *r,
     };
-    let personal = crate::api::personal_macs(&api);
+    // One look at the devices: their names, and which are personal.
+    let v = views(&api);
+    let personal: std::collections::HashSet<String> = v
+        .iter()
+        .filter(|d| d.category.personal())
+        .map(|d| d.mac.to_string())
+        .collect();
+    let names: HashMap<String, String> = v
+        .iter()
+        .map(|d| (d.mac.to_string(), display_name(d)))
+        .collect();
     let (open, recent) = crate::api::read(&api, |s| {
         (
             s.open_alerts(500).unwrap_or_default(),
@@ -1493,10 +1493,6 @@ async fn alerts(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
     .await
     .unwrap_or_default();
     let now = (api.now)();
-    let names: HashMap<String, String> = views(&api)
-        .iter()
-        .map(|d| (d.mac.to_string(), display_name(d)))
-        .collect();
     let view = |a| {
         let mut v = alert_view(crate::api::alert_for(&p, a, &|m| personal.contains(m)), now);
         v.who = v.mac.as_ref().and_then(|m| names.get(m).cloned());
@@ -1532,7 +1528,7 @@ async fn acknowledge(
         .core
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .acknowledge(id, &by(&p), (api.now)());
+        .acknowledge(id, &p.by(), (api.now)());
     match r {
         Ok(_) => Redirect::to("/alerts").into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
@@ -2086,7 +2082,7 @@ async fn mud_apply(
         Err(r) => return *r,
     };
     let now = (api.now)();
-    let by = by(&p);
+    let by = p.by();
     let changed = || {
         (
             StatusCode::CONFLICT,
