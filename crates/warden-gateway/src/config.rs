@@ -42,7 +42,17 @@
 //!
 //! [dhcp]
 //! servers = []                         # DHCP servers whose ACKs bind addresses, beside gateway-address
+//!
+//! [support]                            # when a device's security updates end
+//! at-end = "tell"                      # tell | internet-only | updates-only (default: by deployment)
+//! update-hosts = []                    # updates-only: the DNS names a device may still reach (HTTPS)
+//! catalogue = "/etc/warden/support.toml"   # your own support periods, before warden's catalogue
 //! ```
+//!
+//! At the end of a device's support period: `tell` alerts the owner (home);
+//! `internet-only` keeps the device's own rules but takes away the local
+//! network (office); `updates-only` leaves DNS, NTP and the `update-hosts`
+//! over HTTPS (healthcare, industrial).
 //!
 //! The gateway believes DNS answers only from gateway-address, its LAN
 //! interfaces' IPv6 addresses (read at start) and `dns.servers`, and DHCP
@@ -280,6 +290,59 @@ struct RawConfig {
     dns: DnsConfig,
     #[serde(default)]
     dhcp: DhcpConfig,
+    #[serde(default)]
+    support: SupportConfigFile,
+}
+
+/// What happens when a device's support period ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AtSupportEnd {
+    /// Tell the owner (an alert); nothing changes on the network.
+    Tell,
+    /// The device keeps its rules but loses the local network.
+    InternetOnly,
+    /// Only DNS, NTP and the update hosts.
+    UpdatesOnly,
+}
+
+impl AtSupportEnd {
+    /// The documented default for each deployment.
+    pub fn default_for(d: Deployment) -> AtSupportEnd {
+        match d {
+            Deployment::Home => AtSupportEnd::Tell,
+            Deployment::Office => AtSupportEnd::InternetOnly,
+            Deployment::Healthcare | Deployment::Industrial => AtSupportEnd::UpdatesOnly,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AtSupportEnd::Tell => "tell",
+            AtSupportEnd::InternetOnly => "internet-only",
+            AtSupportEnd::UpdatesOnly => "updates-only",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct SupportConfigFile {
+    #[serde(default)]
+    at_end: Option<AtSupportEnd>,
+    #[serde(default)]
+    update_hosts: Vec<String>,
+    #[serde(default)]
+    catalogue: Option<PathBuf>,
+}
+
+/// The `[support]` section, resolved.
+#[derive(Debug, Clone)]
+pub struct SupportConfig {
+    pub at_end: AtSupportEnd,
+    pub update_hosts: Vec<String>,
+    /// warden's catalogue behind the operator's own.
+    pub catalogue: warden_lifecycle::support::Catalogue,
 }
 
 #[derive(Debug, Clone)]
@@ -297,6 +360,7 @@ pub struct Config {
     pub web_plain_http: bool,
     pub mud: MudConfig,
     pub quarantine: QuarantineConfig,
+    pub support: SupportConfig,
     /// The deployment context MUD files are resolved in.
     pub context: Context,
     pub retention_days: u32,
@@ -413,6 +477,36 @@ impl Config {
         if r.mud.max_bytes == 0 || r.mud.max_bytes > 16 << 20 {
             return Err(ConfigError("mud.max-bytes: 1 byte to 16 MiB".into()));
         }
+        let mut catalogue = warden_lifecycle::support::Catalogue::shipped();
+        if let Some(path) = &r.support.catalogue {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError(format!("support.catalogue: {}: {e}", path.display())))?;
+            let own = warden_lifecycle::support::Catalogue::parse(&text)
+                .map_err(|e| ConfigError(format!("support.catalogue: {}: {e}", path.display())))?;
+            catalogue = catalogue.before(own);
+        }
+        for h in &r.support.update_hosts {
+            let ok = !h.is_empty()
+                && h.len() <= 253
+                && h.split('.').all(|l| {
+                    !l.is_empty()
+                        && l.len() <= 63
+                        && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                });
+            if !ok {
+                return Err(ConfigError(format!(
+                    "support.update-hosts: {h:?} is not a DNS name"
+                )));
+            }
+        }
+        let support = SupportConfig {
+            at_end: r
+                .support
+                .at_end
+                .unwrap_or_else(|| AtSupportEnd::default_for(r.deployment)),
+            update_hosts: r.support.update_hosts.clone(),
+            catalogue,
+        };
         let context = Context {
             deployment: r.deployment,
             local_networks: local_networks.clone(),
@@ -434,6 +528,7 @@ impl Config {
             web_plain_http: r.web_plain_http,
             mud: r.mud,
             quarantine: r.quarantine,
+            support,
             context,
             retention_days: r.retention_days,
             infrastructure,
@@ -458,8 +553,29 @@ mod tests {
             .context
             .controllers
             .contains_key("urn:ietf:params:mud:dns"));
+        assert_eq!(c.support.at_end, AtSupportEnd::Tell);
+        assert!(c.support.catalogue.len() >= 3, "warden's own catalogue");
         let c = Config::parse(&format!("{BASE}deployment = \"healthcare\"\n")).unwrap();
         assert_eq!(c.unknown_devices, UnknownDevices::Block);
+        assert_eq!(c.support.at_end, AtSupportEnd::UpdatesOnly);
+        let o = Config::parse(&format!("{BASE}deployment = \"office\"\n")).unwrap();
+        assert_eq!(o.support.at_end, AtSupportEnd::InternetOnly);
+        let e = Config::parse(&format!("{BASE}[support]\nupdate-hosts = [\"a b\"]\n")).unwrap_err();
+        assert!(
+            e.to_string().contains("support.update-hosts: \"a b\""),
+            "{e}"
+        );
+        let e = Config::parse(&format!(
+            "{BASE}[support]\ncatalogue = \"/nonexistent/x.toml\"\n"
+        ))
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("support.catalogue: /nonexistent/x.toml"),
+            "{e}"
+        );
+        let e = Config::parse(&format!("{BASE}[support]\nat-end = \"shrug\"\n")).unwrap_err();
+        assert!(e.to_string().contains("shrug"), "{e}");
         let e = Config::parse(&format!("{BASE}colour = 1\n")).unwrap_err();
         assert!(e.to_string().contains("colour"), "{e}");
         assert!(c.quarantine.triggers("flood.syn"));

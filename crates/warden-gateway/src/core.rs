@@ -25,6 +25,8 @@ use warden_detect::Verdict;
 use warden_mud::{load, resolve, MacAddr, Policy, Rule, ValidateOptions, ValidatedMud};
 use warden_store::{AlertRow, DeviceRow, FetchRow, FlowSummary, PolicyRow, SqliteStore, Store};
 
+pub mod support;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "kebab-case")]
 pub enum State {
@@ -152,6 +154,16 @@ pub struct Core {
     /// What a blocked device gets: nothing.
     blocked: Policy,
     default_policy: Option<Policy>,
+    /// warden's internet-only and updates-only policies, for devices past
+    /// their support period ([`support`]).
+    internet_only: Policy,
+    updates_only: Policy,
+    /// Devices whose security updates have ended, and the support
+    /// milestone last alerted for each.
+    support_ended: BTreeSet<MacAddr>,
+    support_alerted: HashMap<MacAddr, String>,
+    /// The restricted policies applied to such devices, for flow verdicts.
+    support_applied: HashMap<MacAddr, Policy>,
     fetching: BTreeSet<String>,
     last_alert: HashMap<(String, String, warden_detect::Role), i64>,
     /// Milliseconds from a DHCP request to its rules being live.
@@ -390,6 +402,23 @@ impl Core {
         let quarantine =
             enforce::own_policy(&enforce::quarantine_doc(cfg.gateway_address, rport), ctx)?;
         let blocked = enforce::own_policy(&enforce::blocked_doc(), ctx)?;
+        let internet_only =
+            enforce::own_policy(&enforce::internet_only_doc(cfg.gateway_address), ctx)?;
+        let updates_only = enforce::own_policy(
+            &enforce::updates_only_doc(cfg.gateway_address, &cfg.support.update_hosts),
+            ctx,
+        )?;
+        let support_alerted: HashMap<MacAddr, String> = store
+            .support_milestones()
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .filter_map(|(m, s)| Some((MacAddr::parse(&m)?, s)))
+            .collect();
+        let support_ended = support_alerted
+            .iter()
+            .filter(|(_, s)| s.as_str() == "ended")
+            .map(|(m, _)| *m)
+            .collect();
         let default_policy = match cfg.unknown_devices {
             UnknownDevices::Observe => None,
             UnknownDevices::InternetOnly => Some(enforce::own_policy(
@@ -454,6 +483,11 @@ impl Core {
             quarantine,
             blocked,
             default_policy,
+            internet_only,
+            updates_only,
+            support_ended,
+            support_alerted,
+            support_applied: HashMap::new(),
             fetching: BTreeSet::new(),
             last_alert: HashMap::new(),
             apply_latencies_ms: vec![],
@@ -531,7 +565,13 @@ impl Core {
         match (&d.state, &d.mud) {
             (State::Quarantined { .. }, _) => Some("quarantine"),
             (State::Blocked { .. }, _) => Some("block"),
+            (State::Enforced, Some(_)) if self.support_restricted(&d.mac) => Some("support-end"),
             (State::Enforced, Some(_)) => Some("mud"),
+            _ if self.support_restricted(&d.mac)
+                && self.cfg.unknown_devices != UnknownDevices::Block =>
+            {
+                Some("support-end")
+            }
             _ => self.default_policy.as_ref().map(|_| "default"),
         }
     }
@@ -548,6 +588,20 @@ impl Core {
                 (State::Blocked { .. }, _) => (Some(self.blocked.clone()), "block"),
                 (State::Enforced, Some(m)) => (Some(resolve(m, &self.cfg.context)), "mud"),
                 _ => (self.default_policy.clone(), "default"),
+            };
+            // Past its support period: the deployment's restriction, never
+            // wider than a default that blocks.
+            let (policy, kind) = match kind {
+                "mud" | "default"
+                    if !(kind == "default"
+                        && self.cfg.unknown_devices == UnknownDevices::Block) =>
+                {
+                    match self.support_policy(&d.mac, policy.as_ref()) {
+                        Some(p) => (Some(p), "support-end"),
+                        None => (policy, kind),
+                    }
+                }
+                _ => (policy, kind),
             };
             if let Some(policy) = policy {
                 out.push((
@@ -681,6 +735,12 @@ impl Core {
             }
         };
         self.last_live = Some(std::time::Instant::now());
+        self.support_applied = plain
+            .iter()
+            .zip(&meta)
+            .filter(|(_, (kind, _))| *kind == "support-end")
+            .map(|(e, _)| (e.mac, e.policy.clone()))
+            .collect();
         let rows: Vec<PolicyRow> = plain
             .iter()
             .zip(&meta)
@@ -1115,6 +1175,9 @@ impl Core {
                         Verdict::Exempt
                     ),
                     Some("default") => self.default_policy.as_ref().is_some_and(|p| {
+                        matches!(warden_detect::judge(p, &attempt), Verdict::Violation(_))
+                    }),
+                    Some("support-end") => self.support_applied.get(&mac).is_some_and(|p| {
                         matches!(warden_detect::judge(p, &attempt), Verdict::Violation(_))
                     }),
                     _ => false,

@@ -82,6 +82,57 @@ pub fn blocked_doc() -> Vec<u8> {
     doc("https://warden.invalid/policy/blocked", vec![], vec![])
 }
 
+/// What a device past its support period gets where the deployment says
+/// `updates-only`: DNS and NTP to the gateway, HTTPS to the update hosts
+/// (by name, IPv4 and IPv6), nothing else.
+pub fn updates_only_doc(gw: IpAddr, hosts: &[String]) -> Vec<u8> {
+    let https = |fam: &str, host: &str, i: usize| {
+        ace(
+            &format!("update-{fam}-{i}"),
+            serde_json::json!({
+                fam: {"protocol": 6, "ietf-acldns:dst-dnsname": host},
+                "tcp": {"destination-port": {"operator": "eq", "port": 443}}
+            }),
+            "accept",
+        )
+    };
+    let mut from4 = vec![
+        to_gateway("dns-udp", gw, 17, 53),
+        to_gateway("dns-tcp", gw, 6, 53),
+        to_gateway("ntp", gw, 17, 123),
+    ];
+    from4.extend(hosts.iter().enumerate().map(|(i, h)| https("ipv4", h, i)));
+    let from6: Vec<Value> = hosts
+        .iter()
+        .enumerate()
+        .map(|(i, h)| https("ipv6", h, i))
+        .collect();
+    let mut d: Value = serde_json::from_slice(&doc(
+        "https://warden.invalid/policy/updates-only",
+        from4,
+        vec![],
+    ))
+    .unwrap_or_default();
+    if from6.is_empty() {
+        return serde_json::to_vec(&d).unwrap_or_default();
+    }
+    if let Some(acls) = d
+        .pointer_mut("/ietf-access-control-list:acls/acl")
+        .and_then(Value::as_array_mut)
+    {
+        acls.push(
+            serde_json::json!({"name": "from6", "type": "ipv6-acl-type", "aces": {"ace": from6}}),
+        );
+    }
+    if let Some(list) = d
+        .pointer_mut("/ietf-mud:mud/from-device-policy/access-lists/access-list")
+        .and_then(Value::as_array_mut)
+    {
+        list.push(serde_json::json!({"name": "from6"}));
+    }
+    serde_json::to_vec(&d).unwrap_or_default()
+}
+
 /// DNS and NTP to the gateway, no other local host, anything beyond, in
 /// IPv4 and IPv6 alike (link-local IPv6 peers are local too).
 pub fn internet_only_doc(gw: IpAddr) -> Vec<u8> {

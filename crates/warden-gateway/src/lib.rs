@@ -408,6 +408,7 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
                 spawn_resolve(c.set_names(), &resolve_tx);
                 c.prune_dns(t);
                 c.forget_unconfirmed(t);
+                c.check_support(t);
                 for url in c.due_refreshes(t) {
                     if !spawn_fetch(&fetcher, &slots, url.clone(), &done_tx) {
                         c.fetch_deferred(&url, t);

@@ -280,7 +280,7 @@ pub trait Store: Send {
 }
 
 /// Forward-only migrations; index i brings the schema to version i + 1.
-const MIGRATIONS: [&str; 5] = [
+const MIGRATIONS: [&str; 6] = [
     r#"
 CREATE TABLE devices (
   mac TEXT PRIMARY KEY,
@@ -424,12 +424,42 @@ CREATE TABLE settings (
     r#"
 ALTER TABLE devices ADD COLUMN lifecycle TEXT NOT NULL DEFAULT 'discovered';
 "#,
+    r#"
+ALTER TABLE devices ADD COLUMN support_milestone TEXT;
+CREATE TABLE device_support (
+  mac TEXT PRIMARY KEY,
+  end_date TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  by TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE TABLE device_software (
+  mac TEXT PRIMARY KEY,
+  source TEXT NOT NULL,
+  format TEXT NOT NULL,
+  body BLOB NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE TABLE device_advisories (
+  mac TEXT NOT NULL,
+  source TEXT NOT NULL,
+  body BLOB NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (mac, source)
+);
+CREATE TABLE vuln_records (
+  id TEXT PRIMARY KEY,
+  body BLOB NOT NULL,
+  imported_at INTEGER NOT NULL
+);
+"#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 pub mod accounts;
 pub mod erase;
+pub mod lifecycle;
 
 /// The embedded default backend.
 pub struct SqliteStore {
