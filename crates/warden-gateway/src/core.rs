@@ -26,6 +26,7 @@ use warden_mud::{load, resolve, MacAddr, Policy, Rule, ValidateOptions, Validate
 use warden_store::{AlertRow, DeviceRow, FetchRow, FlowSummary, PolicyRow, SqliteStore, Store};
 
 pub mod support;
+pub mod vulns;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "kebab-case")]
@@ -164,6 +165,10 @@ pub struct Core {
     support_alerted: HashMap<MacAddr, String>,
     /// The restricted policies applied to such devices, for flow verdicts.
     support_applied: HashMap<MacAddr, Policy>,
+    /// The OSV records the operator imported, and the (device,
+    /// vulnerability) pairs already alerted ([`vulns`]).
+    vulndb: warden_lifecycle::osv::VulnDb,
+    vulns_alerted: BTreeSet<(MacAddr, String)>,
     fetching: BTreeSet<String>,
     last_alert: HashMap<(String, String, warden_detect::Role), i64>,
     /// Milliseconds from a DHCP request to its rules being live.
@@ -472,7 +477,7 @@ impl Core {
             }
             devices.insert(mac, d);
         }
-        Ok(Core {
+        let mut core = Core {
             cfg,
             store,
             enforcer,
@@ -488,6 +493,8 @@ impl Core {
             support_ended,
             support_alerted,
             support_applied: HashMap::new(),
+            vulndb: Default::default(),
+            vulns_alerted: BTreeSet::new(),
             fetching: BTreeSet::new(),
             last_alert: HashMap::new(),
             apply_latencies_ms: vec![],
@@ -517,7 +524,21 @@ impl Core {
             resolved: HashMap::new(),
             violations_alerted: HashMap::new(),
             fetch_alerted: HashMap::new(),
-        })
+        };
+        core.reload_vulns()?;
+        core.vulns_alerted = core
+            .store
+            .events_of_kind("vuln-alerted", 0, 100_000)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .filter_map(|e| {
+                Some((
+                    MacAddr::parse(e.mac.as_deref()?)?,
+                    e.detail["id"].as_str()?.to_string(),
+                ))
+            })
+            .collect();
+        Ok(core)
     }
 
     fn event(&mut self, now: i64, mac: Option<&MacAddr>, kind: &str, detail: serde_json::Value) {
