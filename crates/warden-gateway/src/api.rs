@@ -184,6 +184,7 @@ pub struct DevView {
     /// A MUD file is held (verified, or given by a person).
     pub has_mud: bool,
     pub lifecycle: crate::lifecycle::Lifecycle,
+    pub support: Option<crate::core::support::SupportView>,
 }
 
 impl DevView {
@@ -242,6 +243,7 @@ impl DevView {
             ),
             has_mud: d.mud.is_some(),
             lifecycle: d.lifecycle,
+            support: c.support_view(d),
         }
     }
 }
@@ -282,6 +284,7 @@ fn device_json(d: &DevView, s: &Shared) -> Value {
         "last_seen": d.last_seen,
         "category": d.category.name(),
         "lifecycle": d.lifecycle.name(),
+        "support": d.support,
         "category_chosen": d.category_chosen,
         "maker": d.maker,
         "drops": {"from_device": count(format!("from_{id}")), "to_device": count(format!("to_{id}"))},
@@ -732,6 +735,161 @@ async fn rename(
     .await
 }
 
+#[derive(Deserialize)]
+struct SupportBody {
+    end: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Enters the end of a device's support period (YYYY-MM-DD) with the
+/// reason (owner, operator); it outranks every other source.
+async fn set_support(
+    AxState(api): AxState<Api>,
+    h: HeaderMap,
+    Path(mac): Path<String>,
+    body: Option<Json<SupportBody>>,
+) -> Response {
+    let who = allow!(api, h, Permission::Enforce, changes);
+    let Some(mac) = MacAddr::parse(&mac) else {
+        return bad_mac(&mac);
+    };
+    let Some(Json(b)) = body else {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "the body is {\"end\": \"YYYY-MM-DD\", \"reason\": TEXT}",
+        );
+    };
+    let by = who.by();
+    change_device(&api, mac, StatusCode::BAD_REQUEST, |c, now| {
+        c.set_support_end(&mac, &b.end, &b.reason, &by, now)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct DocumentQuery {
+    /// Where the document came from (a file name or URL), for the record.
+    #[serde(default)]
+    source: Option<String>,
+}
+
+/// The largest SBOM or advisory accepted through the API.
+const DOCUMENT_LIMIT: usize = 16 << 20;
+
+fn document_source(q: &DocumentQuery) -> Result<String, Response> {
+    let s = q.source.clone().unwrap_or_else(|| "upload".into());
+    if s.is_empty() || s.len() > 300 || s.chars().any(char::is_control) {
+        return Err(err(
+            StatusCode::BAD_REQUEST,
+            "source: a file name or URL of at most 300 characters",
+        ));
+    }
+    Ok(s)
+}
+
+/// Keeps a device's SBOM (CycloneDX or SPDX; the body is the document).
+async fn put_sbom(
+    AxState(api): AxState<Api>,
+    h: HeaderMap,
+    Path(mac): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<DocumentQuery>,
+    body: axum::body::Bytes,
+) -> Response {
+    let who = allow!(api, h, Permission::Enforce, changes);
+    let Some(mac) = MacAddr::parse(&mac) else {
+        return bad_mac(&mac);
+    };
+    let source = match document_source(&q) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let r = {
+        let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+        if !c.devices.contains_key(&mac) {
+            return err(StatusCode::NOT_FOUND, "no such device");
+        }
+        let now = (api.now)();
+        c.put_sbom(&mac, &body, &source, &who.by(), now)
+            .map(|what| (what, c.vulnerabilities(&mac)))
+    };
+    match r {
+        Ok((what, report)) => {
+            Json(json!({"kept": what, "vulnerabilities": report})).into_response()
+        }
+        Err(e) => err(StatusCode::BAD_REQUEST, &format!("the SBOM: {e}")),
+    }
+}
+
+/// Keeps one of a device's CSAF 2.0 advisories (the body is the document).
+async fn put_advisory(
+    AxState(api): AxState<Api>,
+    h: HeaderMap,
+    Path(mac): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<DocumentQuery>,
+    body: axum::body::Bytes,
+) -> Response {
+    let who = allow!(api, h, Permission::Enforce, changes);
+    let Some(mac) = MacAddr::parse(&mac) else {
+        return bad_mac(&mac);
+    };
+    let source = match document_source(&q) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let r = {
+        let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+        if !c.devices.contains_key(&mac) {
+            return err(StatusCode::NOT_FOUND, "no such device");
+        }
+        let now = (api.now)();
+        c.put_advisory(&mac, &body, &source, &who.by(), now)
+            .map(|what| (what, c.vulnerabilities(&mac)))
+    };
+    match r {
+        Ok((what, report)) => {
+            Json(json!({"kept": what, "vulnerabilities": report})).into_response()
+        }
+        Err(e) => err(StatusCode::BAD_REQUEST, &format!("the advisory: {e}")),
+    }
+}
+
+/// A device's software and known vulnerabilities (roles that see devices).
+async fn vulnerabilities(
+    AxState(api): AxState<Api>,
+    h: HeaderMap,
+    Path(mac): Path<String>,
+) -> Response {
+    let _who = allow!(api, h, Permission::SeeDevices);
+    let Some(mac) = MacAddr::parse(&mac) else {
+        return bad_mac(&mac);
+    };
+    let r = api
+        .core
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .vulnerabilities(&mac);
+    match r {
+        Some(r) => Json(r).into_response(),
+        None => err(StatusCode::NOT_FOUND, "no such device"),
+    }
+}
+
+/// Loads the OSV records `warden vuln import` put in the store, and checks
+/// every device against them (owner, operator).
+async fn reload_vulns(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
+    let _who = allow!(api, h, Permission::Enforce, changes);
+    let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+    match c.reload_vulns() {
+        Ok(n) => {
+            let now = (api.now)();
+            c.check_all_vulns(now);
+            Json(json!({"records": n})).into_response()
+        }
+        Err(e) => err(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    }
+}
+
 async fn openapi() -> Response {
     ([("content-type", "application/json")], OPENAPI).into_response()
 }
@@ -743,6 +901,17 @@ pub fn router(api: Api) -> Router {
         .route("/api/v1/devices/:mac", get(device).delete(erase))
         .route("/api/v1/devices/:mac/export", get(export))
         .route("/api/v1/devices/:mac/lifecycle", post(lifecycle))
+        .route("/api/v1/devices/:mac/support", post(set_support))
+        .route(
+            "/api/v1/devices/:mac/sbom",
+            post(put_sbom).layer(axum::extract::DefaultBodyLimit::max(DOCUMENT_LIMIT)),
+        )
+        .route(
+            "/api/v1/devices/:mac/advisories",
+            post(put_advisory).layer(axum::extract::DefaultBodyLimit::max(DOCUMENT_LIMIT)),
+        )
+        .route("/api/v1/devices/:mac/vulnerabilities", get(vulnerabilities))
+        .route("/api/v1/vulnerabilities/reload", post(reload_vulns))
         .route("/api/v1/devices/:mac/quarantine", post(quarantine))
         .route("/api/v1/devices/:mac/block", post(block))
         .route("/api/v1/devices/:mac/release", post(release))

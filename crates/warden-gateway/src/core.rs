@@ -163,6 +163,7 @@ pub struct Core {
     /// milestone last alerted for each.
     support_ended: BTreeSet<MacAddr>,
     support_alerted: HashMap<MacAddr, String>,
+    support_day: time::Date,
     /// The restricted policies applied to such devices, for flow verdicts.
     support_applied: HashMap<MacAddr, Policy>,
     /// The OSV records the operator imported, and the (device,
@@ -492,6 +493,12 @@ impl Core {
             updates_only,
             support_ended,
             support_alerted,
+            support_day: support::day_of(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs() as i64)
+                    .unwrap_or(0),
+            ),
             support_applied: HashMap::new(),
             vulndb: Default::default(),
             vulns_alerted: BTreeSet::new(),

@@ -197,6 +197,41 @@ enum Cmd {
     /// state directory that holds the owner's token).
     #[command(subcommand, after_help = EXIT_HELP)]
     Inventory(InventoryCmd),
+    /// Known vulnerabilities: import an OSV database for the gateway, or
+    /// match an SBOM against one offline.
+    #[command(subcommand, after_help = EXIT_HELP)]
+    Vuln(VulnCmd),
+}
+
+#[derive(Subcommand)]
+enum VulnCmd {
+    /// Imports an OSV archive (an ecosystem's all.zip) into the gateway's
+    /// store, replacing the records it held, and tells a running gateway.
+    Import {
+        #[arg(long)]
+        config: PathBuf,
+        archive: PathBuf,
+    },
+    /// Matches an SBOM (CycloneDX or SPDX) against an OSV archive, offline;
+    /// CSAF advisories (--advisory) decide for the product given by
+    /// --maker, --model and --version. Exit 1 when a known-affected
+    /// vulnerability is found.
+    Check {
+        /// The OSV archive (zip).
+        #[arg(long)]
+        db: PathBuf,
+        sbom: PathBuf,
+        #[arg(long)]
+        advisory: Vec<PathBuf>,
+        #[arg(long, default_value = "")]
+        maker: String,
+        #[arg(long, default_value = "")]
+        model: String,
+        #[arg(long, default_value = "")]
+        version: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -205,6 +240,17 @@ enum InventoryCmd {
     List {
         #[arg(long)]
         config: PathBuf,
+    },
+    /// Enters the end of a device's support period (the last day of
+    /// security updates, YYYY-MM-DD); it outranks every other source.
+    Support {
+        #[arg(long)]
+        config: PathBuf,
+        mac: String,
+        end: String,
+        /// Why (kept in the event).
+        #[arg(long)]
+        reason: String,
     },
     /// Moves a device along its life: discovered, identified, in-use,
     /// end-of-support, transferred, disposed (which erases its records).
@@ -500,7 +546,9 @@ fn run(cli: Cli) -> Result<Option<Findings>> {
         }
         Cmd::Inventory(i) => {
             let config = match &i {
-                InventoryCmd::List { config } | InventoryCmd::Set { config, .. } => config,
+                InventoryCmd::List { config }
+                | InventoryCmd::Set { config, .. }
+                | InventoryCmd::Support { config, .. } => config,
             };
             let text = judge::read_text(config)?;
             let cfg = warden_gateway::config::Config::parse(&text)
@@ -532,9 +580,74 @@ fn run(cli: Cli) -> Result<Option<Findings>> {
                     )?;
                     println!("{mac}: {}", v["lifecycle"].as_str().unwrap_or("?"));
                 }
+                InventoryCmd::Support {
+                    mac, end, reason, ..
+                } => {
+                    let body = serde_json::json!({"end": end, "reason": reason});
+                    let v = call(
+                        "POST",
+                        &format!("/api/v1/devices/{mac}/support"),
+                        Some(body),
+                    )?;
+                    println!(
+                        "{mac}: {}",
+                        v["support"]["words"]
+                            .as_str()
+                            .unwrap_or("no support period known")
+                    );
+                }
             }
             Ok(None)
         }
+        Cmd::Vuln(VulnCmd::Import { config, archive }) => {
+            let text = judge::read_text(&config)?;
+            let cfg = warden_gateway::config::Config::parse(&text)
+                .with_context(|| config.display().to_string())?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0);
+            let (rep, read_s, store_s) = warden_gateway::core::vulns::import_archive(
+                &cfg.state_dir.join("warden.db"),
+                &archive,
+                now,
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "{}: {} records from {} entries ({} refused) read in {:.2} s ({:.0} records/s), stored in {:.2} s",
+                archive.display(),
+                rep.records,
+                rep.entries,
+                rep.refused_count,
+                read_s,
+                rep.records as f64 / read_s.max(1e-9),
+                store_s
+            );
+            for r in &rep.refused {
+                println!("  refused: {r}");
+            }
+            match warden_gateway::client::request(
+                &cfg,
+                "POST",
+                "/api/v1/vulnerabilities/reload",
+                None,
+            ) {
+                Ok(v) => println!("the gateway now holds {} records", v["records"]),
+                Err(e) => println!(
+                    "the gateway was not told ({e}); it loads the records at its next start"
+                ),
+            }
+            Ok(None)
+        }
+        Cmd::Vuln(VulnCmd::Check {
+            db,
+            sbom,
+            advisory,
+            maker,
+            model,
+            version,
+            json,
+        }) => vuln_check(&db, &sbom, &advisory, [maker, model, version], json),
         Cmd::Policy(PolicyCmd::Check {
             policy,
             assessment,
@@ -1026,7 +1139,7 @@ fn analyze(
     if json_out {
         out(&format!("{}\n", serde_json::to_string_pretty(&judged)?))?;
     } else {
-        out(&(report_text(&r) + &judge::render_text(&judged)))?;
+        out(&(report_text(&r) + judge::render_text(&judged).as_str()))?;
     }
     Ok(serious.then_some(Findings))
 }
@@ -1821,4 +1934,86 @@ fn mud_fetch(
         })?;
     }
     Ok((!ok).then_some(Findings))
+}
+
+/// `warden vuln check`: an SBOM against an OSV archive, with the maker's
+/// CSAF statements for the product deciding. Exit 1 on a known-affected
+/// vulnerability.
+fn vuln_check(
+    db: &Path,
+    sbom: &Path,
+    advisories: &[PathBuf],
+    [maker, model, version]: [String; 3],
+    json: bool,
+) -> Result<Option<Findings>> {
+    use warden_lifecycle::advisory::{Advisory, DeviceProduct, Status};
+    let f = std::fs::File::open(db).with_context(|| db.display().to_string())?;
+    let mut vdb = warden_lifecycle::osv::VulnDb::default();
+    let rep = vdb
+        .import_zip(std::io::BufReader::new(f))
+        .with_context(|| db.display().to_string())?;
+    let bytes = std::fs::read(sbom).with_context(|| sbom.display().to_string())?;
+    let s = warden_lifecycle::sbom::read(&bytes).with_context(|| sbom.display().to_string())?;
+    let product = DeviceProduct {
+        maker,
+        model,
+        version,
+    };
+    let mut vex = Vec::new();
+    for a in advisories {
+        let b = std::fs::read(a).with_context(|| a.display().to_string())?;
+        let adv = Advisory::read(&b).with_context(|| a.display().to_string())?;
+        vex.extend(adv.findings(&product));
+    }
+    let mut rows = Vec::new();
+    let mut affected = 0;
+    for m in vdb.match_all(&s.components) {
+        let said = vex
+            .iter()
+            .find(|f| f.id == m.id || m.aliases.iter().any(|a| a == &f.id));
+        let status = said.map(|f| f.status).unwrap_or(Status::KnownAffected);
+        if status == Status::KnownAffected {
+            affected += 1;
+        }
+        rows.push(serde_json::json!({
+            "id": m.id, "aliases": m.aliases, "component": m.purl, "version": m.version,
+            "fixed": m.fixed, "score": m.score, "status": status.name(),
+            "source": said.map(|f| f.advisory.clone()).unwrap_or_else(|| "OSV".into()),
+        }));
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "sbom": {"format": s.format, "reader": s.reader, "subject": s.subject, "components": s.components.len()},
+                "database": {"records": rep.records, "refused": rep.refused_count},
+                "findings": rows,
+            }))?
+        );
+    } else {
+        println!(
+            "{}: {} ({} components) against {} records",
+            sbom.display(),
+            s.format,
+            s.components.len(),
+            rep.records
+        );
+        for r in &rows {
+            println!(
+                "  {:<20} {:<40} {:<20} fixed in {:<10} {}",
+                r["id"].as_str().unwrap_or(""),
+                r["component"].as_str().unwrap_or(""),
+                r["status"].as_str().unwrap_or(""),
+                r["fixed"].as_str().unwrap_or("-"),
+                r["score"]
+                    .as_f64()
+                    .map(|s| format!("CVSS {s:.1}"))
+                    .unwrap_or_default()
+            );
+        }
+        if rows.is_empty() {
+            println!("  no known vulnerability");
+        }
+    }
+    Ok((affected > 0).then_some(Findings))
 }

@@ -26,7 +26,51 @@ fn milestone_named(s: &str) -> Option<Milestone> {
         .find(|m| m.name() == s)
 }
 
+/// A device's support as the API and the pages show it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SupportView {
+    /// The last day of security updates (YYYY-MM-DD), when known.
+    pub end: Option<String>,
+    /// The sentence for the household ("This camera gets no more ...").
+    pub words: String,
+    /// Where it comes from, in plain words, and the kind of source
+    /// (person, mud, maker, catalogue).
+    pub source: String,
+    pub source_kind: &'static str,
+    /// 90-days, 30-days, ended; None: further off or no end known.
+    pub milestone: Option<&'static str>,
+    /// What the deployment does at the end (tell, internet-only, updates-only).
+    pub at_end: &'static str,
+    /// Whether that restriction holds now.
+    pub restricted: bool,
+}
+
 impl Core {
+    /// The day the gateway last checked support periods on (today, at
+    /// start): what the pages measure "days from now" from.
+    pub fn support_day(&self) -> time::Date {
+        self.support_day
+    }
+
+    pub fn support_view(&self, d: &Dev) -> Option<SupportView> {
+        let s = self.support_of(d)?;
+        let what = self.category(d).name().replace('-', " ");
+        let what = if what == "unknown" || what == "other iot" {
+            "device".to_string()
+        } else {
+            what
+        };
+        Some(SupportView {
+            end: s.end().map(|d| d.to_string()),
+            words: s.words(&what, self.support_day),
+            source: s.source.words(),
+            source_kind: s.source.kind(),
+            milestone: s.milestone(self.support_day).map(Milestone::name),
+            at_end: self.cfg.support.at_end.name(),
+            restricted: self.support_restricted(&d.mac),
+        })
+    }
+
     /// What every source says about the device's support, in the order
     /// [`Support::decide`] weighs them.
     pub fn support_statements(&self, d: &Dev) -> Vec<(Statement, Source)> {
@@ -111,6 +155,7 @@ impl Core {
     /// (or lifts it, when a person extends the period).
     pub fn check_support(&mut self, now: i64) {
         let today = day_of(now);
+        self.support_day = today;
         let macs: Vec<MacAddr> = self.devices.keys().copied().collect();
         let mut changed = false;
         for mac in macs {
@@ -121,7 +166,10 @@ impl Core {
                 continue;
             };
             let support = self.support_of(d);
-            let what = self.category(d).name().replace('-', " ");
+            let what = match self.category(d).name() {
+                "unknown" | "other-iot" => "device".to_string(),
+                w => w.replace('-', " "),
+            };
             let reached = support.as_ref().and_then(|s| s.milestone(today));
             let ended = reached == Some(Milestone::Ended);
             let was_ended = self.support_ended.contains(&mac);

@@ -49,6 +49,39 @@ pub struct VulnReport {
     pub findings: Vec<VulnFinding>,
 }
 
+/// `warden vuln import`: reads an OSV archive and replaces the store's
+/// records with it in one transaction (the running gateway loads them when
+/// told, `POST /api/v1/vulnerabilities/reload`, or at its next start).
+/// Returns what the import did and the seconds reading and storing took.
+pub fn import_archive(
+    store_path: &std::path::Path,
+    archive: &std::path::Path,
+    now: i64,
+) -> Result<(warden_lifecycle::osv::ImportReport, f64, f64), String> {
+    let t0 = std::time::Instant::now();
+    let f = std::fs::File::open(archive).map_err(|e| format!("{}: {e}", archive.display()))?;
+    let mut kept: Vec<(String, Vec<u8>)> = Vec::new();
+    let rep = VulnDb::default()
+        .import_zip_with(std::io::BufReader::new(f), |r, b| {
+            kept.push((r.id.clone(), b.to_vec()))
+        })
+        .map_err(|e| format!("{}: {e}", archive.display()))?;
+    let read_s = t0.elapsed().as_secs_f64();
+    let t1 = std::time::Instant::now();
+    let mut store =
+        SqliteStore::open(store_path).map_err(|e| format!("{}: {e}", store_path.display()))?;
+    store
+        .replace_vuln_records(kept.iter().map(|(i, b)| (i.as_str(), b.as_slice())), now)
+        .map_err(|e| format!("{}: {e}", store_path.display()))?;
+    let _ = store.record_event(
+        now,
+        None,
+        "vuln-import",
+        &json!({"file": archive.display().to_string(), "records": rep.records, "refused": rep.refused_count}),
+    );
+    Ok((rep, read_s, t1.elapsed().as_secs_f64()))
+}
+
 impl Core {
     /// Loads the imported OSV records from the store (at start and after
     /// `warden vuln import`).
