@@ -121,6 +121,10 @@ https-roots = ["$dir/pki/https-ca.pem"]
 allow-prefixes = ["198.51.100.0/24", "2001:db8:100::/64"]
 connect-timeout-ms = 3000
 total-timeout-ms = 8000
+[support]
+# What an office does when a device's security updates end (a home only
+# tells): the lab shows the restriction in the kernel.
+at-end = "internet-only"
 TOML
   : > "$dir/warden.log"
   # As the service unit runs it: 1,024 open files at most.

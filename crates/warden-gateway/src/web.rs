@@ -577,6 +577,10 @@ struct DevicePage {
     edges: Vec<Edge>,
     alerts: Vec<AlertView>,
     assessment: Option<(i64, String, String)>,
+    /// How long it gets security updates, as warden knows it.
+    support: Option<crate::core::support::SupportView>,
+    /// Its SBOM and known weaknesses, when warden holds an SBOM or advisory.
+    vulns: Option<crate::core::vulns::VulnReport>,
 }
 
 #[derive(Template)]
@@ -656,6 +660,11 @@ pub fn router(api: Api) -> Router {
         .route("/devices/:mac/name", post(rename))
         .route("/devices/:mac/category", post(categorise))
         .route("/devices/:mac/lifecycle", post(lifecycle))
+        .route("/devices/:mac/support", post(support_form))
+        .route(
+            "/devices/:mac/documents",
+            post(documents).layer(axum::extract::DefaultBodyLimit::max(16 << 20)),
+        )
         .route("/devices/:mac/mud/generate", post(mud_generate))
         .route(
             "/devices/:mac/mud/preview",
@@ -1097,10 +1106,11 @@ async fn device(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<String
                     .map(|a| a.to_string())
                     .collect::<Vec<_>>()
                     .join(", "),
+                c.vulnerabilities(&mac),
             )
         })
     };
-    let Some((view, declared, addresses)) = found else {
+    let Some((view, declared, addresses, vulns)) = found else {
         return (StatusCode::NOT_FOUND, "no such device").into_response();
     };
     let visible = view.traffic_visible_to(&p);
@@ -1184,6 +1194,8 @@ async fn device(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<String
         edges,
         alerts,
         assessment,
+        support: view.support.clone(),
+        vulns: vulns.filter(|v| v.sbom_format.is_some() || !v.advisories.is_empty()),
     })
 }
 
@@ -1360,6 +1372,113 @@ async fn lifecycle(
         }
         Ok(()) => Redirect::to(&format!("/devices/{mac}")).into_response(),
         Err(e) => (StatusCode::CONFLICT, e).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct SupportForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    end: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// The end of a device's support period, entered on its page (owner,
+/// operator).
+async fn support_form(
+    AxState(api): AxState<Api>,
+    h: HeaderMap,
+    Path(mac): Path<String>,
+    Form(f): Form<SupportForm>,
+) -> Response {
+    let (p, mac) = match device_form(&api, &h, Permission::Enforce, &f.csrf, &mac) {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    let r = api
+        .core
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .set_support_end(&mac, f.end.trim(), &f.reason, &p.by(), (api.now)());
+    match r {
+        Ok(()) => Redirect::to(&format!("/devices/{mac}")).into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, format!("form field {e}")).into_response(),
+    }
+}
+
+/// An SBOM or a CSAF advisory uploaded on the device's page (owner,
+/// operator): read before it is kept; a file warden cannot read is refused
+/// with why, and nothing is kept.
+async fn documents(
+    AxState(api): AxState<Api>,
+    h: HeaderMap,
+    Path(mac): Path<String>,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    let p = match require(&api, &h, Permission::Enforce) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let Some(mac) = MacAddr::parse(&mac) else {
+        return (StatusCode::BAD_REQUEST, "not a MAC address").into_response();
+    };
+    let (mut csrf, mut kind, mut file, mut name) =
+        (String::new(), String::new(), Vec::new(), String::new());
+    loop {
+        match form.next_field().await {
+            Ok(Some(f)) => {
+                let field = f.name().unwrap_or("").to_string();
+                if field == "file" {
+                    name = f
+                        .file_name()
+                        .unwrap_or("upload")
+                        .chars()
+                        .filter(|c| !c.is_control())
+                        .take(200)
+                        .collect();
+                }
+                let Ok(data) = f.bytes().await else {
+                    return (
+                        StatusCode::BAD_REQUEST,
+                        format!("form field `{field}`: could not be read"),
+                    )
+                        .into_response();
+                };
+                match field.as_str() {
+                    "csrf" => csrf = String::from_utf8_lossy(&data).into_owned(),
+                    "kind" => kind = String::from_utf8_lossy(&data).into_owned(),
+                    "file" => file = data.to_vec(),
+                    _ => {}
+                }
+            }
+            Ok(None) => break,
+            Err(e) => return (StatusCode::BAD_REQUEST, format!("the form: {e}")).into_response(),
+        }
+    }
+    if !csrf_ok(&p, &csrf) {
+        return expired();
+    }
+    if file.is_empty() {
+        return (StatusCode::BAD_REQUEST, "form field `file`: choose a file").into_response();
+    }
+    let source = format!("{name} (uploaded)");
+    let r = {
+        let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+        if !c.devices.contains_key(&mac) {
+            return (StatusCode::NOT_FOUND, "no such device").into_response();
+        }
+        let now = (api.now)();
+        match kind.as_str() {
+            "sbom" => c.put_sbom(&mac, &file, &source, &p.by(), now),
+            "advisory" => c.put_advisory(&mac, &file, &source, &p.by(), now),
+            _ => Err("form field `kind`: sbom or advisory".into()),
+        }
+    };
+    match r {
+        Ok(_) => Redirect::to(&format!("/devices/{mac}")).into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, format!("form field `file`: {e}")).into_response(),
     }
 }
 
@@ -2273,6 +2392,34 @@ mod tests {
             edges,
             alerts: vec![],
             assessment: None,
+            support: (!hidden).then(|| crate::core::support::SupportView {
+                end: Some("2027-03-31".into()),
+                words: "This camera gets no more security updates since 31 March 2027.".into(),
+                source: "entered by ann (owner)".into(),
+                source_kind: "person",
+                milestone: Some("ended"),
+                at_end: "internet-only",
+                restricted: true,
+            }),
+            vulns: (!hidden).then(|| crate::core::vulns::VulnReport {
+                sbom_format: Some("SPDX-2.3".into()),
+                sbom_source: Some("sbom.json (uploaded)".into()),
+                components: 4,
+                database_records: 1206,
+                findings: vec![crate::core::vulns::VulnFinding {
+                    id: "RUSTSEC-2023-0001".into(),
+                    aliases: vec![],
+                    status: "known affected",
+                    component: Some("pkg:cargo/tokio@1.19.2".into()),
+                    version: Some("1.19.2".into()),
+                    fixed: Some("1.20.3".into()),
+                    score: Some(7.25),
+                    summary: Some("<script>alert(1)</script>".into()),
+                    source: "OSV".into(),
+                    fix: None,
+                }],
+                ..Default::default()
+            }),
         }
         .render()
         .unwrap()
@@ -2296,8 +2443,25 @@ mod tests {
         assert!(html.contains("<strong class=\"violation\">violation</strong>, dropped"));
         assert!(html.contains("none of the access lists allows it"));
         assert!(html.contains("class=\"edge-violation\""));
+        assert!(html.contains("no more security updates since 31 March 2027"));
+        assert!(html.contains("keeps it away from the other devices here"));
+        assert!(html.contains("<tr class=\"vuln-affected\">"));
+        assert!(
+            html.contains("CVSS 7.2") || html.contains("CVSS 7.3"),
+            "one decimal"
+        );
+        assert!(html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"));
+        assert!(!html.contains("<script>alert"), "escaped");
+        assert!(
+            html.contains("action=\"/devices/02:77:00:00:00:01/support\"")
+                || html.contains("/support\"")
+        );
         let hidden = device_page(chrome(Role::Member), false, true);
         assert!(hidden.contains("for the owner only"));
+        assert!(
+            !hidden.contains("/support\"") && !hidden.contains("/documents\""),
+            "members enter nothing"
+        );
         assert!(!hidden.contains("evil.example") && !hidden.contains("edge-"));
     }
 

@@ -1743,6 +1743,73 @@ fn scenario(lab: &Lab) {
         );
     }
 
+    // The camera's support period ends (entered with `warden inventory
+    // support`, as an operator who read the maker's notice would): with
+    // `at-end = "internet-only"` (an office's default) it keeps its cloud
+    // service but loses the local network, in the kernel; extended, it gets
+    // its own rules back.
+    let camera = lab.address_of(DEV);
+    assert!(
+        lab.connect_from("iot2", &camera, 8080),
+        "before: the neighbour reaches the camera's page"
+    );
+    let cfg = lab.dir.join("gateway.toml");
+    let (ok, out) = lab.exec(
+        "gw",
+        &[
+            env!("CARGO_BIN_EXE_warden"),
+            "inventory",
+            "support",
+            "--config",
+            cfg.to_str().unwrap(),
+            DEV,
+            "2026-01-31",
+            "--reason",
+            "the maker's end-of-life notice",
+        ],
+    );
+    assert!(
+        ok && out.contains("gets no more security updates since 31 January 2026"),
+        "{out}"
+    );
+    lab.wait("the support restriction in the kernel", 15, &|| {
+        let d = lab.device(DEV);
+        d["policy"] == "support-end" && d["in_kernel"] == true
+    });
+    let d = lab.device(DEV);
+    assert_eq!(d["support"]["restricted"], true, "{d:#}");
+    assert_eq!(d["support"]["source_kind"], "person");
+    assert_eq!(d["lifecycle"], "end-of-support");
+    assert!(
+        !lab.connect_from("iot2", &camera, 8080),
+        "past its support, the camera's page is closed to the LAN"
+    );
+    assert!(
+        lab.connect("api.cloud.example", 8001),
+        "its cloud service stays\n{}",
+        lab.logs()
+    );
+    assert!(lab.alerts().iter().any(|a| a["kind"] == "support.ended"
+        && a["mac"] == DEV
+        && a["explanation"]
+            .as_str()
+            .is_some_and(|t| t.contains("takes the local network away"))));
+    let (code, d) = lab.api_with(
+        "POST",
+        &format!("/api/v1/devices/{DEV}/support"),
+        Some(&lab.token()),
+        Some(r#"{"end": "2030-12-31", "reason": "extended support bought"}"#),
+    );
+    assert_eq!(code, 200, "{d}");
+    lab.wait("its own rules back", 15, &|| {
+        let d = lab.device(DEV);
+        d["policy"] == "mud" && d["in_kernel"] == true
+    });
+    assert!(
+        lab.connect_from("iot2", &camera, 8080),
+        "extended: the neighbour reaches the page again"
+    );
+
     // Evasion: quarantined, the camera comes back with a new MAC address
     // (the same MUD URL and DHCP vendor class): caught and quarantined again.
     assert_eq!(
