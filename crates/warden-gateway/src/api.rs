@@ -777,13 +777,13 @@ struct DocumentQuery {
 /// The largest SBOM or advisory accepted through the API.
 const DOCUMENT_LIMIT: usize = 16 << 20;
 
-fn document_source(q: &DocumentQuery) -> Result<String, Response> {
+fn document_source(q: &DocumentQuery) -> Result<String, Box<Response>> {
     let s = q.source.clone().unwrap_or_else(|| "upload".into());
     if s.is_empty() || s.len() > 300 || s.chars().any(char::is_control) {
-        return Err(err(
+        return Err(Box::new(err(
             StatusCode::BAD_REQUEST,
             "source: a file name or URL of at most 300 characters",
-        ));
+        )));
     }
     Ok(s)
 }
@@ -802,7 +802,7 @@ async fn put_sbom(
     };
     let source = match document_source(&q) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let r = {
         let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
@@ -835,7 +835,7 @@ async fn put_advisory(
     };
     let source = match document_source(&q) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let r = {
         let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
