@@ -11,3 +11,6 @@ cargo run -q --release -p warden-nft --example stages "$C/iot-onboarding-mudfile
 echo
 echo "== the dashboard's pages (250 devices, 30 days of flow summaries; goal: p99 <= 50 ms)"
 cargo run -q --release -p warden-bench --bin bench-pages
+echo
+echo "== vulnerabilities: OSV import (records/s) and matching 250 devices x 500 components (goal: <= 1 s)"
+cargo run -q --release -p warden-bench --bin bench-vuln

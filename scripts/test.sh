@@ -62,6 +62,13 @@ if [ -d ../shared/corpus/pcap ]; then
   find ../shared/corpus/pcap -type f \( -name '*.pcap' -o -name '*.pcapng' \) -size -64k \
     -exec cp {} fuzz/corpus/capture_reader/ \;
 fi
+mkdir -p fuzz/corpus/lifecycle_documents
+# Seeds: the real SBOMs and advisories, each behind the byte that picks its reader.
+for f in crates/warden-lifecycle/tests/data/sbom/*.json; do
+  { printf '\x00'; cat "$f"; } > "fuzz/corpus/lifecycle_documents/sbom-$(basename "$f")"
+done
+{ printf '\x01'; cat crates/warden-lifecycle/tests/data/csaf/icsa-24-289-02.json; } > fuzz/corpus/lifecycle_documents/csaf-icsa-24-289-02.json
+{ printf '\x03'; cat crates/warden-lifecycle/data/support-catalogue.toml; } > fuzz/corpus/lifecycle_documents/catalogue.toml
 mkdir -p fuzz/corpus/capture_analyze
 cp fuzz/corpus/capture_reader/* samples/pcap/*.pcap fuzz/corpus/capture_analyze/ 2>/dev/null || true
 for t in $(cargo +nightly fuzz list); do

@@ -548,15 +548,114 @@ async fn lifecycle(
     .await
 }
 
+#[derive(Deserialize)]
+struct ExportQuery {
+    /// json (default) or csv (a zip of one CSV file per table).
+    #[serde(default)]
+    format: Option<String>,
+}
+
+/// An export document as the format asked for (see [`crate::export`]).
+fn export_answer(doc: Value, format: Option<&str>, name: &str) -> Response {
+    match format.unwrap_or("json") {
+        "json" => Json(doc).into_response(),
+        "csv" => match crate::export::csv_zip(&doc) {
+            Ok(z) => (
+                [
+                    ("content-type", "application/zip".to_string()),
+                    (
+                        "content-disposition",
+                        format!("attachment; filename=\"{name}.zip\""),
+                    ),
+                ],
+                z,
+            )
+                .into_response(),
+            Err(e) => err(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        },
+        other => err(
+            StatusCode::BAD_REQUEST,
+            &format!("format: `{}` is not json or csv", other.escape_debug()),
+        ),
+    }
+}
+
+/// Everything the gateway holds on the whole household, table by table,
+/// without the accounts' secrets (owner). JSON or CSV.
+async fn export_household(
+    AxState(api): AxState<Api>,
+    h: HeaderMap,
+    Query(q): Query<ExportQuery>,
+) -> Response {
+    let who = allow!(api, h, Permission::Administer);
+    let now = (api.now)();
+    record(&api, now, "household-exported", json!({"by": who.by()}));
+    match read(&api, move |s| s.export_household()).await {
+        Some(Ok(v)) => export_answer(
+            crate::export::document("household", v, now),
+            q.format.as_deref(),
+            "warden-household",
+        ),
+        _ => err(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the store could not be read",
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+struct EraseHouseholdBody {
+    /// Must be "erase everything".
+    confirm: String,
+    reason: String,
+}
+
+/// Erases the household's records (owner): every device and what it did;
+/// accounts and settings stay; an audit event remains.
+async fn erase_household(
+    AxState(api): AxState<Api>,
+    h: HeaderMap,
+    body: Option<Json<EraseHouseholdBody>>,
+) -> Response {
+    let who = allow!(api, h, Permission::Administer, changes);
+    let Some(Json(b)) = body.filter(|Json(b)| b.confirm == "erase everything") else {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "the body is {\"confirm\": \"erase everything\", \"reason\": TEXT}",
+        );
+    };
+    let r = api
+        .core
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .erase_household(&who.by(), &b.reason, (api.now)());
+    match r {
+        Ok(done) => Json(json!({"erased": "household", "rows": done})).into_response(),
+        Err(e) => err(StatusCode::BAD_REQUEST, &e),
+    }
+}
+
 /// Everything the gateway holds about one device, table by table (owner).
-async fn export(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<String>) -> Response {
+/// JSON (default) or CSV (`?format=csv`).
+async fn export(
+    AxState(api): AxState<Api>,
+    h: HeaderMap,
+    Path(mac): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> Response {
     let _who = allow!(api, h, Permission::Administer);
     let Some(mac) = MacAddr::parse(&mac) else {
         return bad_mac(&mac);
     };
     let m = mac.to_string();
+    let now = (api.now)();
     match read(&api, move |s| s.export_device(&m)).await {
-        Some(Ok(v)) => Json(json!({"mac": mac.to_string(), "tables": v})).into_response(),
+        Some(Ok(v)) if q.format.as_deref().is_some_and(|f| f != "json") => export_answer(
+            crate::export::document(&mac.to_string(), v, now),
+            q.format.as_deref(),
+            &format!("warden-{}", mac.to_string().replace(':', "")),
+        ),
+        Some(Ok(v)) => Json(json!({"mac": mac.to_string(), "schema": crate::export::SCHEMA, "exported_at": now, "scope": mac.to_string(), "tables": v})).into_response(),
         _ => err(
             StatusCode::INTERNAL_SERVER_ERROR,
             "the store could not be read",
@@ -900,6 +999,8 @@ pub fn router(api: Api) -> Router {
         .route("/api/v1/devices", get(devices))
         .route("/api/v1/devices/:mac", get(device).delete(erase))
         .route("/api/v1/devices/:mac/export", get(export))
+        .route("/api/v1/export", get(export_household))
+        .route("/api/v1/household", axum::routing::delete(erase_household))
         .route("/api/v1/devices/:mac/lifecycle", post(lifecycle))
         .route("/api/v1/devices/:mac/support", post(set_support))
         .route(

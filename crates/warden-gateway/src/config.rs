@@ -12,7 +12,8 @@
 //! remediation-listen = "192.168.1.1:8080"
 //! web-listen = "192.168.1.1:443"       # the API (and dashboard) over HTTPS, warden's own certificate
 //! web-plain-http = false               # true: web-listen without TLS (only behind another TLS proxy)
-//! retention-days = 30
+//! retention-days = 30                 # the default for every data class below
+//! privacy = "hide-personal"            # full | hide-personal | aggregates
 //! infrastructure = []                  # MACs of the LAN's own equipment (an upstream router): never policed
 //!
 //! [mud]
@@ -42,6 +43,14 @@
 //!
 //! [dhcp]
 //! servers = []                         # DHCP servers whose ACKs bind addresses, beside gateway-address
+//!
+//! [retention]                          # days, per data class (each: retention-days unless set)
+//! identity = 365                       # a device not seen this long is forgotten, every record of it
+//! flows = 30                           # flow summaries and hourly traffic
+//! dns-names = 7                        # flow summaries whose remote is a DNS name
+//! alerts = 90                          # alerts and their evidence
+//! assessments = 365
+//! events = 30                          # the audit trail and MUD fetch attempts
 //!
 //! [support]                            # when a device's security updates end
 //! at-end = "tell"                      # tell | internet-only | updates-only (default: by deployment)
@@ -292,6 +301,47 @@ struct RawConfig {
     dhcp: DhcpConfig,
     #[serde(default)]
     support: SupportConfigFile,
+    #[serde(default)]
+    privacy: Privacy,
+    #[serde(default)]
+    retention: RetentionFile,
+}
+
+/// How much of where devices talk to warden records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Privacy {
+    /// Every flow summary with its remote.
+    Full,
+    /// Personal devices (phones, computers, tablets, and what a person
+    /// marked personal) are recorded without their destinations: counts
+    /// and times only. The default: personal devices get the minimal
+    /// recording.
+    #[default]
+    HidePersonal,
+    /// No device's destinations: traffic per hour and counts only.
+    Aggregates,
+}
+
+impl Privacy {
+    pub fn name(self) -> &'static str {
+        match self {
+            Privacy::Full => "full",
+            Privacy::HidePersonal => "hide-personal",
+            Privacy::Aggregates => "aggregates",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RetentionFile {
+    identity: Option<u32>,
+    flows: Option<u32>,
+    dns_names: Option<u32>,
+    alerts: Option<u32>,
+    assessments: Option<u32>,
+    events: Option<u32>,
 }
 
 /// What happens when a device's support period ends.
@@ -361,6 +411,9 @@ pub struct Config {
     pub mud: MudConfig,
     pub quarantine: QuarantineConfig,
     pub support: SupportConfig,
+    pub privacy: Privacy,
+    /// Days each data class is kept.
+    pub retention: warden_store::lifecycle::ClassRetention,
     /// The deployment context MUD files are resolved in.
     pub context: Context,
     pub retention_days: u32,
@@ -499,6 +552,27 @@ impl Config {
                 )));
             }
         }
+        let days = |class: &str, v: Option<u32>| -> Result<i64, ConfigError> {
+            match v {
+                Some(0) => Err(ConfigError(format!(
+                    "retention.{class}: at least 1 day (0 would delete every record at once)"
+                ))),
+                Some(d) if d > 36_500 => Err(ConfigError(format!(
+                    "retention.{class}: at most 36500 days"
+                ))),
+                Some(d) => Ok(i64::from(d) * 86_400),
+                None => Ok(i64::from(r.retention_days) * 86_400),
+            }
+        };
+        let rf = &r.retention;
+        let retention = warden_store::lifecycle::ClassRetention {
+            identity: days("identity", rf.identity)?,
+            flows: days("flows", rf.flows)?,
+            dns_names: days("dns-names", rf.dns_names)?,
+            alerts: days("alerts", rf.alerts)?,
+            assessments: days("assessments", rf.assessments)?,
+            events: days("events", rf.events)?,
+        };
         let support = SupportConfig {
             at_end: r
                 .support
@@ -529,6 +603,8 @@ impl Config {
             mud: r.mud,
             quarantine: r.quarantine,
             support,
+            privacy: r.privacy,
+            retention,
             context,
             retention_days: r.retention_days,
             infrastructure,
@@ -554,6 +630,32 @@ mod tests {
             .controllers
             .contains_key("urn:ietf:params:mud:dns"));
         assert_eq!(c.support.at_end, AtSupportEnd::Tell);
+        assert_eq!(
+            c.privacy,
+            Privacy::HidePersonal,
+            "personal devices: minimal recording"
+        );
+        assert_eq!(
+            c.retention.dns_names,
+            30 * 86_400,
+            "retention-days by default"
+        );
+        let r = Config::parse(&format!("{BASE}retention-days = 60\nprivacy = \"aggregates\"\n[retention]\ndns-names = 7\nidentity = 365\n")).unwrap();
+        assert_eq!(
+            (
+                r.retention.dns_names,
+                r.retention.identity,
+                r.retention.flows
+            ),
+            (7 * 86_400, 365 * 86_400, 60 * 86_400)
+        );
+        assert_eq!(r.privacy, Privacy::Aggregates);
+        let e = Config::parse(&format!("{BASE}[retention]\nalerts = 0\n")).unwrap_err();
+        assert!(
+            e.to_string().contains("retention.alerts: at least 1 day"),
+            "{e}"
+        );
+        assert!(Config::parse(&format!("{BASE}[retention]\nforever = 1\n")).is_err());
         assert!(c.support.catalogue.len() >= 3, "warden's own catalogue");
         let c = Config::parse(&format!("{BASE}deployment = \"healthcare\"\n")).unwrap();
         assert_eq!(c.unknown_devices, UnknownDevices::Block);

@@ -11,7 +11,11 @@
 //! Quarantined  --MUD refreshed-->  Quarantined (the file waits for release)
 //! ```
 
-use crate::config::{Config, SignaturePolicy, UnknownDevices};
+use crate::config::{Config, Privacy, SignaturePolicy, UnknownDevices};
+
+/// What a flow summary holds instead of a destination the privacy level
+/// keeps out of the store.
+pub const NOT_RECORDED: &str = "(not recorded: privacy)";
 use crate::enforce::{self, Enforcer, Entry};
 use crate::fetch::{FetchError, Fetched, SignatureStatus};
 use crate::identity::Category;
@@ -1230,9 +1234,24 @@ impl Core {
                         now,
                     );
                 }
+                // The privacy level: a personal device's (or, with
+                // aggregates, every device's) destination is not recorded;
+                // its counts and times are.
+                let hide = match self.cfg.privacy {
+                    Privacy::Full => false,
+                    Privacy::Aggregates => true,
+                    Privacy::HidePersonal => self
+                        .devices
+                        .get(&mac)
+                        .is_none_or(|d| self.category(d).personal()),
+                };
                 let _ = self.store.add_flow(&FlowSummary {
                     mac: mac_s(&mac),
-                    remote: remote_name,
+                    remote: if hide {
+                        NOT_RECORDED.to_string()
+                    } else {
+                        remote_name
+                    },
                     protocol: proto,
                     // The service's port: the remote's when the device
                     // opened it, the device's own otherwise.
@@ -2019,6 +2038,77 @@ impl Core {
     /// store holds about it deleted and its mentions in others' rows
     /// replaced ([`warden_store::erase`]); the audit event does not name
     /// it. If it comes back, it is a new device.
+    /// Erases the household's records (every device, what each did, the
+    /// alerts and events); accounts and settings stay. The devices leave
+    /// the kernel first; one audit event, written after the erase, says who
+    /// and when.
+    pub fn erase_household(
+        &mut self,
+        by: &str,
+        reason: &str,
+        now: i64,
+    ) -> Result<std::collections::BTreeMap<String, usize>, String> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.len() > 500 || reason.chars().any(char::is_control) {
+            return Err("reason: say why, in at most 500 characters on one line".into());
+        }
+        let macs: Vec<MacAddr> = self.devices.keys().copied().collect();
+        for mac in &macs {
+            self.devices.remove(mac);
+            self.applied_kinds.remove(mac);
+        }
+        self.pins.clear();
+        self.pin_missing_since.clear();
+        self.homes.clear();
+        self.resolved.clear();
+        self.fetched_for.clear();
+        self.dns_per_device.clear();
+        self.dns_share_alerted.clear();
+        self.dns_owner.clear();
+        self.returned.clear();
+        self.violations_alerted.clear();
+        self.forged_alerted.clear();
+        self.moved_alerted.clear();
+        self.support_ended.clear();
+        self.support_alerted.clear();
+        self.vulns_alerted.clear();
+        let _ = self.reapply(now, "the household erased");
+        let done = self.store.erase_household().map_err(|e| e.to_string())?;
+        self.event(
+            now,
+            None,
+            "household-erased",
+            json!({"by": by, "reason": reason, "devices": macs.len(), "rows": done}),
+        );
+        Ok(done)
+    }
+
+    /// Retention per data class ([`crate::config::Config::retention`]): a
+    /// device not seen for the identity period is erased like a person
+    /// erasing it (out of the kernel, every record), then the store prunes
+    /// the other classes.
+    pub fn prune_data(
+        &mut self,
+        now: i64,
+    ) -> Result<warden_store::lifecycle::PrunedClasses, String> {
+        let r = self.cfg.retention;
+        let gone: Vec<MacAddr> = self
+            .devices
+            .values()
+            .filter(|d| d.last_seen < now - r.identity && !self.cfg.infrastructure.contains(&d.mac))
+            .map(|d| d.mac)
+            .collect();
+        for mac in &gone {
+            let _ = self.erase(mac, "warden (retention: identity)", now);
+        }
+        let mut p = self
+            .store
+            .prune_classes(now, &r)
+            .map_err(|e| e.to_string())?;
+        p.devices_forgotten += gone.len();
+        Ok(p)
+    }
+
     pub fn erase(
         &mut self,
         mac: &MacAddr,

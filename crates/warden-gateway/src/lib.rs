@@ -73,6 +73,7 @@ pub mod config;
 pub mod conntrack;
 pub mod core;
 pub mod enforce;
+pub mod export;
 pub mod fetch;
 pub mod identity;
 pub mod lifecycle;
@@ -416,8 +417,7 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
                 }
                 if t - last_prune > 3600 {
                     last_prune = t;
-                    let keep = i64::from(c.cfg.retention_days) * 86_400;
-                    if let Ok(p) = c.store.prune(t - keep) {
+                    if let Ok(p) = c.prune_data(t) {
                         let _ = c.store.record_event(t, None, "pruned", &serde_json::to_value(&p).unwrap_or_default());
                     }
                 }

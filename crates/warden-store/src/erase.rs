@@ -15,6 +15,24 @@ use rusqlite::types::ValueRef;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
+/// Columns a household export leaves out: the accounts' secrets.
+const SECRET_COLUMNS: [(&str, &str); 4] = [
+    ("users", "password_phc"),
+    ("sessions", "token_sha256"),
+    ("sessions", "csrf"),
+    ("api_tokens", "token_sha256"),
+];
+
+/// Tables erasing the household leaves: who may log in, how the gateway is
+/// set up, and the operator's vulnerability database.
+const KEPT_ON_ERASE: [&str; 5] = [
+    "users",
+    "sessions",
+    "api_tokens",
+    "settings",
+    "vuln_records",
+];
+
 /// What a mention of an erased device becomes in rows about others.
 pub const ERASED: &str = "an erased device";
 
@@ -116,6 +134,54 @@ impl SqliteStore {
             out.insert(t, Value::Array(list));
         }
         Ok(Value::Object(out))
+    }
+
+    /// Everything the store holds about the household, by table, in the
+    /// layout of [`SqliteStore::export_device`]: every table but the
+    /// accounts' secrets (password hashes, session and token hashes are
+    /// left out of `users`, `sessions` and `api_tokens`). A column is
+    /// left out by name: a test fails when a table gains one unlisted.
+    pub fn export_household(&self) -> Result<Value> {
+        let mut out = Map::new();
+        for (t, _, _) in tables(&self.db)? {
+            let mut st = self.db.prepare(&format!("SELECT * FROM \"{t}\""))?;
+            let cols: Vec<String> = st.column_names().iter().map(|s| s.to_string()).collect();
+            let mut rows = st.query([])?;
+            let mut list = Vec::new();
+            while let Some(r) = rows.next()? {
+                let mut o = Map::new();
+                for (i, c) in cols.iter().enumerate() {
+                    if SECRET_COLUMNS.contains(&(t.as_str(), c.as_str())) {
+                        continue;
+                    }
+                    o.insert(c.clone(), json_of(r.get_ref(i)?));
+                }
+                list.push(Value::Object(o));
+            }
+            out.insert(t, Value::Array(list));
+        }
+        Ok(Value::Object(out))
+    }
+
+    /// Erases the household's records: every table about devices and
+    /// what they did is emptied; the accounts (so the owner can still log
+    /// in), the settings and the imported vulnerability records stay.
+    /// Returns how many rows each table lost.
+    pub fn erase_household(&mut self) -> Result<BTreeMap<String, usize>> {
+        let tabs = tables(&self.db)?;
+        let tx = self.db.transaction()?;
+        let mut done = BTreeMap::new();
+        for (t, _, _) in tabs {
+            if KEPT_ON_ERASE.contains(&t.as_str()) {
+                continue;
+            }
+            let n = tx.execute(&format!("DELETE FROM \"{t}\""), [])?;
+            if n > 0 {
+                done.insert(t, n);
+            }
+        }
+        tx.commit()?;
+        Ok(done)
     }
 
     /// Erases the device: its own rows deleted, mentions of it in rows
@@ -358,5 +424,61 @@ mod tests {
         // A string that is not a MAC erases nothing (and matches nothing).
         assert!(s.erase_device("%").unwrap().is_empty());
         assert!(s.device(NEIGHBOUR).unwrap().is_some());
+    }
+
+    #[test]
+    fn the_household_exports_without_secrets_and_erases_all_but_the_accounts() {
+        let mut s = SqliteStore::open_in_memory().unwrap();
+        s.upsert_device(&DeviceRow::new(CAM, 1)).unwrap();
+        s.upsert_device(&DeviceRow::new(NEIGHBOUR, 1)).unwrap();
+        s.add_flow(&flow(CAM)).unwrap();
+        s.record_alert(&alert(NEIGHBOUR, "x", Value::Null)).unwrap();
+        s.set_setting("deployment-note", "home").unwrap();
+        s.db.execute(
+            "INSERT INTO users (name, role, password_phc, created) VALUES ('ann', 'owner', '$argon2id$secret', 1)",
+            [],
+        )
+        .unwrap();
+        s.db.execute(
+            "INSERT INTO api_tokens (token_sha256, user, role, label, created) VALUES ('abc123', 'ann', 'owner', 'cli', 1)",
+            [],
+        )
+        .unwrap();
+        let v = s.export_household().unwrap();
+        let text = v.to_string();
+        assert_eq!(v["devices"].as_array().unwrap().len(), 2);
+        assert_eq!(v["flow_summaries"].as_array().unwrap().len(), 1);
+        assert_eq!(v["users"][0]["name"], "ann");
+        assert!(
+            !text.contains("argon2id") && !text.contains("abc123"),
+            "no secret: {text}"
+        );
+        // Every column named secret exists (a renamed column would leak).
+        for (t, c) in SECRET_COLUMNS {
+            let n: i64 =
+                s.db.query_row(
+                    &format!("SELECT COUNT(*) FROM pragma_table_info('{t}') WHERE name = '{c}'"),
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(n, 1, "{t}.{c}");
+        }
+        let done = s.erase_household().unwrap();
+        assert_eq!(done.get("devices"), Some(&2));
+        // SQL over every table: only the kept ones hold rows.
+        for (t, _, _) in tables(&s.db).unwrap() {
+            let n: i64 =
+                s.db.query_row(&format!("SELECT COUNT(*) FROM \"{t}\""), [], |r| r.get(0))
+                    .unwrap();
+            assert!(
+                n == 0 || KEPT_ON_ERASE.contains(&t.as_str()),
+                "{t} still holds {n} rows"
+            );
+        }
+        assert_eq!(
+            s.setting("deployment-note").unwrap().as_deref(),
+            Some("home")
+        );
     }
 }

@@ -236,3 +236,193 @@ mod tests {
         assert_eq!(s.vuln_records().unwrap().0.len(), 2, "not about the device");
     }
 }
+
+/// How long each class of data is kept, in seconds (the privacy
+/// controls' retention).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClassRetention {
+    /// A device not seen for this long is forgotten: every row naming it.
+    pub identity: i64,
+    /// Flow summaries and hourly traffic.
+    pub flows: i64,
+    /// Flow summaries whose remote is a DNS name (not an address): the
+    /// names a device looked up, kept shorter when the household wishes.
+    pub dns_names: i64,
+    /// Alerts and their evidence.
+    pub alerts: i64,
+    pub assessments: i64,
+    /// Events (the audit trail) and MUD fetch attempts (each URL's last
+    /// good file is kept).
+    pub events: i64,
+}
+
+/// What one pruning removed, per class.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PrunedClasses {
+    pub devices_forgotten: usize,
+    pub flow_summaries: usize,
+    pub traffic_hours: usize,
+    pub dns_names: usize,
+    pub alerts: usize,
+    pub assessments: usize,
+    pub events: usize,
+    pub fetches: usize,
+}
+
+impl SqliteStore {
+    /// Removes, per class, what is older than its retention at `now`.
+    pub fn prune_classes(&mut self, now: i64, r: &ClassRetention) -> Result<PrunedClasses> {
+        let mut p = PrunedClasses::default();
+        // Identity first: a forgotten device takes all its rows along.
+        let gone: Vec<String> = self
+            .db
+            .prepare("SELECT mac FROM devices WHERE last_seen < ?1")?
+            .query_map([now - r.identity], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for mac in gone {
+            self.erase_device(&mac)?;
+            p.devices_forgotten += 1;
+        }
+        let tx = self.db.transaction()?;
+        p.dns_names = tx.execute(
+            "DELETE FROM flow_summaries WHERE last_seen < ?1
+               AND remote NOT LIKE '%:%' AND remote GLOB '*[a-zA-Z]*'",
+            [now - r.dns_names],
+        )?;
+        p.flow_summaries = tx.execute(
+            "DELETE FROM flow_summaries WHERE last_seen < ?1",
+            [now - r.flows],
+        )?;
+        p.traffic_hours = tx.execute(
+            "DELETE FROM traffic_hours WHERE hour + 3600 <= ?1",
+            [now - r.flows],
+        )?;
+        p.alerts = tx.execute("DELETE FROM alerts WHERE ts < ?1", [now - r.alerts])?;
+        p.assessments = tx.execute(
+            "DELETE FROM assessments WHERE ts < ?1",
+            [now - r.assessments],
+        )?;
+        p.events = tx.execute("DELETE FROM events WHERE ts < ?1", [now - r.events])?;
+        p.fetches = tx.execute(
+            "DELETE FROM mud_fetches WHERE ts < ?1 AND id NOT IN
+               (SELECT MAX(id) FROM mud_fetches WHERE outcome = 'ok' GROUP BY url)",
+            [now - r.events],
+        )?;
+        tx.commit()?;
+        Ok(p)
+    }
+}
+
+#[cfg(test)]
+mod retention_tests {
+    use super::*;
+    use crate::{AlertRow, FlowSummary, Store};
+
+    fn flow(mac: &str, remote: &str, t: i64) -> FlowSummary {
+        FlowSummary {
+            mac: mac.into(),
+            remote: remote.into(),
+            protocol: "tcp".into(),
+            port: 443,
+            direction: "out".into(),
+            flows: 1,
+            packets: 2,
+            bytes: 100,
+            first_seen: t,
+            last_seen: t,
+            verdict: "allowed".into(),
+            dropped: false,
+            why: None,
+        }
+    }
+
+    fn count(s: &SqliteStore, table: &str) -> i64 {
+        s.db.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn each_class_prunes_what_it_should_and_nothing_else() {
+        const DAY: i64 = 86_400;
+        let now = 1_000 * DAY;
+        let mut s = SqliteStore::open_in_memory().unwrap();
+        let (cam, old) = ("02:77:00:00:00:01", "02:77:00:00:00:02");
+        let mut d = crate::DeviceRow::new(cam, now - DAY);
+        d.last_seen = now - DAY;
+        s.upsert_device(&d).unwrap();
+        let mut o = crate::DeviceRow::new(old, now - 400 * DAY);
+        o.last_seen = now - 400 * DAY;
+        s.upsert_device(&o).unwrap();
+        s.add_flow(&flow(old, "old.example", now - 400 * DAY))
+            .unwrap();
+        // The camera: a name 10 days old, an address 10 days old, a name
+        // and an address 40 days old, a name today.
+        for (remote, age) in [
+            ("api.cloud.example", 10),
+            ("198.51.100.7", 10),
+            ("2001:db8::7", 10),
+            ("cafe.example", 40),
+            ("203.0.113.9", 40),
+            ("today.example", 0),
+        ] {
+            s.add_flow(&flow(cam, remote, now - age * DAY)).unwrap();
+        }
+        for (age, kind) in [(100, "old"), (5, "new")] {
+            s.record_alert(&AlertRow {
+                id: 0,
+                ts: now - age * DAY,
+                mac: Some(cam.into()),
+                kind: kind.into(),
+                severity: "low".into(),
+                explanation: "x".into(),
+                evidence: serde_json::Value::Null,
+                acknowledged_by: None,
+                acknowledged_at: None,
+            })
+            .unwrap();
+        }
+        s.record_event(now - 60 * DAY, Some(cam), "old", &serde_json::json!({}))
+            .unwrap();
+        s.record_event(now - DAY, Some(cam), "new", &serde_json::json!({}))
+            .unwrap();
+        let r = ClassRetention {
+            identity: 365 * DAY,
+            flows: 30 * DAY,
+            dns_names: 7 * DAY,
+            alerts: 90 * DAY,
+            assessments: 365 * DAY,
+            events: 30 * DAY,
+        };
+        let p = s.prune_classes(now, &r).unwrap();
+        assert_eq!(p.devices_forgotten, 1, "the device gone for 400 days");
+        assert!(s.device(old).unwrap().is_none());
+        let left: Vec<String> = s
+            .flow_summaries(cam)
+            .unwrap()
+            .into_iter()
+            .map(|f| f.remote)
+            .collect();
+        let mut left = left;
+        left.sort();
+        assert_eq!(
+            left,
+            vec!["198.51.100.7", "2001:db8::7", "today.example"],
+            "names older than 7 days and anything older than 30 days go; addresses within 30 days stay"
+        );
+        assert_eq!((p.dns_names, p.flow_summaries), (2, 1));
+        let alerts = s.alerts(Some(cam), 10).unwrap();
+        assert_eq!(alerts.len(), 1);
+        assert_eq!(alerts[0].kind, "new");
+        let kinds: Vec<String> = s
+            .events(Some(cam), 10)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert!(kinds.contains(&"new".to_string()) && !kinds.contains(&"old".to_string()));
+        assert_eq!(count(&s, "devices"), 1);
+        // Pruning again removes nothing more.
+        let again = s.prune_classes(now, &r).unwrap();
+        assert_eq!(again, PrunedClasses::default());
+    }
+}
