@@ -13,6 +13,7 @@
 # Usage: lab.sh up TAG DIR      make it all (PKI, signed MUD files, daemons) in DIR
 #        lab.sh gateway TAG DIR start warden gateway (again) in the gw namespace
 #        lab.sh newmac TAG DIR  the camera comes back with a new MAC (02:77:00:00:00:09)
+#        lab.sh reset TAG DIR   the neighbour is factory-reset (dhcpcd again, new identity)
 #        lab.sh down TAG DIR    remove every namespace, process and /etc/netns file
 # Traffic stays inside the namespaces. Each namespace has its own
 # /etc/netns/NAME/resolv.conf, and dhcpcd runs with its hooks off, so the
@@ -228,10 +229,23 @@ newmac() { # the camera leaves, takes a new MAC address, and asks for a lease ag
     >> "$dir/dhcpcd-device.log" 2>&1 &
 }
 
+reset() { # the neighbour is factory-reset: dhcpcd starts again with a new
+          # identity (a host name, new client state on a fresh tmpfs)
+  local pid
+  for pid in $(ip netns pids "$IOT2"); do
+    if tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q '^dhcpcd '; then kill "$pid"; fi
+  done
+  sleep 0.5
+  ip netns exec "$IOT2" sh -c "mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /var/lib && mkdir -p /var/lib/dhcpcd && \
+    exec dhcpcd -B -4 -L --nohook resolv.conf --nohook hostname -h factory-fresh -c /bin/true -f '$dir/dhcpcd-tampered.conf' iot0" \
+    >> "$dir/dhcpcd-tampered.log" 2>&1 &
+}
+
 case "$cmd" in
   up) up ;;
   newmac) newmac ;;
+  reset) reset ;;
   gateway) gateway ;;
   down) down ;;
-  *) echo "usage: lab.sh up|gateway|newmac|down TAG DIR" >&2; exit 2 ;;
+  *) echo "usage: lab.sh up|gateway|newmac|reset|down TAG DIR" >&2; exit 2 ;;
 esac

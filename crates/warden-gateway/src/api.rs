@@ -635,6 +635,42 @@ async fn erase_household(
     }
 }
 
+#[derive(Deserialize)]
+struct TransferBody {
+    /// sold, given-away or rented-out.
+    how: String,
+}
+
+/// Starts handing a device on (owner): its history and the checklist
+/// come back; warden erases the history once it sees the device reset.
+async fn transfer(
+    AxState(api): AxState<Api>,
+    h: HeaderMap,
+    Path(mac): Path<String>,
+    body: Option<Json<TransferBody>>,
+) -> Response {
+    let who = allow!(api, h, Permission::Administer, changes);
+    let Some(mac) = MacAddr::parse(&mac) else {
+        return bad_mac(&mac);
+    };
+    let Some(Json(b)) = body else {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "the body is {\"how\": \"sold\" | \"given-away\" | \"rented-out\"}",
+        );
+    };
+    let r = api
+        .core
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .start_transfer(&mac, &b.how, &who.by(), (api.now)());
+    match r {
+        Ok(v) => Json(v).into_response(),
+        Err(e) if e == "no such device" => err(StatusCode::NOT_FOUND, &e),
+        Err(e) => err(StatusCode::CONFLICT, &e),
+    }
+}
+
 /// Everything the gateway holds about one device, table by table (owner).
 /// JSON (default) or CSV (`?format=csv`).
 async fn export(
@@ -775,7 +811,7 @@ async fn cut_off(
     body: Option<Json<Reason>>,
     block: bool,
 ) -> Response {
-    let who = allow!(api, h, Permission::Enforce, changes);
+    let who = allow!(api, h, Permission::Restrict, changes);
     let Some(mac) = MacAddr::parse(&mac) else {
         return bad_mac(&mac);
     };
@@ -1000,6 +1036,7 @@ pub fn router(api: Api) -> Router {
         .route("/api/v1/devices/:mac", get(device).delete(erase))
         .route("/api/v1/devices/:mac/export", get(export))
         .route("/api/v1/export", get(export_household))
+        .route("/api/v1/devices/:mac/transfer", post(transfer))
         .route("/api/v1/household", axum::routing::delete(erase_household))
         .route("/api/v1/devices/:mac/lifecycle", post(lifecycle))
         .route("/api/v1/devices/:mac/support", post(set_support))
@@ -1171,6 +1208,7 @@ async fn whoami(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
         (Permission::SeeDevices, "see-devices"),
         (Permission::SeeAlerts, "see-alerts"),
         (Permission::Enforce, "enforce"),
+        (Permission::Restrict, "restrict"),
         (Permission::SeeReports, "see-reports"),
         (Permission::Administer, "administer"),
         (Permission::SeePersonalTraffic, "see-personal-traffic"),
@@ -1187,6 +1225,9 @@ struct UserBody {
     name: String,
     role: String,
     password: String,
+    /// A tenant's last day (YYYY-MM-DD); only tenants have one.
+    #[serde(default)]
+    until: Option<String>,
 }
 
 async fn create_user(
@@ -1201,14 +1242,19 @@ async fn create_user(
     let Some(role) = Role::parse(&b.role) else {
         return err(
             StatusCode::BAD_REQUEST,
-            "role: owner, member, operator or auditor",
+            "role: owner, member, operator, auditor or tenant",
         );
     };
     let (auth, now) = (api.auth.clone(), (api.now)());
     let (name, by) = (b.name.clone(), who.user.clone());
-    match blocking(move || auth.create_user(&who, &b.name, role, &b.password, now)).await {
+    let until = match b.until.as_deref().map(crate::auth::Auth::tenancy_end) {
+        None => None,
+        Some(Ok(t)) => Some(t),
+        Some(Err(e)) => return auth_err(e),
+    };
+    match blocking(move || auth.create_user(&who, &b.name, role, &b.password, until, now)).await {
         Some(Ok(())) => {
-            let detail = json!({"user": name, "role": role.name(), "by": by});
+            let detail = json!({"user": name, "role": role.name(), "by": by, "until": until});
             record(&api, now, "account-created", detail.clone());
             (StatusCode::CREATED, Json(detail)).into_response()
         }

@@ -49,6 +49,11 @@ pub enum Role {
     Member,
     Operator,
     Auditor,
+    /// Lives in a rented home: sees what the landlord's devices do and may
+    /// restrict them further (quarantine, block), but neither release,
+    /// remove nor re-own them; the account ends at its end date, and what
+    /// the records say the tenant did becomes "a former tenant".
+    Tenant,
 }
 
 /// What a request wants to do.
@@ -57,8 +62,10 @@ pub enum Permission {
     /// The device list, device pages, MUD files, policies.
     SeeDevices,
     SeeAlerts,
-    /// Quarantine, release, block, MUD files and policies.
+    /// Release, MUD files and policies (and everything Restrict allows).
     Enforce,
+    /// Quarantine and block: take access away, never give it.
+    Restrict,
     /// Assessment reports and labels.
     SeeReports,
     /// Users, roles, tokens, settings, devices' categories.
@@ -70,7 +77,13 @@ pub enum Permission {
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Owner, Role::Member, Role::Operator, Role::Auditor];
+    pub const ALL: [Role; 5] = [
+        Role::Owner,
+        Role::Member,
+        Role::Operator,
+        Role::Auditor,
+        Role::Tenant,
+    ];
 
     pub fn parse(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.name() == s)
@@ -82,6 +95,7 @@ impl Role {
             Role::Member => "member",
             Role::Operator => "operator",
             Role::Auditor => "auditor",
+            Role::Tenant => "tenant",
         }
     }
 
@@ -91,8 +105,11 @@ impl Role {
         match self {
             Role::Owner => true,
             Role::Member => matches!(p, SeeDevices | SeeAlerts | SeeReports),
-            Role::Operator => matches!(p, SeeDevices | SeeAlerts | Enforce | SeeReports),
+            Role::Operator => {
+                matches!(p, SeeDevices | SeeAlerts | Enforce | Restrict | SeeReports)
+            }
             Role::Auditor => matches!(p, SeeReports),
+            Role::Tenant => matches!(p, SeeDevices | SeeAlerts | Restrict),
         }
     }
 }
@@ -265,7 +282,7 @@ impl Auth {
             check_new(name, password)?;
             *s = None; // used once
         }
-        self.add_user(name, Role::Owner, password, now)?;
+        self.add_user(name, Role::Owner, password, None, now)?;
         self.db()
             .add_token(&TokenRow {
                 token_sha256: self.file_token_sha.clone(),
@@ -277,8 +294,29 @@ impl Auth {
             .map_err(store_err)
     }
 
-    fn add_user(&self, name: &str, role: Role, password: &str, now: i64) -> Result<(), AuthError> {
+    fn add_user(
+        &self,
+        name: &str,
+        role: Role,
+        password: &str,
+        until: Option<i64>,
+        now: i64,
+    ) -> Result<(), AuthError> {
         check_new(name, password)?;
+        match (role, until) {
+            (Role::Tenant, Some(u)) if u > now => {}
+            (Role::Tenant, _) => {
+                return Err(AuthError::Invalid(
+                    "until: a tenant's account needs an end in the future (Unix time)".into(),
+                ))
+            }
+            (_, Some(_)) => {
+                return Err(AuthError::Invalid(
+                    "until: only a tenant's account has an end".into(),
+                ))
+            }
+            _ => {}
+        }
         let phc = hash_password(password)?;
         let added = self
             .db()
@@ -289,6 +327,7 @@ impl Auth {
                 failed: 0,
                 locked_until: 0,
                 created: now,
+                until,
             })
             .map_err(store_err)?;
         if added {
@@ -305,12 +344,13 @@ impl Auth {
         name: &str,
         role: Role,
         password: &str,
+        until: Option<i64>,
         now: i64,
     ) -> Result<(), AuthError> {
         if !by.may(Permission::Administer) {
             return Err(AuthError::Invalid("only the owner makes accounts".into()));
         }
-        self.add_user(name, role, password, now)
+        self.add_user(name, role, password, until, now)
     }
 
     /// Every account (name, role, locked until), for the settings page.
@@ -385,6 +425,9 @@ impl Auth {
         if u.locked_until > now {
             return Err(AuthError::Locked(u.locked_until));
         }
+        if u.until.is_some_and(|t| t <= now) {
+            return Err(AuthError::Wrong);
+        }
         if !password_ok(password, &u.password_phc) {
             let failed = u.failed + 1;
             let until = if failed >= MAX_FAILED {
@@ -413,6 +456,23 @@ impl Auth {
         })
         .map_err(store_err)?;
         Ok((secret, csrf))
+    }
+
+    /// A tenancy's last day (YYYY-MM-DD) as the Unix time it ends:
+    /// midnight UTC after that day.
+    pub fn tenancy_end(day: &str) -> Result<i64, AuthError> {
+        let d = warden_lifecycle::support::parse_date(day)
+            .filter(|_| day.len() == 10)
+            .ok_or_else(|| {
+                AuthError::Invalid(format!("until: {day:?} is not a date (YYYY-MM-DD)"))
+            })?;
+        Ok(d.midnight().assume_utc().unix_timestamp() + 86_400)
+    }
+
+    /// Ends the tenancies whose end has come (see
+    /// [`warden_store::SqliteStore::end_tenancies`]); the names.
+    pub fn end_tenancies(&self, now: i64) -> Vec<String> {
+        self.db().end_tenancies(now).unwrap_or_default()
     }
 
     pub fn logout(&self, session_secret: &str) {
@@ -453,6 +513,9 @@ impl Auth {
         let db = self.db();
         let s = db.session(&sha256_hex(&secret), now).ok().flatten()?;
         let u = db.user(&s.user).ok().flatten()?;
+        if u.until.is_some_and(|t| t <= now) {
+            return None; // the tenancy has ended
+        }
         Some(Principal {
             user: u.name,
             role: Role::parse(&u.role)?,
@@ -516,6 +579,52 @@ mod tests {
         for p in [SeeDevices, SeeAlerts, Enforce, Administer] {
             assert!(!Role::Auditor.may(p), "{p:?}");
         }
+    }
+
+    #[test]
+    fn a_tenant_restricts_but_never_releases_and_the_account_ends_on_its_day() {
+        use Permission::*;
+        assert!(Role::Tenant.may(SeeDevices) && Role::Tenant.may(Restrict));
+        for p in [Enforce, Administer, SeePersonalTraffic, SeeReports] {
+            assert!(!Role::Tenant.may(p), "{p:?}");
+        }
+        assert!(Role::Operator.may(Restrict) && !Role::Member.may(Restrict));
+        let a = auth();
+        let o = owner(&a);
+        let end = Auth::tenancy_end("1970-01-02").unwrap();
+        assert_eq!(end, 2 * 86_400, "midnight after the last day");
+        assert!(a
+            .create_user(&o, "tim", Role::Tenant, "rented flat key 12", None, 10)
+            .is_err());
+        assert!(
+            a.create_user(&o, "tia", Role::Member, "rented flat key 12", Some(end), 10)
+                .is_err(),
+            "only tenants end"
+        );
+        a.create_user(&o, "tom", Role::Tenant, "rented flat key 12", Some(end), 10)
+            .unwrap();
+        let (secret, _) = a
+            .login(
+                "tom",
+                "rented flat key 12",
+                "192.0.2.1".parse().unwrap(),
+                100,
+            )
+            .unwrap();
+        let mut h = axum::http::HeaderMap::new();
+        h.insert("cookie", format!("{COOKIE}={secret}").parse().unwrap());
+        assert_eq!(a.principal(&h, 100).unwrap().role, Role::Tenant);
+        assert!(a.principal(&h, end).is_none(), "the tenancy has ended");
+        assert_eq!(a.end_tenancies(end - 1), Vec::<String>::new());
+        assert_eq!(a.end_tenancies(end), vec!["tom".to_string()]);
+        assert!(a
+            .login(
+                "tom",
+                "rented flat key 12",
+                "192.0.2.1".parse().unwrap(),
+                end
+            )
+            .is_err());
     }
 
     #[test]

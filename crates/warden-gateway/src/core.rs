@@ -30,6 +30,7 @@ use warden_mud::{load, resolve, MacAddr, Policy, Rule, ValidateOptions, Validate
 use warden_store::{AlertRow, DeviceRow, FetchRow, FlowSummary, PolicyRow, SqliteStore, Store};
 
 pub mod support;
+pub mod transfer;
 pub mod vulns;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -174,6 +175,8 @@ pub struct Core {
     /// vulnerability) pairs already alerted ([`vulns`]).
     vulndb: warden_lifecycle::osv::VulnDb,
     vulns_alerted: BTreeSet<(MacAddr, String)>,
+    /// Devices being handed on ([`transfer`]).
+    transfers: HashMap<MacAddr, transfer::Pending>,
     fetching: BTreeSet<String>,
     last_alert: HashMap<(String, String, warden_detect::Role), i64>,
     /// Milliseconds from a DHCP request to its rules being live.
@@ -506,6 +509,7 @@ impl Core {
             support_applied: HashMap::new(),
             vulndb: Default::default(),
             vulns_alerted: BTreeSet::new(),
+            transfers: HashMap::new(),
             fetching: BTreeSet::new(),
             last_alert: HashMap::new(),
             apply_latencies_ms: vec![],
@@ -962,6 +966,10 @@ impl Core {
                 at,
                 via,
             } => {
+                // A device being handed on: its reset (a new DHCP exchange
+                // under a new identity) ends the old household's history.
+                let _ =
+                    self.transfer_reset(&mac, hostname.as_deref(), vendor_class.as_deref(), now);
                 let known = self.devices.contains_key(&mac);
                 let d = self.dev(mac, now);
                 d.last_seen = now;

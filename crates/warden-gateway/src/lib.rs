@@ -348,7 +348,7 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
     }
     tokio::spawn(serve::serve(
         l,
-        api::remediation_router(a),
+        api::remediation_router(a.clone()),
         serve::Limits::default(),
     ));
 
@@ -410,6 +410,15 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
                 c.prune_dns(t);
                 c.forget_unconfirmed(t);
                 c.check_support(t);
+                drop(c);
+                // Tenancies that ended: the account goes, and its name
+                // leaves the records.
+                let ended = a.auth.end_tenancies(t);
+                let mut c = core.lock().unwrap_or_else(|e| e.into_inner());
+                for name in ended {
+                    let _ = c.store.record_event(t, None, "tenancy-ended", &serde_json::json!({"tenant": "a former tenant", "accounts": 1}));
+                    log!("a tenancy ended: the account {} is gone", log_safe(&name));
+                }
                 for url in c.due_refreshes(t) {
                     if !spawn_fetch(&fetcher, &slots, url.clone(), &done_tx) {
                         c.fetch_deferred(&url, t);

@@ -565,6 +565,8 @@ struct DevicePage {
     /// (name, words, the person's choice)
     categories: Vec<(&'static str, &'static str, bool)>,
     can_enforce: bool,
+    /// May quarantine or block (a tenant may; releasing is for enforcers).
+    can_restrict: bool,
     /// Where it is in its life, in words, and where it may go (name, words).
     lifecycle: &'static str,
     lifecycle_next: Vec<(&'static str, &'static str)>,
@@ -1178,6 +1180,7 @@ async fn device(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<String
             .map(|(n, w)| (n, w, view.category_chosen && n == view.category.name()))
             .collect(),
         can_enforce: p.may(Permission::Enforce),
+        can_restrict: p.may(Permission::Restrict),
         lifecycle: view.lifecycle.words(),
         lifecycle_next: view
             .lifecycle
@@ -1208,7 +1211,13 @@ enum Act {
 }
 
 async fn act(api: Api, h: HeaderMap, mac: String, csrf: String, what: Act) -> Response {
-    let (p, mac) = match device_form(&api, &h, Permission::Enforce, &csrf, &mac) {
+    // Taking access away (quarantine, block) is a tenant's too; giving it
+    // back is for those who enforce.
+    let perm = match what {
+        Act::Release => Permission::Enforce,
+        Act::Quarantine | Act::Block => Permission::Restrict,
+    };
+    let (p, mac) = match device_form(&api, &h, perm, &csrf, &mac) {
         Ok(x) => x,
         Err(r) => return *r,
     };
@@ -1792,6 +1801,7 @@ async fn settings_page(api: &Api, p: &Principal, message: Option<String>) -> Res
             ("member", "member: sees IoT devices and alerts, cannot change enforcement, not the destinations of personal devices"),
             ("operator", "operator: enforcement and alerts (ISP or IT support), not the destinations of personal devices"),
             ("auditor", "auditor: assessment reports and labels only"),
+            ("tenant", "tenant: lives here for a time; sees the devices and may quarantine or block them, never release, remove or re-own them; the account ends on its last day and its name leaves the records"),
             ("owner", "owner: everything, like you"),
         ],
         message,
@@ -1816,6 +1826,9 @@ struct UserForm {
     role: String,
     #[serde(default)]
     password: String,
+    /// A tenant's last day (YYYY-MM-DD).
+    #[serde(default)]
+    until: String,
 }
 
 async fn add_user(AxState(api): AxState<Api>, h: HeaderMap, Form(f): Form<UserForm>) -> Response {
@@ -1830,7 +1843,7 @@ async fn add_user(AxState(api): AxState<Api>, h: HeaderMap, Form(f): Form<UserFo
         let mut r = settings_page(
             &api,
             &p,
-            Some("role: choose owner, member, operator or auditor".into()),
+            Some("role: choose owner, member, operator, auditor or tenant".into()),
         )
         .await;
         *r.status_mut() = StatusCode::BAD_REQUEST;
@@ -1838,10 +1851,18 @@ async fn add_user(AxState(api): AxState<Api>, h: HeaderMap, Form(f): Form<UserFo
     };
     let (auth, who, now) = (api.auth.clone(), p.clone(), (api.now)());
     let name = f.name.clone();
-    let r =
-        tokio::task::spawn_blocking(move || auth.create_user(&who, &name, role, &f.password, now))
-            .await
-            .unwrap_or_else(|_| Err(crate::auth::AuthError::Store("account".into())));
+    let until = match f.until.trim() {
+        "" => Ok(None),
+        day => crate::auth::Auth::tenancy_end(day).map(Some),
+    };
+    let r = match until {
+        Err(e) => Err(e),
+        Ok(until) => tokio::task::spawn_blocking(move || {
+            auth.create_user(&who, &name, role, &f.password, until, now)
+        })
+        .await
+        .unwrap_or_else(|_| Err(crate::auth::AuthError::Store("account".into()))),
+    };
     match r {
         Ok(()) => {
             crate::api::record(
@@ -2382,6 +2403,7 @@ mod tests {
             category_chosen: false,
             categories: vec![],
             can_enforce,
+            can_restrict: can_enforce,
             lifecycle: "in use in the household",
             lifecycle_next: vec![("end-of-support", "past the end of its security updates")],
             declared: vec!["It may talk to api.cloud.example on TCP port 8001.".into()],

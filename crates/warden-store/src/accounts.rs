@@ -17,6 +17,8 @@ pub struct UserRow {
     /// Unix seconds until which logins are refused (0: not locked).
     pub locked_until: i64,
     pub created: i64,
+    /// A tenant's account ends at this Unix time (None: no end).
+    pub until: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +64,7 @@ fn user_from(r: &rusqlite::Row) -> rusqlite::Result<UserRow> {
         failed: r.get(3)?,
         locked_until: r.get(4)?,
         created: r.get(5)?,
+        until: r.get(6)?,
     })
 }
 
@@ -70,7 +73,7 @@ impl Accounts for SqliteStore {
         Ok(self
             .db
             .query_row(
-                "SELECT name, role, password_phc, failed, locked_until, created FROM users WHERE name = ?1",
+                "SELECT name, role, password_phc, failed, locked_until, created, until FROM users WHERE name = ?1",
                 params![name],
                 user_from,
             )
@@ -79,7 +82,7 @@ impl Accounts for SqliteStore {
 
     fn users(&self) -> Result<Vec<UserRow>> {
         let mut st = self.db.prepare(
-            "SELECT name, role, password_phc, failed, locked_until, created FROM users ORDER BY created, name",
+            "SELECT name, role, password_phc, failed, locked_until, created, until FROM users ORDER BY created, name",
         )?;
         let rows = st.query_map([], user_from)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -87,15 +90,16 @@ impl Accounts for SqliteStore {
 
     fn add_user(&mut self, u: &UserRow) -> Result<bool> {
         let n = self.db.execute(
-            "INSERT OR IGNORE INTO users (name, role, password_phc, failed, locked_until, created)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT OR IGNORE INTO users (name, role, password_phc, failed, locked_until, created, until)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 u.name,
                 u.role,
                 u.password_phc,
                 u.failed,
                 u.locked_until,
-                u.created
+                u.created,
+                u.until
             ],
         )?;
         Ok(n == 1)
@@ -194,6 +198,7 @@ mod tests {
             failed: 0,
             locked_until: 0,
             created: 10,
+            until: None,
         };
         assert!(s.add_user(&u).unwrap());
         assert!(!s.add_user(&u).unwrap(), "a name is taken once");

@@ -33,6 +33,9 @@ const KEPT_ON_ERASE: [&str; 5] = [
     "vuln_records",
 ];
 
+/// What a tenant's name becomes in the records once the tenancy ends.
+pub const FORMER_TENANT: &str = "a former tenant";
+
 /// What a mention of an erased device becomes in rows about others.
 pub const ERASED: &str = "an erased device";
 
@@ -184,6 +187,43 @@ impl SqliteStore {
         Ok(done)
     }
 
+    /// Ends the tenancies whose end has come by `now`: each tenant's
+    /// account, sessions and tokens are deleted, and what the store says
+    /// they did ("NAME (tenant)" in any text column) becomes "a former
+    /// tenant". Returns the names.
+    pub fn end_tenancies(&mut self, now: i64) -> Result<Vec<String>> {
+        let names: Vec<String> = self
+            .db
+            .prepare(
+                "SELECT name FROM users WHERE until IS NOT NULL AND until <= ?1 ORDER BY name",
+            )?
+            .query_map([now], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if names.is_empty() {
+            return Ok(names);
+        }
+        let tabs = tables(&self.db)?;
+        let tx = self.db.transaction()?;
+        for n in &names {
+            tx.execute("DELETE FROM sessions WHERE user = ?1", [n])?;
+            tx.execute("DELETE FROM api_tokens WHERE user = ?1", [n])?;
+            tx.execute("DELETE FROM users WHERE name = ?1", [n])?;
+            let who = format!("{n} (tenant)");
+            for (t, text, _) in &tabs {
+                for c in text {
+                    tx.execute(
+                        &format!(
+                            "UPDATE \"{t}\" SET \"{c}\" = replace(\"{c}\", ?1, ?2) WHERE instr(\"{c}\", ?1) > 0"
+                        ),
+                        [who.as_str(), FORMER_TENANT],
+                    )?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(names)
+    }
+
     /// Erases the device: its own rows deleted, mentions of it in rows
     /// about others replaced by [`ERASED`], in one transaction. Returns
     /// how many rows each table lost or had rewritten.
@@ -235,6 +275,7 @@ impl SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::accounts::Accounts;
     use crate::*;
 
     const CAM: &str = "02:77:00:00:00:01";
@@ -480,5 +521,30 @@ mod tests {
             s.setting("deployment-note").unwrap().as_deref(),
             Some("home")
         );
+    }
+
+    #[test]
+    fn an_ended_tenancy_takes_the_account_and_the_tenant_s_name_along() {
+        let mut s = SqliteStore::open_in_memory().unwrap();
+        s.upsert_device(&DeviceRow::new(CAM, 1)).unwrap();
+        s.db.execute(
+            "INSERT INTO users (name, role, password_phc, created, until) VALUES ('tom', 'tenant', 'x', 1, 100), ('ann', 'owner', 'y', 1, NULL)",
+            [],
+        )
+        .unwrap();
+        s.record_event(
+            50,
+            Some(CAM),
+            "quarantined",
+            &serde_json::json!({"by": "tom (tenant)", "reason": "noisy"}),
+        )
+        .unwrap();
+        assert!(s.end_tenancies(99).unwrap().is_empty(), "not yet");
+        assert_eq!(s.end_tenancies(100).unwrap(), vec!["tom".to_string()]);
+        assert!(s.user("tom").unwrap().is_none());
+        assert!(s.user("ann").unwrap().is_some());
+        let text = s.export_household().unwrap().to_string();
+        assert!(!text.contains("tom"), "{text}");
+        assert!(text.contains(FORMER_TENANT));
     }
 }

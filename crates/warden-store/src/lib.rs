@@ -426,6 +426,7 @@ ALTER TABLE devices ADD COLUMN lifecycle TEXT NOT NULL DEFAULT 'discovered';
 "#,
     r#"
 ALTER TABLE devices ADD COLUMN support_milestone TEXT;
+ALTER TABLE users ADD COLUMN until INTEGER;
 CREATE TABLE device_support (
   mac TEXT PRIMARY KEY,
   end_date TEXT NOT NULL,

@@ -795,6 +795,91 @@ fn accounts(lab: &Lab) {
         events.contains("helpdesk (operator)"),
         "who released it is recorded: {events}"
     );
+    // A tenant (the washing machine in a rented house): the landlord's
+    // devices are seen and may be restricted further, never released,
+    // erased or re-owned.
+    let (c, v, _) = post(
+        "/api/v1/users",
+        r#"{"name":"tom","role":"tenant","password":"rented flat key 12","until":"2099-12-31"}"#,
+        &["-H", &owner_auth],
+    );
+    assert_eq!(c, 201, "{v}");
+    let (c, _, _) = post(
+        "/api/v1/users",
+        r#"{"name":"tim","role":"tenant","password":"rented flat key 12"}"#,
+        &["-H", &owner_auth],
+    );
+    assert_eq!(c, 400, "a tenant's account needs an end");
+    let (c, v, head) = post(
+        "/api/v1/login",
+        r#"{"name":"tom","password":"rented flat key 12"}"#,
+        &[],
+    );
+    assert_eq!(c, 200, "{v}");
+    let tenant_cookie = format!(
+        "Cookie: {}",
+        head.lines()
+            .find_map(|l| l
+                .strip_prefix("set-cookie: ")
+                .or_else(|| l.strip_prefix("Set-Cookie: ")))
+            .and_then(|c| c.split(';').next())
+            .unwrap()
+    );
+    let tenant_csrf = format!("X-CSRF-Token: {}", v["csrf"].as_str().unwrap());
+    let as_tenant = |method: &str, path: &str, body: &str| {
+        post(
+            path,
+            body,
+            &["-X", method, "-H", &tenant_cookie, "-H", &tenant_csrf],
+        )
+        .0
+    };
+    assert_eq!(
+        as_tenant("GET", "/api/v1/devices", "{}"),
+        200,
+        "a tenant sees the devices"
+    );
+    assert_eq!(
+        as_tenant("DELETE", &format!("/api/v1/devices/{DEV}"), "{}"),
+        403,
+        "a tenant cannot erase the landlord's device"
+    );
+    assert_eq!(
+        as_tenant(
+            "POST",
+            &format!("/api/v1/devices/{DEV}/lifecycle"),
+            r#"{"to":"transferred","reason":"mine now"}"#
+        ),
+        403,
+        "nor re-own it"
+    );
+    assert_eq!(as_tenant("GET", "/api/v1/export", "{}"), 403);
+    assert_eq!(
+        as_tenant(
+            "POST",
+            &format!("/api/v1/devices/{DEV}/quarantine"),
+            r#"{"reason":"it calls home at night"}"#
+        ),
+        200,
+        "a tenant may restrict it further"
+    );
+    assert_eq!(
+        as_tenant("POST", &format!("/api/v1/devices/{DEV}/release"), "{}"),
+        403,
+        "but not give access back"
+    );
+    assert!(lab.device(DEV)["events"]
+        .to_string()
+        .contains("tom (tenant)"));
+    assert_eq!(
+        lab.api(
+            "POST",
+            &format!("/api/v1/devices/{DEV}/release"),
+            Some(&lab.token())
+        )
+        .0,
+        200
+    );
 
     // The same API over HTTPS, with the certificate warden made: its
     // fingerprint in the log is the one the server presents; the session
@@ -1847,6 +1932,63 @@ fn scenario(lab: &Lab) {
         !lab.connect("api.cloud.example", 8001),
         "the new MAC gets nothing but DNS and the page"
     );
+
+    // The neighbour is sold: the owner starts the transfer (its history and
+    // the checklist come back), the buyer factory-resets it (dhcpcd again
+    // under a new identity), warden sees the reset and the old household's
+    // history of it is gone; it starts again as a new device.
+    let (code, t) = lab.api_with(
+        "POST",
+        &format!("/api/v1/devices/{TAMPERED}/transfer"),
+        Some(&lab.token()),
+        Some(r#"{"how": "sold"}"#),
+    );
+    assert_eq!(code, 200, "{t}");
+    assert_eq!(t["checklist"].as_array().map(Vec::len), Some(4));
+    let before = &t["history"]["tables"];
+    assert!(
+        before["alerts"].as_array().is_some_and(|a| !a.is_empty())
+            && before["events"].as_array().is_some_and(|e| !e.is_empty()),
+        "the household's history of it, handed back: {before}"
+    );
+    assert_eq!(lab.device(TAMPERED)["lifecycle"], "transferred");
+    lab.script("reset");
+    lab.wait("the reset to be recognised", 30, &|| {
+        lab.device(TAMPERED)["events"]
+            .to_string()
+            .contains("transfer-completed")
+    });
+    let d = lab.device(TAMPERED);
+    assert_eq!(
+        d["lifecycle"], "discovered",
+        "a new device for its next owner"
+    );
+    assert_eq!(d["hostname"], "factory-fresh");
+    let events = d["events"].to_string();
+    assert!(
+        !events.contains("transfer-started") && !events.contains("\"lifecycle\""),
+        "the old household's events are gone: {events}"
+    );
+    let (code, now) = lab.api(
+        "GET",
+        &format!("/api/v1/devices/{TAMPERED}/export"),
+        Some(&lab.token()),
+    );
+    assert_eq!(code, 200);
+    let tables = now["tables"].as_object().unwrap();
+    for (table, rows) in tables {
+        for row in rows.as_array().unwrap() {
+            let ts = row["ts"]
+                .as_i64()
+                .or(row["last_seen"].as_i64())
+                .unwrap_or(i64::MAX);
+            let first = d["first_seen"].as_i64().unwrap();
+            assert!(
+                ts >= first || table == "devices",
+                "{table} still holds a row from before the reset: {row}"
+            );
+        }
+    }
 }
 
 fn warden_gateway_openapi() -> &'static str {

@@ -60,10 +60,12 @@ fn main() {
         seed ^= seed << 17;
         seed
     };
-    let purl_type = |eco: &str| match eco {
-        "crates.io" => "cargo",
-        other => other,
-    };
+    fn purl_type(eco: &str) -> &str {
+        match eco {
+            "crates.io" => "cargo",
+            other => other,
+        }
+    }
     let devices: Vec<Vec<Component>> = (0..250)
         .map(|_| {
             (0..500)
