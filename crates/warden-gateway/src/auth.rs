@@ -735,7 +735,7 @@ mod tests {
         let p = bearer(&t).unwrap();
         assert_eq!((p.role, p.csrf), (Role::Member, None));
         assert!(bearer("not a token").is_none());
-        a.create_user(&o, "bob", Role::Auditor, "another long one", 1)
+        a.create_user(&o, "bob", Role::Auditor, "another long one", None, 1)
             .unwrap();
         let bob = Principal {
             user: "bob".into(),
@@ -744,7 +744,7 @@ mod tests {
         };
         assert!(a.create_token(&bob, Role::Owner, "x", 1).is_err());
         assert!(a
-            .create_user(&bob, "eve", Role::Owner, "another long one", 1)
+            .create_user(&bob, "eve", Role::Owner, "another long one", None, 1)
             .is_err());
     }
 }
