@@ -6,7 +6,7 @@
 //! "household" | MAC, "tables": {TABLE: [ROW, ...]}}`, each row an object
 //! of column name to value (blobs as lower-case hex). CSV: the same tables,
 //! one file `TABLE.csv` each (a header row of column names, then one line
-//! per row, RFC 4180 quoting, nested values as JSON text), and
+//! per row; empty when the table has no row in scope, RFC 4180 quoting, nested values as JSON text), and
 //! `export.json` holding everything but the tables.
 
 use serde_json::{json, Value};
@@ -58,13 +58,18 @@ pub fn csv_zip(doc: &Value) -> Result<Vec<u8>, String> {
                     }
                 }
             }
-            let mut w = csv::Writer::from_writer(Vec::new());
-            w.write_record(&cols).map_err(|e| e.to_string())?;
-            for r in &rows {
-                w.write_record(cols.iter().map(|c| cell(&r[c])))
-                    .map_err(|e| e.to_string())?;
+            // A table with no rows in scope: an empty file (no columns to
+            // name).
+            let mut bytes = Vec::new();
+            if !cols.is_empty() {
+                let mut w = csv::Writer::from_writer(Vec::new());
+                w.write_record(&cols).map_err(|e| e.to_string())?;
+                for r in &rows {
+                    w.write_record(cols.iter().map(|c| cell(&r[c])))
+                        .map_err(|e| e.to_string())?;
+                }
+                bytes = w.into_inner().map_err(|e| e.to_string())?;
             }
-            let bytes = w.into_inner().map_err(|e| e.to_string())?;
             z.start_file(format!("{table}.csv"), o)
                 .map_err(|e| e.to_string())?;
             z.write_all(&bytes).map_err(|e| e.to_string())?;
@@ -103,7 +108,7 @@ mod tests {
             text("alerts.csv"),
             "id,evidence\n1,\"{\"\"a\"\":[1,2]}\"\n2,\n"
         );
-        assert_eq!(text("empty.csv"), "\n");
+        assert_eq!(text("empty.csv"), "", "no rows, no columns to name");
         let head: Value = serde_json::from_str(&text("export.json")).unwrap();
         assert_eq!(head["schema"], SCHEMA);
         assert_eq!(head["exported_at"], 99);

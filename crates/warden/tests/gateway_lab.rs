@@ -1062,7 +1062,44 @@ fn accounts(lab: &Lab) {
             .is_some_and(|f| f.iter().any(|f| f["remote"] == "api.cloud.example"))
     });
 
+    // The operator imports an OSV database (RustSec's export, shipped with
+    // the tests) into the running gateway with `warden vuln import`.
+    let zip = common::repo().join("crates/warden-lifecycle/tests/data/osv/crates.io-rustsec.zip");
+    let cfg = lab.dir.join("gateway.toml");
+    let (ok, out) = lab.exec(
+        "gw",
+        &[
+            env!("CARGO_BIN_EXE_warden"),
+            "vuln",
+            "import",
+            "--config",
+            cfg.to_str().unwrap(),
+            zip.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        ok && out.contains("1206 records from 1206 entries (0 refused)")
+            && out.contains("the gateway now holds 1206 records"),
+        "{out}"
+    );
     browser(lab, "main");
+    // The SBOM uploaded in the browser: through the API, the camera's
+    // known weakness with its fix.
+    let v = lab.get(&format!("/api/v1/devices/{DEV}/vulnerabilities"));
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == "RUSTSEC-2023-0001"
+                && f["status"] == "known affected"
+                && f["fixed"] == "1.20.3"),
+        "{v}"
+    );
+    assert!(lab
+        .alerts()
+        .iter()
+        .any(|a| a["kind"] == "vuln.fixable" && a["mac"] == DEV));
     // The owner made the neighbour a phone in the browser: through the
     // API too, a member sees its device record but not its flows.
     let (c, nb) = lab.api("GET", &format!("/api/v1/devices/{TAMPERED}"), Some(&member));
@@ -2203,6 +2240,24 @@ fn browser_in_gateway_namespace() {
         let list = eventually(&c, "table.devices", "Front door camera").await;
         assert!(list.contains("Front door camera"), "{list}");
         assert_eq!(lab.device(DEV)["name"], "Front door camera");
+
+        // Its security updates and its software, on its page: nobody has
+        // said how long it is supported; its SBOM, uploaded here, is matched
+        // against the imported OSV records.
+        c.goto(&format!("{base}/devices/{DEV}")).await.unwrap();
+        let support = c.find(Locator::Css("p.support")).await.unwrap().text().await.unwrap();
+        assert!(support.contains("Nobody has said how long"), "{support}");
+        let sbom = std::fs::canonicalize(
+            common::repo().join("crates/warden-lifecycle/tests/data/sbom/example11-sbom.spdx.json"),
+        )
+        .unwrap();
+        c.find(Locator::Css("#doc-file")).await.unwrap().send_keys(sbom.to_str().unwrap()).await.unwrap();
+        c.find(Locator::XPath("//form[contains(@action, '/documents')]//button")).await.unwrap().click().await.unwrap();
+        let table = eventually(&c, "table.vulns", "RUSTSEC-2023-0001").await;
+        assert!(table.contains("1.20.3") && table.contains("known affected"), "{table}");
+        let said = c.find(Locator::Css("p.sbom")).await.unwrap().text().await.unwrap();
+        assert!(said.contains("example11-sbom.spdx.json") && said.contains("1206 known weaknesses"), "{said}");
+        shot("device-software-desktop", c.screenshot().await.unwrap());
 
         // The second owner: the neighbour is a person's phone (the owner's
         // choice on its page); a nanny gets a member's account (settings).
