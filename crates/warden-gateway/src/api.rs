@@ -834,14 +834,22 @@ async fn cut_off(
     .await
 }
 
-async fn release(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<String>) -> Response {
+/// Lifts a quarantine or block (owner, operator): the override is logged
+/// with who, the optional `{"reason": TEXT}`, and the quarantine's reason.
+async fn release(
+    AxState(api): AxState<Api>,
+    h: HeaderMap,
+    Path(mac): Path<String>,
+    body: Option<Json<Reason>>,
+) -> Response {
     let who = allow!(api, h, Permission::Enforce, changes);
     let Some(mac) = MacAddr::parse(&mac) else {
         return bad_mac(&mac);
     };
     let by = who.by();
+    let reason = body.and_then(|Json(b)| b.reason).unwrap_or_default();
     change_device(&api, mac, StatusCode::CONFLICT, |c, now| {
-        c.release(&mac, &by, now)
+        c.release(&mac, &by, &reason, now)
     })
     .await
 }

@@ -2184,13 +2184,36 @@ impl Core {
         Ok(id)
     }
 
-    pub fn release(&mut self, mac: &MacAddr, by: &str, now: i64) -> Result<(), String> {
+    /// A person lifts a quarantine or block: the override is logged with
+    /// who, why, and what it overrode (the quarantine's own reason).
+    pub fn release(
+        &mut self,
+        mac: &MacAddr,
+        by: &str,
+        reason: &str,
+        now: i64,
+    ) -> Result<(), String> {
+        let reason = reason.trim();
+        if reason.len() > 500 || reason.chars().any(char::is_control) {
+            return Err("reason: at most 500 characters on one line".into());
+        }
         let d = self.devices.get_mut(mac).ok_or("no such device")?;
         let has = d.mud.is_some();
+        let overrode = match &d.state {
+            State::Quarantined { reason, .. } | State::Blocked { reason, .. } => {
+                Some(reason.clone())
+            }
+            _ => None,
+        };
         d.state = d.state.after(&Transition::Release, has)?;
         let st = d.state.name();
         self.save(mac);
-        self.event(now, Some(mac), "released", json!({"by": by, "state": st}));
+        self.event(
+            now,
+            Some(mac),
+            "released",
+            json!({"by": by, "state": st, "reason": reason, "overrode": overrode}),
+        );
         let _ = self.reapply(now, "release");
         Ok(())
     }
@@ -2575,7 +2598,15 @@ mod tests {
             1_001,
         );
         assert!(matches!(c.devices[&mac].state, State::Quarantined { .. }));
-        c.release(&mac, "operator", 1_002).unwrap();
+        c.release(&mac, "operator", "checked: a false alarm", 1_002)
+            .unwrap();
+        let e = c.store.events(Some(&mac.to_string()), 1).unwrap().remove(0);
+        assert_eq!(e.detail["reason"], "checked: a false alarm");
+        assert!(
+            e.detail["overrode"].is_string(),
+            "what was overridden: {}",
+            e.detail
+        );
         assert_eq!(c.devices[&mac].state, State::Observed);
         // Right after the release, the same behaviour: quarantined again,
         // the repeated evidence folded into the alert already raised.

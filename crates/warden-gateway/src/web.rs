@@ -1231,7 +1231,7 @@ async fn act(api: Api, h: HeaderMap, mac: String, csrf: String, what: Act) -> Re
         match what {
             Act::Quarantine => c.quarantine(&mac, "quarantined from the dashboard", &by, now),
             Act::Block => c.block(&mac, "blocked from the dashboard", &by, now),
-            Act::Release => c.release(&mac, &by, now),
+            Act::Release => c.release(&mac, &by, "released on the device page", now),
         }
     };
     match r {
