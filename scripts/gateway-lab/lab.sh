@@ -65,6 +65,8 @@ mudfile() { # URL -> a MUD file allowing tcp/8001 and udp/8001 to api.cloud.exam
 {"ietf-mud:mud": {"mud-version": 1, "mud-url": "$1", "mud-signature": "${1%.json}.p7s",
   "last-update": "2026-11-01T00:00:00Z", "cache-validity": 48, "is-supported": true,
   "systeminfo": "warden lab camera", "mfg-name": "Lab Cams",
+  "extensions": ["transparency"],
+  "ietf-mud-transparency:transparency": {"sbom-url": "https://mud.example/sbom.spdx.json"},
   "from-device-policy": {"access-lists": {"access-list": [{"name": "from"}, {"name": "from6"}]}},
   "to-device-policy": {"access-lists": {"access-list": [{"name": "to"}, {"name": "to6"}]}}},
  "ietf-access-control-list:acls": {"acl": [
@@ -180,6 +182,8 @@ up() {
 
   pki
   mudfile https://mud.example/device.json > "$dir/www/device.json"
+  # The SBOM its MUD file points at (RFC 9472): a real SPDX example.
+  cp "$root/crates/warden-lifecycle/tests/data/sbom/example11-sbom.spdx.json" "$dir/www/sbom.spdx.json"
   sign "$dir/www/device.json"
   # The tampered file: one byte changed after signing.
   mudfile https://mud.example/tampered.json > "$dir/www/tampered.json"

@@ -175,6 +175,8 @@ pub struct Core {
     /// vulnerability) pairs already alerted ([`vulns`]).
     vulndb: warden_lifecycle::osv::VulnDb,
     vulns_alerted: BTreeSet<(MacAddr, String)>,
+    /// When each (device, document URL) was last fetched ([`vulns`]).
+    docs_fetched: HashMap<(MacAddr, String), i64>,
     /// Devices being handed on ([`transfer`]).
     transfers: HashMap<MacAddr, transfer::Pending>,
     fetching: BTreeSet<String>,
@@ -510,6 +512,7 @@ impl Core {
             vulndb: Default::default(),
             vulns_alerted: BTreeSet::new(),
             transfers: HashMap::new(),
+            docs_fetched: HashMap::new(),
             fetching: BTreeSet::new(),
             last_alert: HashMap::new(),
             apply_latencies_ms: vec![],

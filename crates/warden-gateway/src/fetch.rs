@@ -364,6 +364,19 @@ impl Fetcher {
         Ok((status, body))
     }
 
+    /// Fetches a document a MUD file points at (RFC 9472: an SBOM, a
+    /// vulnerability advisory) with the same guards (HTTPS only, no private
+    /// or special-purpose address, bounded size and time), at most `max`
+    /// bytes. What it is, is checked by whoever reads it.
+    pub async fn fetch_document(
+        &self,
+        url: &str,
+        accept: &str,
+        max: usize,
+    ) -> Result<Vec<u8>, FetchError> {
+        self.get(url, accept, max, false).await.map(|(_, b)| b)
+    }
+
     /// Fetches, validates and (per policy) verifies the MUD file at `url`.
     /// `now` (Unix seconds) judges the signer's certificates.
     pub async fn fetch(&self, url: &str, now: i64) -> Result<Fetched, FetchError> {

@@ -353,6 +353,11 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
     ));
 
     let (done_tx, mut done_rx) = mpsc::channel(FETCHES_AT_ONCE + FETCHES_WAITING);
+    // Documents MUD files point at (RFC 9472): at most a few per check.
+    let (doc_tx, mut doc_rx) =
+        mpsc::channel::<(warden_mud::MacAddr, String, bool, Result<Vec<u8>, String>)>(
+            core::vulns::DOCUMENTS_PER_CHECK * 2,
+        );
     let slots = FetchSlots {
         running: Arc::new(tokio::sync::Semaphore::new(FETCHES_AT_ONCE)),
         queued: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
@@ -400,6 +405,9 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
                     }
                 }
             }
+            Some((mac, url, sbom, r)) = doc_rx.recv() => {
+                core.lock().unwrap_or_else(|e| e.into_inner()).on_document(&mac, &url, sbom, r, now());
+            }
             Some((url, r)) = done_rx.recv() => {
                 core.lock().unwrap_or_else(|e| e.into_inner()).on_fetched(&url, r, now());
             }
@@ -410,6 +418,21 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
                 c.prune_dns(t);
                 c.forget_unconfirmed(t);
                 c.check_support(t);
+                for (mac, url, sbom) in c.documents_due(t) {
+                    let (f, tx) = (fetcher.clone(), doc_tx.clone());
+                    tokio::spawn(async move {
+                        let accept = if sbom {
+                            "application/vnd.cyclonedx+json, application/spdx+json, application/json"
+                        } else {
+                            "application/csaf+json, application/json"
+                        };
+                        let r = f
+                            .fetch_document(&url, accept, warden_lifecycle::sbom::MAX_SBOM_BYTES)
+                            .await
+                            .map_err(|e| e.to_string());
+                        let _ = tx.send((mac, url, sbom, r)).await;
+                    });
+                }
                 drop(c);
                 // Tenancies that ended: the account goes, and its name
                 // leaves the records.

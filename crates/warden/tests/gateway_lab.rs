@@ -1332,6 +1332,13 @@ fn scenario(lab: &Lab) {
     assert_eq!(ok["signature"], "verified");
     assert_eq!(ok["signer"], "CN=mud-signer.example");
 
+    // RFC 9472: the SBOM the camera's MUD file points at is fetched with the
+    // hardened fetcher and kept for matching.
+    lab.wait("the SBOM its MUD file points at", 45, &|| {
+        let v = lab.get(&format!("/api/v1/devices/{DEV}/vulnerabilities"));
+        v["sbom_source"] == "https://mud.example/sbom.spdx.json" && v["components"] == 4
+    });
+
     // 3. The tampered file: not applied, and an alert says why.
     lab.wait("the tampered file's refusal", 30, &|| {
         lab.get("/api/v1/alerts")

@@ -82,7 +82,85 @@ pub fn import_archive(
     Ok((rep, read_s, t1.elapsed().as_secs_f64()))
 }
 
+/// How often the documents a MUD file points at are fetched again.
+pub const DOCUMENT_REFRESH_S: i64 = 86_400;
+/// How many document fetches one check starts at most.
+pub const DOCUMENTS_PER_CHECK: usize = 8;
+
 impl Core {
+    /// The documents the devices' MUD files point at (RFC 9472 `sbom-url`
+    /// and `vuln-url`, HTTPS only) that are due: never fetched, or not for
+    /// a day. (device, URL, true for an SBOM / false for an advisory).
+    pub fn documents_due(&mut self, now: i64) -> Vec<(MacAddr, String, bool)> {
+        let mut due = Vec::new();
+        for d in self.devices.values() {
+            let Some(t) = d.mud.as_ref().and_then(|m| m.meta.transparency.as_ref()) else {
+                continue;
+            };
+            let urls = t
+                .sbom_url
+                .iter()
+                .map(|u| (u.clone(), true))
+                .chain(t.vuln_urls.iter().map(|u| (u.clone(), false)));
+            for (url, sbom) in urls {
+                if !url.starts_with("https://") {
+                    continue;
+                }
+                let key = (d.mac, url.clone());
+                if self
+                    .docs_fetched
+                    .get(&key)
+                    .is_some_and(|t| now - t < DOCUMENT_REFRESH_S)
+                {
+                    continue;
+                }
+                due.push((d.mac, url, sbom));
+                if due.len() >= DOCUMENTS_PER_CHECK {
+                    break;
+                }
+            }
+        }
+        for (mac, url, _) in &due {
+            self.docs_fetched.insert((*mac, url.clone()), now);
+        }
+        due
+    }
+
+    /// A document fetched for a device: kept when it reads as what it
+    /// should be; otherwise an event says why, and nothing is kept.
+    pub fn on_document(
+        &mut self,
+        mac: &MacAddr,
+        url: &str,
+        sbom: bool,
+        r: Result<Vec<u8>, String>,
+        now: i64,
+    ) {
+        if !self.devices.contains_key(mac) {
+            return;
+        }
+        let by = if sbom {
+            "warden (its MUD file's sbom-url)"
+        } else {
+            "warden (its MUD file's vuln-url)"
+        };
+        let kept = r.and_then(|body| {
+            if sbom {
+                self.put_sbom(mac, &body, url, by, now)
+            } else {
+                self.put_advisory(mac, &body, url, by, now)
+            }
+        });
+        if let Err(e) = kept {
+            self.event(
+                now,
+                Some(mac),
+                "document-refused",
+                json!({"url": url, "error": e}),
+            );
+        }
+    }
+
     /// Loads the imported OSV records from the store (at start and after
     /// `warden vuln import`).
     pub fn reload_vulns(&mut self) -> Result<usize, String> {
