@@ -9,6 +9,11 @@
 //!   Ports the declaration lists, when seen answered, support it.
 //!
 //! Only the device named is judged; everything else in the report is left.
+//!
+//! And from a vulnerability report (the gateway's
+//! `/api/v1/devices/{mac}/vulnerabilities`, or `warden vuln check --json`):
+//! a vulnerability known to affect the device with a fix it does not run
+//! means 5.3-8 (security updates are timely) is not met.
 
 use crate::declaration::Declaration;
 use crate::verdict::Finding;
@@ -293,4 +298,60 @@ pub fn from_probe(probe: &Value, d: &Declaration) -> Result<Vec<Finding>, String
         }
     }
     Ok(out)
+}
+
+/// Findings from a vulnerability report (see the module).
+pub fn from_vulns(report: &Value) -> Result<Vec<Finding>, String> {
+    let list = report["findings"].as_array().ok_or(
+        "the report has no `findings` array (is it a device's vulnerability report or `warden vuln check --json`?)",
+    )?;
+    let mut out = Vec::new();
+    for f in list {
+        if f["status"] != "known affected" {
+            continue;
+        }
+        let fixed = f["fixed"].as_str().map(|x| format!("version {x} fixes it"));
+        let fix = fixed.or_else(|| f["fix"].as_str().map(str::to_string));
+        let Some(fix) = fix else { continue };
+        let id = f["id"].as_str().unwrap_or("a vulnerability");
+        let what = match (f["component"].as_str(), f["version"].as_str()) {
+            (Some(c), Some(v)) => format!("{c} (version {v})"),
+            (None, Some(v)) => format!("its software version {v}"),
+            _ => "its software".to_string(),
+        };
+        out.push(Finding {
+            provision: "5.3-8".into(),
+            met: false,
+            source: "vulnerabilities".into(),
+            detail: format!(
+                "{what} has the known weakness {id}, and {fix}: the update was not applied"
+            ),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod vuln_tests {
+    use super::*;
+
+    #[test]
+    fn a_known_affected_weakness_with_a_fix_fails_5_3_8_and_others_say_nothing() {
+        let r = serde_json::json!({"findings": [
+            {"id": "RUSTSEC-2023-0001", "status": "known affected", "component": "pkg:cargo/tokio@1.19.2", "version": "1.19.2", "fixed": "1.20.3"},
+            {"id": "CVE-2023-1", "status": "known not affected", "fixed": "2.0"},
+            {"id": "CVE-2023-2", "status": "known affected"},
+            {"id": "CVE-2023-3", "status": "known affected", "version": "MX-V4.1.4.11", "fix": "Update to MX-V4.7.2.18"}
+        ]});
+        let f = from_vulns(&r).unwrap();
+        assert_eq!(f.len(), 2);
+        assert!(f.iter().all(|f| f.provision == "5.3-8" && !f.met));
+        assert!(
+            f[0].detail.contains("version 1.20.3 fixes it"),
+            "{}",
+            f[0].detail
+        );
+        assert!(f[1].detail.contains("MX-V4.7.2.18"));
+        assert!(from_vulns(&serde_json::json!({})).is_err());
+    }
 }

@@ -1454,6 +1454,10 @@ struct AssessArgs {
     /// A `warden probe --json` report of the device.
     #[arg(long)]
     probe: Option<PathBuf>,
+    /// The device's vulnerability report (the gateway's
+    /// /api/v1/devices/{mac}/vulnerabilities, or `warden vuln check --json`).
+    #[arg(long)]
+    vulns: Option<PathBuf>,
     /// Print JSON (the input of `warden policy check`).
     #[arg(long)]
     json: bool,
@@ -1510,6 +1514,13 @@ fn assess(args: &AssessArgs) -> Result<Option<Findings>> {
         let v = read_json(p)?;
         findings.extend(
             warden_assess::evidence::from_probe(&v, &d)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+        );
+    }
+    if let Some(p) = &args.vulns {
+        let v = read_json(p)?;
+        findings.extend(
+            warden_assess::evidence::from_vulns(&v)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
         );
     }

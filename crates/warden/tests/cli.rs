@@ -336,3 +336,69 @@ fn gateway_refuses_a_bad_configuration_with_the_key_named() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn vuln_check_finds_the_real_sbom_s_weakness_and_assess_fails_5_3_8_with_it() {
+    let data = common::repo().join("crates/warden-lifecycle/tests/data");
+    let db = data.join("osv/crates.io-rustsec.zip");
+    let sbom = data.join("sbom/example11-sbom.spdx.json");
+    let out = warden(&[
+        "vuln",
+        "check",
+        "--db",
+        db.to_str().unwrap(),
+        sbom.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a known-affected component: exit 1"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["sbom"]["format"], "SPDX-2.3");
+    assert_eq!(v["database"]["records"], 1206);
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["id"] == "RUSTSEC-2023-0001" && f["fixed"] == "1.20.3"));
+    let dir = std::env::temp_dir().join(format!("warden-vulns-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let report = dir.join("vulns.json");
+    std::fs::write(&report, &out.stdout).unwrap();
+    let decl = common::repo().join("samples/declarations/hardened-plug.toml");
+    let a = warden(&[
+        "assess",
+        "--declaration",
+        decl.to_str().unwrap(),
+        "--vulns",
+        report.to_str().unwrap(),
+        "--json",
+    ]);
+    let a: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
+    let p = a["provisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "5.3-8")
+        .unwrap();
+    assert_eq!(p["verdict"], "FAIL", "{p}");
+    assert!(p.to_string().contains("RUSTSEC-2023-0001"), "{p}");
+    // A clean SBOM says nothing against the maker.
+    let clean = data.join("sbom/laravel-7.12.0.cdx-1.4.json");
+    let out = warden(&[
+        "vuln",
+        "check",
+        "--db",
+        db.to_str().unwrap(),
+        clean.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
