@@ -939,29 +939,7 @@ async fn put_sbom(
     axum::extract::Query(q): axum::extract::Query<DocumentQuery>,
     body: axum::body::Bytes,
 ) -> Response {
-    let who = allow!(api, h, Permission::Enforce, changes);
-    let Some(mac) = MacAddr::parse(&mac) else {
-        return bad_mac(&mac);
-    };
-    let source = match document_source(&q) {
-        Ok(s) => s,
-        Err(r) => return *r,
-    };
-    let r = {
-        let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
-        if !c.devices.contains_key(&mac) {
-            return err(StatusCode::NOT_FOUND, "no such device");
-        }
-        let now = (api.now)();
-        c.put_sbom(&mac, &body, &source, &who.by(), now)
-            .map(|what| (what, c.vulnerabilities(&mac)))
-    };
-    match r {
-        Ok((what, report)) => {
-            Json(json!({"kept": what, "vulnerabilities": report})).into_response()
-        }
-        Err(e) => err(StatusCode::BAD_REQUEST, &format!("the SBOM: {e}")),
-    }
+    put_document(api, h, mac, q, body, true).await
 }
 
 /// Keeps one of a device's CSAF 2.0 advisories (the body is the document).
@@ -971,6 +949,19 @@ async fn put_advisory(
     Path(mac): Path<String>,
     axum::extract::Query(q): axum::extract::Query<DocumentQuery>,
     body: axum::body::Bytes,
+) -> Response {
+    put_document(api, h, mac, q, body, false).await
+}
+
+/// Reads and keeps an SBOM (`sbom`) or an advisory; answers what was kept
+/// and the device's vulnerability report.
+async fn put_document(
+    api: Api,
+    h: HeaderMap,
+    mac: String,
+    q: DocumentQuery,
+    body: axum::body::Bytes,
+    sbom: bool,
 ) -> Response {
     let who = allow!(api, h, Permission::Enforce, changes);
     let Some(mac) = MacAddr::parse(&mac) else {
@@ -986,14 +977,19 @@ async fn put_advisory(
             return err(StatusCode::NOT_FOUND, "no such device");
         }
         let now = (api.now)();
-        c.put_advisory(&mac, &body, &source, &who.by(), now)
-            .map(|what| (what, c.vulnerabilities(&mac)))
+        let kept = if sbom {
+            c.put_sbom(&mac, &body, &source, &who.by(), now)
+        } else {
+            c.put_advisory(&mac, &body, &source, &who.by(), now)
+        };
+        kept.map(|what| (what, c.vulnerabilities(&mac)))
     };
+    let what = if sbom { "the SBOM" } else { "the advisory" };
     match r {
-        Ok((what, report)) => {
-            Json(json!({"kept": what, "vulnerabilities": report})).into_response()
+        Ok((kept, report)) => {
+            Json(json!({"kept": kept, "vulnerabilities": report})).into_response()
         }
-        Err(e) => err(StatusCode::BAD_REQUEST, &format!("the advisory: {e}")),
+        Err(e) => err(StatusCode::BAD_REQUEST, &format!("{what}: {e}")),
     }
 }
 

@@ -13,6 +13,39 @@
 
 use crate::config::{Config, Privacy, SignaturePolicy, UnknownDevices};
 
+/// A core on an in-memory store whose enforcer cannot run (applies fail
+/// and are retried; the ruleset is read with [`Core::entries`]), with
+/// `extra` added to a minimal configuration. For tests.
+#[cfg(test)]
+pub(crate) fn test_core(extra: &str) -> Core {
+    let cfg = Config::parse(&format!(
+        "lan-interfaces = [\"lan0\"]\ngateway-address = \"10.0.0.1\"\nstate-dir = \"/nonexistent\"\n\
+         api-listen = \"10.0.0.1:8443\"\nremediation-listen = \"10.0.0.1:8080\"\n{extra}"
+    ))
+    .unwrap();
+    let enforcer = Enforcer {
+        nft: "/nonexistent/nft".into(),
+        state_dir: std::env::temp_dir(),
+        last: None,
+        egress: None,
+    };
+    Core::load(cfg, SqliteStore::open_in_memory().unwrap(), enforcer).unwrap()
+}
+
+/// A person's reason, checked: one line, at most 500 characters, and (when
+/// `required`) not empty. Returns it trimmed.
+pub fn checked_reason(reason: &str, required: bool) -> Result<&str, String> {
+    let r = reason.trim();
+    if (required && r.is_empty()) || r.len() > 500 || r.chars().any(char::is_control) {
+        return Err(if required {
+            "reason: say why, in at most 500 characters on one line".into()
+        } else {
+            "reason: at most 500 characters on one line".into()
+        });
+    }
+    Ok(r)
+}
+
 /// What a flow summary holds instead of a destination the privacy level
 /// keeps out of the store.
 pub const NOT_RECORDED: &str = "(not recorded: privacy)";
@@ -2059,10 +2092,7 @@ impl Core {
         reason: &str,
         now: i64,
     ) -> Result<std::collections::BTreeMap<String, usize>, String> {
-        let reason = reason.trim();
-        if reason.is_empty() || reason.len() > 500 || reason.chars().any(char::is_control) {
-            return Err("reason: say why, in at most 500 characters on one line".into());
-        }
+        let reason = checked_reason(reason, true)?;
         let macs: Vec<MacAddr> = self.devices.keys().copied().collect();
         for mac in &macs {
             self.devices.remove(mac);
@@ -2196,10 +2226,7 @@ impl Core {
         reason: &str,
         now: i64,
     ) -> Result<(), String> {
-        let reason = reason.trim();
-        if reason.len() > 500 || reason.chars().any(char::is_control) {
-            return Err("reason: at most 500 characters on one line".into());
-        }
+        let reason = checked_reason(reason, false)?;
         let d = self.devices.get_mut(mac).ok_or("no such device")?;
         let has = d.mud.is_some();
         let overrode = match &d.state {
@@ -2393,19 +2420,7 @@ mod tests {
     use super::*;
 
     fn core() -> Core {
-        let cfg = Config::parse(
-            "lan-interfaces = [\"lan0\"]\ngateway-address = \"10.0.0.1\"\nstate-dir = \"/nonexistent\"\n\
-             api-listen = \"10.0.0.1:8443\"\nremediation-listen = \"10.0.0.1:8080\"\n",
-        )
-        .unwrap();
-        let store = SqliteStore::open_in_memory().unwrap();
-        let enforcer = Enforcer {
-            nft: "/nonexistent/nft".into(),
-            state_dir: std::env::temp_dir(),
-            last: None,
-            egress: None,
-        };
-        Core::load(cfg, store, enforcer).unwrap()
+        test_core("")
     }
 
     fn answers(to: u8, names: std::ops::Range<u32>) -> Event {

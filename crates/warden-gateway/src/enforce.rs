@@ -107,15 +107,16 @@ pub fn updates_only_doc(gw: IpAddr, hosts: &[String]) -> Vec<u8> {
         .enumerate()
         .map(|(i, h)| https("ipv6", h, i))
         .collect();
-    let mut d: Value = serde_json::from_slice(&doc(
-        "https://warden.invalid/policy/updates-only",
-        from4,
-        vec![],
-    ))
-    .unwrap_or_default();
+    let d = doc("https://warden.invalid/policy/updates-only", from4, vec![]);
     if from6.is_empty() {
-        return serde_json::to_vec(&d).unwrap_or_default();
+        return d;
     }
+    with_from6(&d, from6)
+}
+
+/// A document of [`doc`] with a second from-device ACL, `from6`, for IPv6.
+fn with_from6(d: &[u8], from6: Vec<Value>) -> Vec<u8> {
+    let mut d: Value = serde_json::from_slice(d).unwrap_or_default();
     if let Some(acls) = d
         .pointer_mut("/ietf-access-control-list:acls/acl")
         .and_then(Value::as_array_mut)
@@ -175,27 +176,10 @@ pub fn internet_only_doc(gw: IpAddr) -> Vec<u8> {
         ),
     ];
     from6.extend(internet("ipv6", "6", 58));
-    let mut d: Value = serde_json::from_slice(&doc(
-        "https://warden.invalid/policy/internet-only",
-        from4,
-        vec![],
-    ))
-    .unwrap_or_default();
-    if let Some(acls) = d
-        .pointer_mut("/ietf-access-control-list:acls/acl")
-        .and_then(Value::as_array_mut)
-    {
-        acls.push(
-            serde_json::json!({"name": "from6", "type": "ipv6-acl-type", "aces": {"ace": from6}}),
-        );
-    }
-    if let Some(list) = d
-        .pointer_mut("/ietf-mud:mud/from-device-policy/access-lists/access-list")
-        .and_then(Value::as_array_mut)
-    {
-        list.push(serde_json::json!({"name": "from6"}));
-    }
-    serde_json::to_vec(&d).unwrap_or_default()
+    with_from6(
+        &doc("https://warden.invalid/policy/internet-only", from4, vec![]),
+        from6,
+    )
 }
 
 /// Validates one of warden's own documents and resolves it.

@@ -1424,7 +1424,7 @@ async fn documents(
     AxState(api): AxState<Api>,
     h: HeaderMap,
     Path(mac): Path<String>,
-    mut form: axum::extract::Multipart,
+    form: axum::extract::Multipart,
 ) -> Response {
     let p = match require(&api, &h, Permission::Enforce) {
         Ok(p) => p,
@@ -1433,39 +1433,21 @@ async fn documents(
     let Some(mac) = MacAddr::parse(&mac) else {
         return (StatusCode::BAD_REQUEST, "not a MAC address").into_response();
     };
-    let (mut csrf, mut kind, mut file, mut name) =
-        (String::new(), String::new(), Vec::new(), String::new());
-    loop {
-        match form.next_field().await {
-            Ok(Some(f)) => {
-                let field = f.name().unwrap_or("").to_string();
-                if field == "file" {
-                    name = f
-                        .file_name()
-                        .unwrap_or("upload")
-                        .chars()
-                        .filter(|c| !c.is_control())
-                        .take(200)
-                        .collect();
-                }
-                let Ok(data) = f.bytes().await else {
-                    return (
-                        StatusCode::BAD_REQUEST,
-                        format!("form field `{field}`: could not be read"),
-                    )
-                        .into_response();
-                };
-                match field.as_str() {
-                    "csrf" => csrf = String::from_utf8_lossy(&data).into_owned(),
-                    "kind" => kind = String::from_utf8_lossy(&data).into_owned(),
-                    "file" => file = data.to_vec(),
-                    _ => {}
-                }
-            }
-            Ok(None) => break,
-            Err(e) => return (StatusCode::BAD_REQUEST, format!("the form: {e}")).into_response(),
-        }
-    }
+    let fields = match form_fields(form).await {
+        Ok(f) => f,
+        Err(r) => return *r,
+    };
+    let text = |k: &str| {
+        fields
+            .get(k)
+            .map(|(_, d)| String::from_utf8_lossy(d).trim().to_string())
+            .unwrap_or_default()
+    };
+    let (csrf, kind) = (text("csrf"), text("kind"));
+    let (name, file) = fields
+        .get("file")
+        .map(|(n, d)| (n.clone(), d.to_vec()))
+        .unwrap_or_default();
     if !csrf_ok(&p, &csrf) {
         return expired();
     }
@@ -1954,6 +1936,45 @@ fn name_of(api: &Api, mac: &MacAddr) -> Option<String> {
         .map(|d| display_name(&DevView::of(&c, d)))
 }
 
+/// The fields of a multipart form: name -> (the file's name, stripped of
+/// control characters and cut at 200, or "upload"; the bytes). A field that
+/// cannot be read answers 400 naming it. The route's body limit bounds it.
+async fn form_fields(
+    mut form: axum::extract::Multipart,
+) -> Result<HashMap<String, (String, axum::body::Bytes)>, Box<Response>> {
+    let mut out = HashMap::new();
+    loop {
+        match form.next_field().await {
+            Ok(Some(f)) => {
+                let field = f.name().unwrap_or("").to_string();
+                let name: String = f
+                    .file_name()
+                    .unwrap_or("upload")
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .take(200)
+                    .collect();
+                let Ok(data) = f.bytes().await else {
+                    return Err(Box::new(
+                        (
+                            StatusCode::BAD_REQUEST,
+                            format!("form field `{field}`: could not be read"),
+                        )
+                            .into_response(),
+                    ));
+                };
+                out.insert(field, (name, data));
+            }
+            Ok(None) => return Ok(out),
+            Err(e) => {
+                return Err(Box::new(
+                    (StatusCode::BAD_REQUEST, format!("the form: {e}")).into_response(),
+                ))
+            }
+        }
+    }
+}
+
 /// Checks and explains an uploaded file, or one fetched (with the
 /// gateway's hardened fetcher and its signature policy) from a URL the
 /// person typed. Nothing is applied here.
@@ -1961,7 +1982,7 @@ async fn mud_preview(
     AxState(api): AxState<Api>,
     h: HeaderMap,
     Path(mac): Path<String>,
-    mut form: axum::extract::Multipart,
+    form: axum::extract::Multipart,
 ) -> Response {
     let p = match require(&api, &h, Permission::Enforce) {
         Ok(p) => p,
@@ -1977,29 +1998,21 @@ async fn mud_preview(
         .cfg
         .mud
         .max_bytes;
-    let (mut csrf, mut file, mut url) = (String::new(), Vec::new(), String::new());
-    loop {
-        match form.next_field().await {
-            Ok(Some(f)) => {
-                let field = f.name().unwrap_or("").to_string();
-                let Ok(data) = f.bytes().await else {
-                    return (
-                        StatusCode::BAD_REQUEST,
-                        format!("form field `{field}`: could not be read"),
-                    )
-                        .into_response();
-                };
-                match field.as_str() {
-                    "csrf" => csrf = String::from_utf8_lossy(&data).into_owned(),
-                    "file" => file = data.to_vec(),
-                    "url" => url = String::from_utf8_lossy(&data).trim().to_string(),
-                    _ => {}
-                }
-            }
-            Ok(None) => break,
-            Err(e) => return (StatusCode::BAD_REQUEST, format!("the form: {e}")).into_response(),
-        }
-    }
+    let fields = match form_fields(form).await {
+        Ok(f) => f,
+        Err(r) => return *r,
+    };
+    let text = |k: &str| {
+        fields
+            .get(k)
+            .map(|(_, d)| String::from_utf8_lossy(d).trim().to_string())
+            .unwrap_or_default()
+    };
+    let (csrf, url) = (text("csrf"), text("url"));
+    let file = fields
+        .get("file")
+        .map(|(_, d)| d.to_vec())
+        .unwrap_or_default();
     if !csrf_ok(&p, &csrf) {
         return expired();
     }

@@ -126,10 +126,7 @@ impl Core {
         if end.len() != 10 || parse_date(end).is_none() {
             return Err(format!("end: {end:?} is not a date (YYYY-MM-DD)"));
         }
-        let reason = reason.trim();
-        if reason.is_empty() || reason.len() > 500 || reason.chars().any(char::is_control) {
-            return Err("reason: say why, in at most 500 characters on one line".into());
-        }
+        let reason = checked_reason(reason, true)?;
         let e = warden_store::lifecycle::SupportEntry {
             end_date: end.into(),
             reason: reason.into(),
@@ -320,19 +317,7 @@ mod tests {
     use time::macros::date;
 
     fn core(extra: &str) -> Core {
-        let cfg = Config::parse(&format!(
-            "lan-interfaces = [\"lan0\"]\ngateway-address = \"10.0.0.1\"\nstate-dir = \"/nonexistent\"\n\
-             local-networks = [\"10.0.0.0/24\"]\n\
-             api-listen = \"10.0.0.1:8443\"\nremediation-listen = \"10.0.0.1:8080\"\n{extra}"
-        ))
-        .unwrap();
-        let enforcer = Enforcer {
-            nft: "/nonexistent/nft".into(),
-            state_dir: std::env::temp_dir(),
-            last: None,
-            egress: None,
-        };
-        Core::load(cfg, SqliteStore::open_in_memory().unwrap(), enforcer).unwrap()
+        test_core(&format!("local-networks = [\"10.0.0.0/24\"]\n{extra}"))
     }
 
     /// A camera whose MUD file lets it reach one cloud name and one LAN peer.

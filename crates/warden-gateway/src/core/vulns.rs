@@ -405,18 +405,7 @@ mod tests {
     }
 
     fn core() -> Core {
-        let cfg = Config::parse(
-            "lan-interfaces = [\"lan0\"]\ngateway-address = \"10.0.0.1\"\nstate-dir = \"/nonexistent\"\n\
-             api-listen = \"10.0.0.1:8443\"\nremediation-listen = \"10.0.0.1:8080\"\n",
-        )
-        .unwrap();
-        let enforcer = Enforcer {
-            nft: "/nonexistent/nft".into(),
-            state_dir: std::env::temp_dir(),
-            last: None,
-            egress: None,
-        };
-        Core::load(cfg, SqliteStore::open_in_memory().unwrap(), enforcer).unwrap()
+        test_core("")
     }
 
     fn device(c: &mut Core, maker: &str, model: &str, version: &str) -> MacAddr {
