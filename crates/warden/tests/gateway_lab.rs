@@ -2248,12 +2248,12 @@ fn browser_in_gateway_namespace() {
         assert!(list.contains("Front door camera"), "{list}");
         assert_eq!(lab.device(DEV)["name"], "Front door camera");
 
-        // Its security updates and its software, on its page: nobody has
-        // said how long it is supported; its SBOM, uploaded here, is matched
-        // against the imported OSV records.
+        // Its security updates and its software, on its page: its MUD file
+        // says it is supported but gives no end; its SBOM, uploaded here,
+        // is matched against the imported OSV records.
         c.goto(&format!("{base}/devices/{DEV}")).await.unwrap();
         let support = c.find(Locator::Css("p.support")).await.unwrap().text().await.unwrap();
-        assert!(support.contains("Nobody has said how long"), "{support}");
+        assert!(support.contains("is supported, but publishes no end date"), "{support}");
         let sbom = std::fs::canonicalize(
             common::repo().join("crates/warden-lifecycle/tests/data/sbom/example11-sbom.spdx.json"),
         )
