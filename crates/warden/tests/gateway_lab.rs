@@ -2265,6 +2265,15 @@ fn browser_in_gateway_namespace() {
         let said = c.find(Locator::Css("p.sbom")).await.unwrap().text().await.unwrap();
         assert!(said.contains("example11-sbom.spdx.json") && said.contains("1206 known weaknesses"), "{said}");
         shot("device-software-desktop", c.screenshot().await.unwrap());
+        // The operator writes down the support end the maker announced (the
+        // date field set as a date picker would, then the form sent).
+        c.execute("document.getElementById('support-end').value = '2030-12-31';", vec![]).await.unwrap();
+        c.find(Locator::Css("#support-reason")).await.unwrap().send_keys("the maker's support page").await.unwrap();
+        c.find(Locator::XPath("//form[contains(@action, '/support')]//button")).await.unwrap().click().await.unwrap();
+        let support = eventually(&c, "p.support", "until 31 December 2030").await;
+        assert!(support.contains("gets security updates until 31 December 2030"), "{support}");
+        let d = lab.device(DEV);
+        assert_eq!(d["support"]["source_kind"], "person", "{d}");
 
         // The second owner: the neighbour is a person's phone (the owner's
         // choice on its page); a nanny gets a member's account (settings).
@@ -2395,6 +2404,21 @@ fn browser_in_gateway_namespace() {
         c.goto(&format!("{base}/reports/{report_id}")).await.unwrap();
         let rep = eventually(&c, "main", "5.1-1").await;
         assert!(rep.contains("Label:"), "{rep}");
+
+        // The tenant: sees the camera and may quarantine or block it, but
+        // finds no release, no life-cycle form, no settings.
+        log_out(&c, base).await;
+        log_in_as(&c, base, "tom", "rented flat key 12").await;
+        c.goto(&format!("{base}/devices/{DEV}")).await.unwrap();
+        let page = eventually(&c, "main", "Quarantine").await;
+        assert!(page.contains("Quarantine"), "{page}");
+        assert!(c.find(Locator::Css("form[action$='/quarantine']")).await.is_ok());
+        assert!(c.find(Locator::Css("form[action$='/release']")).await.is_err(), "no release");
+        assert!(c.find(Locator::Css("form[action$='/lifecycle']")).await.is_err(), "no life-cycle form");
+        assert!(c.find(Locator::Css("form[action$='/documents']")).await.is_err(), "no uploads");
+        c.goto(&format!("{base}/settings")).await.unwrap();
+        let refused = eventually(&c, "body", "may not").await;
+        assert!(refused.contains("tenant role may not"), "{refused}");
 
         // Log out: the pages ask for a login again.
         c.goto(&format!("{base}/")).await.unwrap();
