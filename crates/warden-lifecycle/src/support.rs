@@ -149,31 +149,23 @@ impl Support {
             (Statement::Ended { last_update: None }, _) => {
                 format!("This {what} gets no more security updates: the maker says it is no longer supported.")
             }
-            (s, Some(Milestone::Ended)) => {
-                let d = match s {
-                    Statement::Ended {
-                        last_update: Some(d),
-                    }
-                    | Statement::EndsOn(d) => *d,
-                    _ => today,
-                };
-                format!(
-                    "This {what} gets no more security updates since {}.",
-                    day(d)
-                )
-            }
+            (
+                Statement::Ended {
+                    last_update: Some(d),
+                },
+                _,
+            )
+            | (Statement::EndsOn(d), Some(Milestone::Ended)) => format!(
+                "This {what} gets no more security updates since {}.",
+                day(*d)
+            ),
             (Statement::EndsOn(d), _) => format!(
                 "This {what} gets security updates until {} ({} days from now).",
                 day(*d),
                 (*d - today).whole_days()
             ),
-            (Statement::Ended { .. }, _) => unreachable_words(what),
         }
     }
-}
-
-fn unreachable_words(what: &str) -> String {
-    format!("This {what} gets no more security updates.")
 }
 
 /// "8 April 2024".

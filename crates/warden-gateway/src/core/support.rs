@@ -52,14 +52,17 @@ impl Core {
         self.support_day
     }
 
+    /// What the sentences call the device: its kind, or "device".
+    fn support_noun(&self, d: &Dev) -> String {
+        match self.category(d).name() {
+            "unknown" | "other-iot" => "device".to_string(),
+            w => w.replace('-', " "),
+        }
+    }
+
     pub fn support_view(&self, d: &Dev) -> Option<SupportView> {
         let s = self.support_of(d)?;
-        let what = self.category(d).name().replace('-', " ");
-        let what = if what == "unknown" || what == "other iot" {
-            "device".to_string()
-        } else {
-            what
-        };
+        let what = self.support_noun(d);
         Some(SupportView {
             end: s.end().map(|d| d.to_string()),
             words: s.words(&what, self.support_day),
@@ -163,10 +166,7 @@ impl Core {
                 continue;
             };
             let support = self.support_of(d);
-            let what = match self.category(d).name() {
-                "unknown" | "other-iot" => "device".to_string(),
-                w => w.replace('-', " "),
-            };
+            let what = self.support_noun(d);
             let reached = support.as_ref().and_then(|s| s.milestone(today));
             let ended = reached == Some(Milestone::Ended);
             let was_ended = self.support_ended.contains(&mac);
