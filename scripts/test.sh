@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # Quick start, command 2: the whole test suite, exactly what CI runs (.ci/run).
-#   formatting, clippy (warnings are errors), a short run of every fuzz target,
-#   the benchmarks compiled, then every unit and integration test.
+#   formatting, clippy (warnings are errors; it checks the benchmarks too),
+#   a short run of every fuzz target, then every unit and integration test.
+#   Each stage prints how long it took.
 # Needs root: the nftables tests make their own network namespaces, and
 # missing system packages are installed with apt-get. Nothing waits for input.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+stage_start=$SECONDS
+stage() {
+  echo "   (took $((SECONDS - stage_start)) s)"
+  stage_start=$SECONDS
+  echo "== $*"
+}
 
 . scripts/lib/packages.sh
 # Build: nftables, libpcap, OpenSSL, libssh2, the OUI registry. Tests: tshark
@@ -34,14 +41,14 @@ if ! cargo +nightly --version >/dev/null 2>&1; then
 fi
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked -q
 
-echo "== cargo fmt --check"
+stage "cargo fmt --check"
 cargo fmt --all --check
 (cd fuzz && cargo fmt --check)
 
-echo "== cargo clippy"
+stage "cargo clippy"
 cargo clippy --workspace --all-targets -q -- -D warnings
 
-echo "== fuzz: every target for ${FUZZ_SECONDS:=20}s"
+stage "fuzz: every target for ${FUZZ_SECONDS:=20}s"
 mkdir -p fuzz/corpus/mud_pipeline fuzz/corpus/mud_signature fuzz/corpus/context_toml fuzz/corpus/capture_reader
 if [ -d ../shared/corpus/mud ]; then
   find ../shared/corpus/mud -type f \( -name '*.json' -o -name '*.mud' -o -name 'MUDFILE.NEST' \) \
@@ -92,10 +99,7 @@ for t in $(cargo +nightly fuzz list); do
   fi
 done
 
-echo "== benchmarks build (run them with scripts/bench.sh)"
-cargo bench --workspace --no-run -q 2>&1 | grep -v '^ *Executable' || true
-
-echo "== cargo test"
+stage "cargo test"
 log=$(mktemp)
 set +e
 cargo test --workspace 2>&1 | tee "$log"
@@ -105,5 +109,5 @@ passed=$(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4}
 failed=$(grep -oE '[0-9]+ failed;' "$log" | awk '{s+=$1} END {print s+0}')
 rm -f "$log"
 echo
-echo "tests: $passed passed, $failed failed"
+echo "tests: $passed passed, $failed failed (took $((SECONDS - stage_start)) s; whole run $SECONDS s)"
 exit "$status"
