@@ -385,6 +385,8 @@ fn same_access(a: &Rule, b: &Rule) -> bool {
         ethertype,
         remote_mac,
         initiated_by,
+        // A ClientHello profile changes what is reported, not what passes.
+        tls_profiles: _,
         origin: _,
     } = a;
     (direction, action, family, remote, device_net, protocol)

@@ -72,6 +72,9 @@ pub enum Check {
     LegacyDialect,
     /// A module-qualified member warden does not understand (never fatal).
     UnknownExtension,
+    /// An RFC 9761 (D)TLS profile value that the RFC forbids (GREASE, a
+    /// TLS version on a UDP match, ...).
+    TlsProfile,
 }
 
 impl fmt::Display for Check {

@@ -101,7 +101,47 @@ fn sentence(mud: &ValidatedMud, dir: Direction, acl: &Acl, ace: &Ace) -> Option<
             format!("{verb} be reached by {remote}{service}{port}")
         }
     };
-    Some(s.trim_end().to_string() + ";")
+    let mut s = s.trim_end().to_string();
+    if let Some(t) = tls_words(&m.tls_profiles) {
+        s.push_str(", ");
+        s.push_str(&t);
+    }
+    Some(s + ";")
+}
+
+/// "using only TLS 1.3 with 2 cipher suites (profile `profile1`)".
+fn tls_words(profiles: &[TlsProfile]) -> Option<String> {
+    let first = profiles.first()?;
+    let mut versions: Vec<&str> = profiles
+        .iter()
+        .flat_map(|p| p.versions.iter())
+        .map(|v| match v {
+            TlsVersion::Tls12 => "TLS 1.2",
+            TlsVersion::Tls13 => "TLS 1.3",
+            TlsVersion::Dtls12 => "DTLS 1.2",
+            TlsVersion::Dtls13 => "DTLS 1.3",
+        })
+        .collect();
+    versions.dedup();
+    let what = if versions.is_empty() {
+        "TLS".to_string()
+    } else {
+        versions.join(" or ")
+    };
+    let names: Vec<String> = profiles.iter().map(|p| format!("`{}`", p.name)).collect();
+    let suites = first.cipher_suites.len();
+    let suites = if profiles.len() == 1 && suites > 0 {
+        format!(
+            " with {suites} cipher suite{}",
+            if suites == 1 { "" } else { "s" }
+        )
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "using only {what}{suites} as its maker declares (TLS profile {}); warden reports any other handshake",
+        names.join(", ")
+    ))
 }
 
 fn remote_words(mud: &ValidatedMud, dir: Direction, m: &Matches) -> String {

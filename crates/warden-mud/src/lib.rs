@@ -26,7 +26,10 @@
 //! Not handled: YANG features beyond what MUD uses (interface matches,
 //! TCP flags, TTL/DSCP/length matches are parsed but not enforced: an accept
 //! rule that needs them is left out and reported); MAC masks; the MUD
-//! `extensions` other than RFC 9472 transparency (reported, not enforced).
+//! `extensions` other than RFC 9472 transparency and RFC 9761 (D)TLS
+//! profiles (reported, not enforced). RFC 9761 profiles are validated and
+//! carried on the [`Rule`]s they belong to; nftables cannot match a
+//! ClientHello, so the traffic engine judges handshakes against them.
 #![forbid(unsafe_code)]
 
 pub mod context;

@@ -42,6 +42,9 @@ pub struct MudMeta {
     pub extensions: Vec<String>,
     /// RFC 9472 transparency locations, when present.
     pub transparency: Option<Transparency>,
+    /// RFC 9761 `ietf-mud-tls:is-tls-dtls-profile-supported`: the maker
+    /// says its ACEs carry the (D)TLS profiles of the device's clients.
+    pub tls_profile_supported: bool,
     /// Module-qualified members of the mud container that warden does not
     /// understand (for example `nist-mud:quarantined-device-policy`). They are
     /// reported, never enforced.
@@ -139,10 +142,79 @@ pub struct Matches {
     pub ip: Option<IpMatch>,
     pub l4: Option<L4Match>,
     pub mud: MudMatch,
+    /// RFC 9761 `ietf-acl-tls:client-profiles`: the (D)TLS profiles the
+    /// device's client uses on this flow. Not enforceable by nftables:
+    /// the traffic engine judges each ClientHello against them.
+    pub tls_profiles: Vec<TlsProfile>,
     /// RFC 8519 leaves that warden parses but cannot enforce (ttl, dscp,
     /// length, flags, ...), with their JSON pointers. An accept rule carrying
     /// one of them is dropped at resolution rather than widened.
     pub unenforced: Vec<String>,
+}
+
+/// A (D)TLS version as RFC 9761's `iana-tls-profile` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsVersion {
+    Tls12,
+    Tls13,
+    Dtls12,
+    Dtls13,
+}
+
+impl TlsVersion {
+    pub fn from_name(s: &str) -> Option<TlsVersion> {
+        let s = s.strip_prefix("iana-tls-profile:").unwrap_or(s);
+        Some(match s {
+            "tls12" => TlsVersion::Tls12,
+            "tls13" => TlsVersion::Tls13,
+            "dtls12" => TlsVersion::Dtls12,
+            "dtls13" => TlsVersion::Dtls13,
+            _ => return None,
+        })
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            TlsVersion::Tls12 => "tls12",
+            TlsVersion::Tls13 => "tls13",
+            TlsVersion::Dtls12 => "dtls12",
+            TlsVersion::Dtls13 => "dtls13",
+        }
+    }
+    /// The code point a ClientHello offers for this version.
+    pub fn code(self) -> u16 {
+        match self {
+            TlsVersion::Tls12 => 0x0303,
+            TlsVersion::Tls13 => 0x0304,
+            TlsVersion::Dtls12 => 0xfefd,
+            TlsVersion::Dtls13 => 0xfefc,
+        }
+    }
+    pub fn is_dtls(self) -> bool {
+        matches!(self, TlsVersion::Dtls12 | TlsVersion::Dtls13)
+    }
+}
+
+/// One RFC 9761 `tls-dtls-profile`: what the device's (D)TLS client
+/// offers. An empty list leaves that parameter unconstrained. GREASE values
+/// are refused at validation (the RFC forbids them in a profile).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TlsProfile {
+    pub name: String,
+    pub versions: Vec<TlsVersion>,
+    pub cipher_suites: Vec<u16>,
+    pub extension_types: Vec<u16>,
+    pub supported_groups: Vec<u16>,
+    pub signature_algorithms: Vec<u16>,
+    pub signature_algorithms_cert: Vec<u16>,
+    pub psk_key_exchange_modes: Vec<u8>,
+    pub application_protocols: Vec<String>,
+    pub cert_compression_algorithms: Vec<u16>,
+    /// Members the profile sets that no ClientHello shows (trust anchors,
+    /// certificate authorities): kept as the file says, never judged.
+    pub not_observable: Vec<String>,
+    /// JSON pointer of this profile in the source document.
+    pub pointer: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -66,6 +66,10 @@ pub struct Rule {
     pub remote_mac: Option<MacAddr>,
     /// Who may open the TCP connection.
     pub initiated_by: Option<DirectionInitiated>,
+    /// RFC 9761 (D)TLS client profiles of the ACE: not enforceable by the
+    /// firewall; the traffic engine judges each ClientHello the rule lets
+    /// through against them (any one profile may match).
+    pub tls_profiles: Vec<TlsProfile>,
     pub origin: Origin,
 }
 
@@ -418,6 +422,7 @@ fn resolve_ace(
         ethertype: m.eth.as_ref().and_then(|e| e.ethertype),
         remote_mac,
         initiated_by,
+        tls_profiles: m.tls_profiles.clone(),
         origin,
     });
 }

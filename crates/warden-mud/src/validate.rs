@@ -134,6 +134,8 @@ const KNOWN_MODULES: &[&str] = &[
     "ietf-access-control-list",
     "ietf-acldns",
     "ietf-mud-transparency",
+    "ietf-mud-tls",
+    "ietf-acl-tls",
 ];
 
 struct Walker<'o> {
@@ -397,10 +399,25 @@ impl<'o> Walker<'o> {
             );
             return None;
         };
-        let acls_v = self.take_alias(&mut o, ACLS, &[ACLS_LEGACY]);
+        let mut acls_v = self.take_alias(&mut o, ACLS, &[ACLS_LEGACY]);
         self.finish(o, Rest::MudContainer, &mut none);
 
-        let (meta, from_device, to_device) = self.mud_container(mud_v, &mud_p)?;
+        let (meta, from_device, to_device, nested) = self.mud_container(mud_v, &mud_p)?;
+        if let Some((v, p)) = nested {
+            // RFC 9761's own example nests the ACLs in the mud container
+            // (an erratum: RFC 8520 makes them a second root object).
+            let ok = self.lenient(
+                &p,
+                Check::LegacyDialect,
+                "the ACLs are nested in `ietf-mud:mud`; RFC 8520 makes `ietf-access-control-list:acls` a root object beside it (as printed in RFC 9761's example, an erratum)",
+            );
+            // Walked in both dialects, so that every problem is reported
+            // at once; strict has already failed the file.
+            let _ = ok;
+            if acls_v.is_none() {
+                acls_v = Some((v, p));
+            }
+        }
         let acls = match acls_v {
             Some((v, p)) => self.acls(v, &p),
             None => Vec::new(),
@@ -435,12 +452,18 @@ impl<'o> Walker<'o> {
     }
 
     #[allow(clippy::type_complexity)]
-    fn mud_container(
+    fn mud_container<'v>(
         &mut self,
-        v: &Value,
+        v: &'v Value,
         p: &str,
-    ) -> Option<(MudMeta, Vec<(String, String)>, Vec<(String, String)>)> {
+    ) -> Option<(
+        MudMeta,
+        Vec<(String, String)>,
+        Vec<(String, String)>,
+        Option<(&'v Value, String)>,
+    )> {
         let mut o = self.obj(v, p, "`ietf-mud:mud`")?;
+        let nested_acls = o.take(ACLS);
 
         let mud_version = match o.take("mud-version") {
             Some((v, p)) => match self.uint(v, &p, 255, "mud-version") {
@@ -599,6 +622,27 @@ impl<'o> Walker<'o> {
         let transparency = o
             .take("ietf-mud-transparency:transparency")
             .and_then(|(v, p)| self.transparency(v, &p));
+        let tls_profile_supported = match o.take("ietf-mud-tls:is-tls-dtls-profile-supported") {
+            None => false,
+            Some((Value::Bool(b), _)) => *b,
+            Some((Value::String(s), p)) if s == "true" || s == "false" => {
+                // As RFC 9761's example writes it (an erratum: a YANG
+                // boolean is a JSON true or false).
+                self.lenient(
+                    &p,
+                    Check::WrongType,
+                    format!("is-tls-dtls-profile-supported is the string \"{s}\"; a YANG boolean is written {s} without quotes (as printed in RFC 9761's example, an erratum)"),
+                ) && s == "true"
+            }
+            Some((v, p)) => {
+                self.error(
+                    &p,
+                    Check::WrongType,
+                    format!("is-tls-dtls-profile-supported must be true or false, found {v}"),
+                );
+                false
+            }
+        };
 
         let from = self.policy(&mut o, "from-device-policy");
         let to = self.policy(&mut o, "to-device-policy");
@@ -634,10 +678,12 @@ impl<'o> Walker<'o> {
                 documentation,
                 extensions,
                 transparency,
+                tls_profile_supported,
                 unknown_extensions,
             },
             from,
             to,
+            nested_acls,
         ))
     }
 
@@ -933,12 +979,27 @@ impl<'o> Walker<'o> {
                 None
             }
         };
+        let actions = o.take("actions");
+        let mut inner_actions = None;
         let matches = match o.take("matches") {
-            Some((v, mp)) => self.matches(v, &mp, acl_type),
+            Some((v, mp)) => {
+                // RFC 9761's example puts `actions` inside `matches` (an
+                // erratum): read it there only in the legacy dialect.
+                if actions.is_none() {
+                    if let Some(a) = v.get("actions") {
+                        let ap = ptr(&mp, "actions");
+                        // Read in both dialects so that the walk goes on;
+                        // strict fails the file here.
+                        self.lenient(&ap, Check::LegacyDialect, "`actions` is inside `matches`; RFC 8519 makes it a sibling of `matches` (as printed in RFC 9761's example, an erratum)");
+                        inner_actions = Some((a, ap));
+                    }
+                }
+                self.matches(v, &mp, acl_type, inner_actions.is_some())
+            }
             // RFC 8519: an ACE without matches matches every packet.
             None => Some(Matches::default()),
         };
-        let action = match o.take("actions") {
+        let action = match actions.or(inner_actions) {
             Some((v, ap)) => self.actions(v, &ap),
             None => {
                 self.error(p, Check::Missing, "an ACE needs `actions`");
@@ -999,7 +1060,13 @@ impl<'o> Walker<'o> {
         out
     }
 
-    fn matches(&mut self, v: &Value, p: &str, acl_type: Option<AclType>) -> Option<Matches> {
+    fn matches(
+        &mut self,
+        v: &Value,
+        p: &str,
+        acl_type: Option<AclType>,
+        actions_inside: bool,
+    ) -> Option<Matches> {
         let mut o = self.obj(v, p, "matches")?;
         let mut none = Vec::new();
         let mut m = Matches::default();
@@ -1127,6 +1194,32 @@ impl<'o> Walker<'o> {
                 m.unenforced.push(ip);
             }
         }
+        if actions_inside {
+            // Read by `ace` (the RFC 9761 example's placement).
+            let _ = o.take("actions");
+        }
+        if let Some((v, tp)) = self.take_alias(
+            &mut o,
+            "ietf-acl-tls:client-profiles",
+            &["ietf-acl-tls:client-profile"],
+        ) {
+            m.tls_profiles = self.client_profiles(v, &tp);
+            for t in &m.tls_profiles {
+                let over = match &m.l4 {
+                    Some(L4Match::Tcp { .. }) => t.versions.iter().find(|v| v.is_dtls()),
+                    Some(L4Match::Udp { .. }) => t.versions.iter().find(|v| !v.is_dtls()),
+                    _ => None,
+                };
+                if let Some(v) = over {
+                    let carrier = if v.is_dtls() { "UDP" } else { "TCP" };
+                    self.error(
+                        &t.pointer,
+                        Check::TlsProfile,
+                        format!("the profile `{}` names {}, which runs over {carrier}, on an ACE that matches the other transport", t.name, v.name()),
+                    );
+                }
+            }
+        }
         // Old drafts spelled the DNS names like this, straight under matches.
         for (key, dst) in [
             ("ietf-acl-dnsname:destination-hostname", true),
@@ -1161,6 +1254,218 @@ impl<'o> Walker<'o> {
             return None;
         }
         Some(m)
+    }
+
+    /// RFC 9761 `client-profiles` (strict names; the plural spellings of
+    /// the RFC's own example and of earlier drafts in the legacy dialect).
+    fn client_profiles(&mut self, v: &Value, p: &str) -> Vec<TlsProfile> {
+        let mut out = Vec::new();
+        let Some(mut o) = self.obj(v, p, "client-profiles") else {
+            return out;
+        };
+        let mut none = Vec::new();
+        if let Some((v, lp)) = self.take_alias(&mut o, "tls-dtls-profile", &["tls-dtls-profiles"]) {
+            match v {
+                Value::Array(a) => {
+                    let mut names = HashSet::new();
+                    for (i, x) in a.iter().enumerate() {
+                        if let Some(t) = self.tls_profile(x, &idx(&lp, i)) {
+                            if !names.insert(t.name.clone()) {
+                                self.error(
+                                    &t.pointer,
+                                    Check::TlsProfile,
+                                    format!("two profiles are named `{}`", t.name),
+                                );
+                            }
+                            out.push(t);
+                        }
+                    }
+                }
+                _ => self.error(&lp, Check::WrongType, "tls-dtls-profile must be a list"),
+            }
+        }
+        self.finish(o, Rest::Lenient, &mut none);
+        out
+    }
+
+    fn tls_profile(&mut self, v: &Value, p: &str) -> Option<TlsProfile> {
+        let mut o = self.obj(v, p, "a tls-dtls-profile")?;
+        let mut none = Vec::new();
+        let mut t = TlsProfile {
+            pointer: p.to_string(),
+            ..Default::default()
+        };
+        match self.take_alias(&mut o, "name", &["profile-name"]) {
+            Some((v, np)) => {
+                if let Some(s) = self.string(v, &np) {
+                    let n = s.chars().count();
+                    if n == 0 || n > 64 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                        self.error(
+                            &np,
+                            Check::Length,
+                            format!(
+                                "a profile name is 1..64 characters without spaces, found `{s}`"
+                            ),
+                        );
+                    }
+                    t.name = s.to_string();
+                }
+            }
+            None => self.error(p, Check::Missing, "a tls-dtls-profile needs a `name`"),
+        }
+        let list =
+            |w: &mut Self, o: &mut Obj<'_>, key: &str, alias: &str| -> Vec<(Value, String)> {
+                let Some((v, lp)) = w.take_alias(o, key, &[alias]) else {
+                    return Vec::new();
+                };
+                match v {
+                    Value::Array(a) => {
+                        if a.len() > 512 {
+                            w.error(
+                                &lp,
+                                Check::Limit,
+                                format!("{key} lists {} values; warden reads at most 512", a.len()),
+                            );
+                            return Vec::new();
+                        }
+                        a.iter()
+                            .enumerate()
+                            .map(|(i, x)| (x.clone(), idx(&lp, i)))
+                            .collect()
+                    }
+                    _ => {
+                        w.error(
+                            &lp,
+                            Check::WrongType,
+                            format!("{key} is a leaf-list: a JSON array"),
+                        );
+                        Vec::new()
+                    }
+                }
+            };
+        for version_key in [
+            ("supported-tls-version", "supported-tls-versions", false),
+            ("supported-dtls-version", "supported-dtls-versions", true),
+        ] {
+            for (x, xp) in list(self, &mut o, version_key.0, version_key.1) {
+                let Some(s) = self.string(&x, &xp) else {
+                    continue;
+                };
+                match TlsVersion::from_name(s) {
+                    Some(v) if v.is_dtls() == version_key.2 => t.versions.push(v),
+                    _ => self.error(
+                        &xp,
+                        Check::Range,
+                        format!(
+                            "`{s}` is not a {} version of iana-tls-profile ({})",
+                            if version_key.2 { "DTLS" } else { "TLS" },
+                            if version_key.2 {
+                                "dtls12, dtls13"
+                            } else {
+                                "tls12, tls13"
+                            }
+                        ),
+                    ),
+                }
+            }
+        }
+        let u16s = |w: &mut Self, o: &mut Obj<'_>, key: &str, alias: &str, into: &mut Vec<u16>| {
+            for (x, xp) in list(w, o, key, alias) {
+                if let Some(n) = w.uint(&x, &xp, u16::MAX as u64, key) {
+                    let n = n as u16;
+                    if n & 0x0f0f == 0x0a0a && n >> 8 == n & 0xff {
+                        w.error(&xp, Check::TlsProfile, format!("{n:#06x} is a GREASE value; RFC 9761 forbids GREASE in a profile (clients send it to be ignored)"));
+                    } else {
+                        into.push(n);
+                    }
+                }
+            }
+        };
+        u16s(
+            self,
+            &mut o,
+            "cipher-suite",
+            "cipher-suites",
+            &mut t.cipher_suites,
+        );
+        u16s(
+            self,
+            &mut o,
+            "extension-type",
+            "extension-types",
+            &mut t.extension_types,
+        );
+        u16s(
+            self,
+            &mut o,
+            "supported-group",
+            "supported-groups",
+            &mut t.supported_groups,
+        );
+        u16s(
+            self,
+            &mut o,
+            "signature-algorithm-cert",
+            "signature-algorithms-cert",
+            &mut t.signature_algorithms_cert,
+        );
+        u16s(
+            self,
+            &mut o,
+            "signature-algorithm",
+            "signature-algorithms",
+            &mut t.signature_algorithms,
+        );
+        u16s(
+            self,
+            &mut o,
+            "cert-compression-algorithm",
+            "cert-compression-algorithms",
+            &mut t.cert_compression_algorithms,
+        );
+        for (x, xp) in list(
+            self,
+            &mut o,
+            "psk-key-exchange-mode",
+            "psk-key-exchange-modes",
+        ) {
+            if let Some(n) = self.uint(&x, &xp, u8::MAX as u64, "psk-key-exchange-mode") {
+                let n = n as u8;
+                if n >= 0x0b && (n - 0x0b) % 0x1f == 0 {
+                    self.error(
+                        &xp,
+                        Check::TlsProfile,
+                        format!("{n:#04x} is a GREASE value; RFC 9761 forbids GREASE in a profile"),
+                    );
+                } else {
+                    t.psk_key_exchange_modes.push(n);
+                }
+            }
+        }
+        for (x, xp) in list(
+            self,
+            &mut o,
+            "application-protocol",
+            "application-protocols",
+        ) {
+            if let Some(s) = self.string(&x, &xp) {
+                if s.is_empty() || s.len() > 255 {
+                    self.error(&xp, Check::Length, "an ALPN protocol name is 1..255 bytes");
+                } else {
+                    t.application_protocols.push(s.to_string());
+                }
+            }
+        }
+        for (key, alias) in [
+            ("accept-list-ta-cert", "acceptlist-ta-certs"),
+            ("certificate-authorities", "certificate_authorities"),
+        ] {
+            if !list(self, &mut o, key, alias).is_empty() {
+                t.not_observable.push(key.to_string());
+            }
+        }
+        self.finish(o, Rest::Lenient, &mut none);
+        Some(t)
     }
 
     fn stray_ports(
@@ -1689,7 +1994,7 @@ fn merge_mud(into: &mut MudMatch, from: MudMatch) {
 }
 
 /// Extensions warden implements (RFC 9472 names its extension "transparency").
-const KNOWN_EXTENSIONS: &[&str] = &["transparency"];
+const KNOWN_EXTENSIONS: &[&str] = &["transparency", "ietf-mud-tls"];
 
 /// RFC 1123 host name as YANG `inet:domain-name` restricts it: labels of
 /// 1..63 letters, digits, hyphens (and underscores, which the pattern
