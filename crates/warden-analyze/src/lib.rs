@@ -112,7 +112,13 @@ pub struct Identity {
     pub http_user_agents: BTreeSet<String>,
     /// Host names the device announced over mDNS (A/AAAA owners in .local).
     pub mdns_names: BTreeSet<String>,
+    /// JA4 fingerprints of the TLS and DTLS clients the device ran, with
+    /// the number of ClientHellos each sent (at most 16 fingerprints).
+    pub tls_clients: BTreeMap<String, u64>,
 }
+
+/// TLS client fingerprints kept per device.
+const MAX_TLS_CLIENTS: usize = 16;
 
 /// Identity strings kept per device and kind.
 const MAX_IDENTITY_STRINGS: usize = 8;
@@ -206,6 +212,8 @@ pub struct PacketEvent<'a> {
     pub dns: Option<&'a dns::Message>,
     /// The server name of a TLS ClientHello in this packet.
     pub sni: Option<&'a str>,
+    /// The TLS or DTLS ClientHello this packet starts with, decoded once.
+    pub hello: Option<&'a tls::ClientHello>,
     /// Whether the IP source / destination is on the local network.
     pub src_local: bool,
     pub dst_local: bool,
@@ -383,6 +391,7 @@ impl<S: Sink> Analyzer<S> {
         let d = decode(link(p.link), p.data);
         let mut dns_msg: Option<dns::Message> = None;
         let mut sni: Option<String> = None;
+        let mut hello: Option<tls::ClientHello> = None;
         if let Some(a) = d.anomaly {
             let k = match a {
                 warden_wire::Anomaly::Truncated(l) => format!("truncated {l}"),
@@ -390,19 +399,10 @@ impl<S: Sink> Analyzer<S> {
                 warden_wire::Anomaly::UnsupportedLink => "unsupported link type".into(),
                 warden_wire::Anomaly::Encrypted => "encrypted 802.11".into(),
             };
-            if let Some(mac) = d.src_mac.filter(|m| m[0] & 1 == 0) {
-                if self.device_anomalies.contains_key(&mac)
-                    || self.device_anomalies.len() < self.opts.caps.devices
-                {
-                    *self
-                        .device_anomalies
-                        .entry(mac)
-                        .or_default()
-                        .entry(k.clone())
-                        .or_default() += 1;
-                }
+            match d.src_mac.filter(|m| m[0] & 1 == 0) {
+                Some(mac) => self.device_anomaly(mac, &k),
+                None => *self.anomalies.entry(k).or_default() += 1,
             }
-            *self.anomalies.entry(k).or_default() += 1;
         }
         match d.net {
             Net::Arp(a) => {
@@ -463,6 +463,9 @@ impl<S: Sink> Analyzer<S> {
                                 }
                             }
                         }
+                        if u.payload.first() == Some(&22) {
+                            hello = tls::client_hello(u.payload).filter(|h| h.dtls);
+                        }
                     }
                     t @ Transport::Icmp {
                         v6: true,
@@ -504,34 +507,53 @@ impl<S: Sink> Analyzer<S> {
                                 self.learn_dns(&m, p.ts_nanos);
                                 dns_msg = Some(m);
                             }
-                        } else if let Some(name) =
-                            tls::client_hello(t.payload).and_then(|c| c.server_name)
-                        {
-                            let src = warden_flow::Endpoint {
-                                ip: ip.src,
-                                port: t.src_port,
-                            };
-                            let dst = warden_flow::Endpoint {
-                                ip: ip.dst,
-                                port: t.dst_port,
-                            };
-                            let (lo, hi) = if src <= dst { (src, dst) } else { (dst, src) };
-                            if self.sni.len() < self.opts.caps.flows {
-                                self.sni.insert(
-                                    FlowKey {
-                                        protocol: 6,
-                                        lo,
-                                        hi,
-                                    },
-                                    name.clone(),
-                                );
+                        } else if let Some(h) = tls::client_hello(t.payload) {
+                            let name = h.server_name.clone();
+                            hello = Some(h);
+                            if let Some(name) = name {
+                                let src = warden_flow::Endpoint {
+                                    ip: ip.src,
+                                    port: t.src_port,
+                                };
+                                let dst = warden_flow::Endpoint {
+                                    ip: ip.dst,
+                                    port: t.dst_port,
+                                };
+                                let (lo, hi) = if src <= dst { (src, dst) } else { (dst, src) };
+                                if self.sni.len() < self.opts.caps.flows {
+                                    self.sni.insert(
+                                        FlowKey {
+                                            protocol: 6,
+                                            lo,
+                                            hi,
+                                        },
+                                        name.clone(),
+                                    );
+                                }
+                                // A name from SNI has no TTL; an hour of validity.
+                                self.bind(ip.dst, &name, p.ts_nanos, 3600);
+                                sni = Some(name);
                             }
-                            // A name from SNI has no TTL; an hour of validity.
-                            self.bind(ip.dst, &name, p.ts_nanos, 3600);
-                            sni = Some(name);
                         }
                     }
                     _ => {}
+                }
+                // The client's fingerprint, and a hello cut short as an
+                // anomaly of the device that sent it.
+                if let (Some(h), Some(mac)) = (&hello, d.src_mac) {
+                    if self.is_local(ip.src) && mac[0] & 1 == 0 {
+                        if h.truncated {
+                            self.device_anomaly(mac, "truncated tls clienthello");
+                        }
+                        let ja4 = h.ja4();
+                        if let Some(dev) = self.device(mac) {
+                            if let Some(n) = dev.tls_clients.get_mut(&ja4) {
+                                *n += 1;
+                            } else if dev.tls_clients.len() < MAX_TLS_CLIENTS {
+                                dev.tls_clients.insert(ja4, 1);
+                            }
+                        }
+                    }
                 }
                 // Count the public sources behind each MAC (gateway inference).
                 if let (Some(mac), true) = (d.src_mac, self.opts.lan.is_empty()) {
@@ -573,6 +595,7 @@ impl<S: Sink> Analyzer<S> {
             decoded: &d,
             dns: dns_msg.as_ref(),
             sni: sni.as_deref(),
+            hello: hello.as_ref(),
             src_local,
             dst_local,
         });
@@ -593,6 +616,21 @@ impl<S: Sink> Analyzer<S> {
         if !done.is_empty() {
             self.aggregate(done);
         }
+    }
+
+    /// Counts an anomaly of a frame `mac` sent, for the device and in all.
+    fn device_anomaly(&mut self, mac: [u8; 6], kind: &str) {
+        if self.device_anomalies.contains_key(&mac)
+            || self.device_anomalies.len() < self.opts.caps.devices
+        {
+            *self
+                .device_anomalies
+                .entry(mac)
+                .or_default()
+                .entry(kind.to_string())
+                .or_default() += 1;
+        }
+        *self.anomalies.entry(kind.to_string()).or_default() += 1;
     }
 
     fn learn_dns(&mut self, m: &dns::Message, now_ns: i64) {

@@ -44,6 +44,12 @@ impl LiveSource {
             .immediate_mode(true)
             .timeout(100)
             .open()
+            .map_err(live)?
+            // Non-blocking, and waited on with poll(2) below: libpcap's
+            // read timeout does not wake a TPACKET_V3 reader while no
+            // packet arrives, so a blocking read on a quiet interface
+            // never returned and a deadline never ended the capture.
+            .setnonblock()
             .map_err(live)?;
         if let Some(f) = filter {
             cap.filter(f, true)
@@ -78,6 +84,22 @@ impl LiveSource {
         if self.deadline.is_some_and(|d| Instant::now() >= d) {
             return Ok(Poll::End);
         }
+        // Read first: libpcap may hold packets of a block it already took
+        // from the kernel, which poll(2) does not report. Only when nothing
+        // is there, wait for the fd, then read once more.
+        let mut got = self.read_one()?;
+        if got == Read::Nothing && self.readable()? {
+            got = self.read_one()?;
+        }
+        Ok(match got {
+            Read::Got => Poll::Packet(self.last()),
+            Read::Nothing => Poll::Idle,
+            Read::End => Poll::End,
+        })
+    }
+
+    /// One non-blocking read into the buffer.
+    fn read_one(&mut self) -> Result<Read, CaptureError> {
         let (ts, orig) = match self.cap.next_packet() {
             Ok(p) => {
                 self.buf.clear();
@@ -93,20 +115,44 @@ impl LiveSource {
                     p.header.len,
                 )
             }
-            Err(pcap::Error::TimeoutExpired) => return Ok(Poll::Idle),
-            Err(pcap::Error::NoMorePackets) => return Ok(Poll::End),
+            Err(pcap::Error::TimeoutExpired) => return Ok(Read::Nothing),
+            Err(pcap::Error::NoMorePackets) => return Ok(Read::End),
             Err(e) => return Err(CaptureError::Live(e.to_string())),
         };
         self.count += 1;
         self.last_ts = ts;
         self.last_len = orig;
-        Ok(Poll::Packet(Packet {
-            ts_nanos: ts,
-            link: self.link,
-            interface: 0,
-            orig_len: orig,
-            data: &self.buf,
-        }))
+        Ok(Read::Got)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    Got,
+    Nothing,
+    End,
+}
+
+impl LiveSource {
+    /// Waits up to 100 ms (less when the deadline is nearer) for the
+    /// capture to have something to read. A packet already buffered by
+    /// libpcap counts: the fd is then readable, or the next read returns it.
+    fn readable(&mut self) -> Result<bool, CaptureError> {
+        use rustix::event::{poll, PollFd, PollFlags, Timespec};
+        let mut wait = std::time::Duration::from_millis(100);
+        if let Some(d) = self.deadline {
+            wait = wait.min(d.saturating_duration_since(Instant::now()));
+        }
+        let t = Timespec {
+            tv_sec: 0,
+            tv_nsec: wait.subsec_nanos() as _,
+        };
+        let mut fds = [PollFd::new(&self.cap, PollFlags::IN)];
+        match poll(&mut fds, Some(&t)) {
+            Ok(n) => Ok(n > 0),
+            Err(rustix::io::Errno::INTR) => Ok(false),
+            Err(e) => Err(CaptureError::Live(format!("poll: {e}"))),
+        }
     }
 }
 

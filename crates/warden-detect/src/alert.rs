@@ -63,6 +63,10 @@ pub enum Kind {
     /// A flow outside the device's MUD profile or learned baseline.
     #[serde(rename = "mud.violation")]
     MudViolation,
+    /// A TLS or DTLS handshake outside the RFC 9761 profile its MUD file
+    /// declares for the connection.
+    #[serde(rename = "mud.tls-profile")]
+    MudTlsProfile,
     /// ARP or neighbour advertisements claiming another device's address.
     #[serde(rename = "spoof.arp")]
     SpoofArp,
@@ -72,7 +76,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 22] = [
+    pub const ALL: [Kind; 23] = [
         Kind::ScanHorizontal,
         Kind::ScanVertical,
         Kind::ScanArp,
@@ -93,6 +97,7 @@ impl Kind {
         Kind::Blocklisted,
         Kind::CleartextCredentials,
         Kind::MudViolation,
+        Kind::MudTlsProfile,
         Kind::SpoofArp,
         Kind::SpoofSource,
     ];
@@ -119,6 +124,7 @@ impl Kind {
             Kind::Blocklisted => "blocklisted",
             Kind::CleartextCredentials => "cleartext-credentials",
             Kind::MudViolation => "mud.violation",
+            Kind::MudTlsProfile => "mud.tls-profile",
             Kind::SpoofArp => "spoof.arp",
             Kind::SpoofSource => "spoof.source",
         }
@@ -176,6 +182,11 @@ impl Kind {
                 "The device did something its maker did not declare (or that it did not do before). \
                  If the gateway enforces the profile this was blocked; check for a firmware update \
                  and, if the behaviour continues, contact the maker."
+            }
+            (MudTlsProfile, _) => {
+                "The device's encrypted connections no longer look like what its maker declared: its \
+                 software changed. If you did not just update it, treat it as possibly compromised: \
+                 restrict it, check the maker's site for an update notice, and reset it if in doubt."
             }
             (_, Role::Target) => {
                 "Someone is attacking this device. Make sure it runs the latest firmware, has a unique \
@@ -270,6 +281,7 @@ pub fn severity(kind: Kind, role: Role, deployment: Deployment) -> Severity {
         (Blocklisted, _) => Severity::High,
         (CleartextCredentials, _) => Severity::Medium,
         (MudViolation, _) => Severity::Medium,
+        (MudTlsProfile, _) => Severity::Medium,
         (SpoofArp, _) => Severity::High,
         (SpoofSource, _) => Severity::Critical,
     };

@@ -207,6 +207,28 @@ pub fn check(
     )
 }
 
+/// The accept rule that lets `a` open in the direction it was opened
+/// (the one whose RFC 9761 profiles judge its handshake), if any.
+pub fn first_accept<'p>(policy: &'p Policy, a: &Attempt<'_>) -> Option<&'p Rule> {
+    let dir = if a.opened_by_device {
+        Direction::FromDevice
+    } else {
+        Direction::ToDevice
+    };
+    let v = View {
+        dir,
+        protocol: a.protocol,
+        device_ip: a.device_ip,
+        device_port: a.device_port,
+        remote_ip: a.remote_ip,
+        remote_port: a.remote_port,
+        remote_mac: a.remote_mac,
+        names: a.names,
+        opening: !a.midstream,
+    };
+    decide(policy, &v).filter(|r| r.action == Forwarding::Accept)
+}
+
 /// Would the gateway, enforcing `policy`, have let `a` open? The one
 /// decision the analyzer's compliance report and the gateway's live
 /// verdicts share.

@@ -26,6 +26,7 @@ pub mod compliance;
 pub mod detectors;
 pub mod profile;
 pub mod thresholds;
+pub mod tlsprofile;
 
 pub use alert::{Alert, Detection, Kind, Role, Severity};
 pub use common::DevKey;
@@ -33,6 +34,7 @@ pub use compliance::{judge, Attempt, Verdict, Violation};
 pub use detectors::blocklist::{Blocklist, BlocklistError};
 pub use profile::{DeviceFlow, Profile, ProfileOptions};
 pub use thresholds::Thresholds;
+pub use tlsprofile::TlsDeviation;
 
 use bindings::Bindings;
 use common::NS;
@@ -92,7 +94,27 @@ pub struct DeviceCompliance {
     pub violations_not_listed: u64,
     /// Rules of the profile that could not be resolved in this context.
     pub unresolved: Vec<String>,
+    /// Distinct TLS/DTLS ClientHellos the device sent (by remote, port and
+    /// parameters) and those outside their rule's RFC 9761 profiles.
+    pub handshakes_checked: u64,
+    pub tls_deviations: Vec<TlsDeviation>,
 }
+
+/// A ClientHello a recorded device sent, kept for the RFC 9761 check.
+#[derive(Debug, Clone)]
+pub struct SentHello {
+    pub first_ns: i64,
+    pub protocol: u8,
+    pub device_ip: IpAddr,
+    pub device_port: u16,
+    pub remote_ip: IpAddr,
+    pub remote_port: u16,
+    pub remote_mac: Option<[u8; 6]>,
+    pub hello: warden_wire::tls::ClientHello,
+}
+
+/// Distinct hellos kept per device.
+const MAX_HELLOS: usize = 4096;
 
 /// The most violations listed per device.
 pub const MAX_VIOLATIONS: usize = 1000;
@@ -118,6 +140,7 @@ pub struct Engine {
     block: Option<detectors::blocklist::BlocklistDetector>,
     pending: Vec<Detection>,
     flows: HashMap<DevKey, Vec<DeviceFlow>>,
+    hellos: HashMap<DevKey, Vec<SentHello>>,
     recorded: usize,
     learned: Learned,
     dropped: BTreeMap<String, u64>,
@@ -148,6 +171,7 @@ impl Engine {
                 .map(detectors::blocklist::BlocklistDetector::new),
             pending: Vec::new(),
             flows: HashMap::new(),
+            hellos: HashMap::new(),
             recorded: 0,
             learned: Learned::default(),
             dropped: BTreeMap::new(),
@@ -262,6 +286,8 @@ impl Engine {
             flows_exempt: 0,
             violations: Vec::new(),
             violations_not_listed: 0,
+            handshakes_checked: 0,
+            tls_deviations: Vec::new(),
             unresolved: policy
                 .notes
                 .iter()
@@ -309,6 +335,51 @@ impl Engine {
         c.violations.sort_by(|a, b| {
             (a.first_ns, a.remote, a.remote_port).cmp(&(b.first_ns, b.remote, b.remote_port))
         });
+        for h in self
+            .hellos
+            .get(&device)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            c.handshakes_checked += 1;
+            let names = self.bindings.names_at(device, h.remote_ip, h.first_ns);
+            let a = Attempt {
+                protocol: h.protocol,
+                device_ip: h.device_ip,
+                device_port: h.device_port,
+                remote_ip: h.remote_ip,
+                remote_port: h.remote_port,
+                remote_mac: h.remote_mac,
+                names: &names,
+                opened_by_device: true,
+                midstream: false,
+                first_ns: h.first_ns,
+                packets: 1,
+                bytes: 0,
+            };
+            if let Some(t) = tlsprofile::judge(policy, &a, &h.hello) {
+                dets.push(Detection {
+                    kind: Kind::MudTlsProfile,
+                    device: device.to_string(),
+                    role: Role::Source,
+                    first_ns: t.first_ns,
+                    last_ns: t.first_ns,
+                    explanation: t.explanation.clone(),
+                    counts: BTreeMap::new(),
+                    evidence: vec![alert::EvidenceFlow {
+                        protocol: t.protocol,
+                        src: format!("{}:{}", t.device_address, t.device_port),
+                        dst: format!("{}:{}", t.remote, t.remote_port),
+                        first_ns: t.first_ns,
+                        packets: 1,
+                        bytes: 0,
+                    }],
+                });
+                if c.tls_deviations.len() < MAX_VIOLATIONS {
+                    c.tls_deviations.push(t);
+                }
+            }
+        }
         dets.sort_by_key(|d| d.first_ns);
         for d in dets {
             self.alerts.raise(d);
@@ -318,7 +389,19 @@ impl Engine {
 
     /// A MUD profile of `device` from its recorded flows.
     pub fn profile(&self, device: DevKey, ctx: &Context, opts: &ProfileOptions) -> Profile {
-        profile::generate(device, self.device_flows(device), &self.bindings, ctx, opts)
+        let hellos = self
+            .hellos
+            .get(&device)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        profile::generate(
+            device,
+            self.device_flows(device),
+            hellos,
+            &self.bindings,
+            ctx,
+            opts,
+        )
     }
 
     /// The detections made so far and not yet taken, as they come (a
@@ -366,6 +449,48 @@ impl Engine {
             alerts: self.alerts.into_sorted(),
             dropped,
         }
+    }
+
+    /// Keeps a hello a recorded local device sent (once per remote, port
+    /// and parameters) for the RFC 9761 check.
+    fn record_hello(&mut self, p: &PacketEvent<'_>, h: &warden_wire::tls::ClientHello) {
+        if matches!(self.opts.record, Record::Nothing) || !p.src_local {
+            return;
+        }
+        let d = p.decoded;
+        let Net::Ip(ip) = &d.net else { return };
+        let (protocol, sport, dport) = match ip.transport {
+            Transport::Tcp(t) => (6, t.src_port, t.dst_port),
+            Transport::Udp(u) => (17, u.src_port, u.dst_port),
+            _ => return,
+        };
+        let dev = DevKey::src(d, ip.src);
+        if !self.records(dev) {
+            return;
+        }
+        let list = self.hellos.entry(dev).or_default();
+        if list.iter().any(|x| {
+            x.remote_ip == ip.dst
+                && x.remote_port == dport
+                && x.protocol == protocol
+                && x.hello == *h
+        }) {
+            return;
+        }
+        if list.len() >= MAX_HELLOS {
+            *self.dropped.entry("recorded hellos".into()).or_default() += 1;
+            return;
+        }
+        list.push(SentHello {
+            first_ns: p.ts_ns,
+            protocol,
+            device_ip: ip.src,
+            device_port: sport,
+            remote_ip: ip.dst,
+            remote_port: dport,
+            remote_mac: d.dst_mac,
+            hello: h.clone(),
+        });
     }
 
     fn learn(&mut self, p: &PacketEvent<'_>) {
@@ -444,6 +569,9 @@ impl Engine {
 impl Sink for Engine {
     fn packet(&mut self, p: &PacketEvent<'_>) {
         self.learn(p);
+        if let Some(h) = p.hello {
+            self.record_hello(p, h);
+        }
         let pk = Pkt { ev: p, ts: p.ts_ns };
         let mut out = std::mem::take(&mut self.pending);
         self.scan.packet(&pk, &mut out);

@@ -16,7 +16,12 @@
 //!   be the lower port);
 //! - the ephemeral port of the opening side folded away;
 //! - deterministic output: ACEs sorted, stable names, `last-update` from the
-//!   capture's last flow.
+//!   capture's last flow;
+//! - for connections the device opened with TLS or DTLS, the RFC 9761
+//!   client profile it showed (every version, cipher suite, extension,
+//!   group, signature algorithm, PSK mode, ALPN protocol and certificate
+//!   compression algorithm its ClientHellos offered, GREASE left out), so
+//!   that a later change of its TLS stack is reported.
 //!
 //! Link-scope traffic (multicast, broadcast), DHCP, and inbound attempts the
 //! device never answered are not part of the profile, as the compliance
@@ -29,6 +34,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use warden_flow::Flow;
 use warden_mud::{Context, Endpoint};
+use warden_wire::tls::is_grease;
 
 pub const DNS_URN: &str = "urn:ietf:params:mud:dns";
 pub const NTP_URN: &str = "urn:ietf:params:mud:ntp";
@@ -99,15 +105,143 @@ fn rfc3339(ns: i64) -> String {
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".into())
 }
 
-/// Generates the profile of `device` from its flows.
+/// The union of the ClientHellos seen on one ACE: its RFC 9761 profile.
+#[derive(Debug, Clone, Default)]
+struct ObservedTls {
+    versions: BTreeSet<&'static str>,
+    /// Offered versions an RFC 9761 profile cannot name (TLS 1.0, 1.1, ...).
+    unnamed_versions: BTreeSet<u16>,
+    cipher_suites: Vec<u16>,
+    extension_types: Vec<u16>,
+    supported_groups: Vec<u16>,
+    signature_algorithms: Vec<u16>,
+    signature_algorithms_cert: Vec<u16>,
+    psk_key_exchange_modes: Vec<u8>,
+    application_protocols: Vec<String>,
+    cert_compression_algorithms: Vec<u16>,
+}
+
+fn union<T: PartialEq + Copy>(into: &mut Vec<T>, from: impl IntoIterator<Item = T>) {
+    for x in from {
+        if !into.contains(&x) {
+            into.push(x);
+        }
+    }
+}
+
+impl ObservedTls {
+    fn add(&mut self, h: &warden_wire::tls::ClientHello) {
+        for v in h.offered_versions() {
+            match (h.dtls, v) {
+                (false, 0x0303) => self.versions.insert("tls12"),
+                (false, 0x0304) => self.versions.insert("tls13"),
+                (true, 0xfefd) => self.versions.insert("dtls12"),
+                (true, 0xfefc | 0x0304) => self.versions.insert("dtls13"),
+                _ => self.unnamed_versions.insert(v),
+            };
+        }
+        let clean =
+            |v: &[u16]| -> Vec<u16> { v.iter().copied().filter(|x| !is_grease(*x)).collect() };
+        union(
+            &mut self.cipher_suites,
+            clean(&h.cipher_suites)
+                .into_iter()
+                .filter(|c| !matches!(c, 0x00ff | 0x5600)),
+        );
+        union(&mut self.extension_types, clean(&h.extensions));
+        union(&mut self.supported_groups, clean(&h.groups));
+        union(
+            &mut self.signature_algorithms,
+            clean(&h.signature_algorithms),
+        );
+        union(
+            &mut self.signature_algorithms_cert,
+            clean(&h.signature_algorithms_cert),
+        );
+        union(
+            &mut self.cert_compression_algorithms,
+            clean(&h.cert_compression),
+        );
+        union(
+            &mut self.psk_key_exchange_modes,
+            h.psk_modes
+                .iter()
+                .copied()
+                .filter(|m| !warden_wire::tls::is_grease_psk_mode(*m)),
+        );
+        for a in &h.alpn {
+            let a = String::from_utf8_lossy(a).into_owned();
+            if !a.is_empty() && !self.application_protocols.contains(&a) {
+                self.application_protocols.push(a);
+            }
+        }
+    }
+
+    fn json(&self, name: &str) -> Value {
+        let mut p = Map::new();
+        p.insert("name".into(), json!(name));
+        let tls: Vec<&str> = self
+            .versions
+            .iter()
+            .copied()
+            .filter(|v| !v.starts_with('d'))
+            .collect();
+        let dtls: Vec<&str> = self
+            .versions
+            .iter()
+            .copied()
+            .filter(|v| v.starts_with('d'))
+            .collect();
+        if !tls.is_empty() {
+            p.insert("supported-tls-version".into(), json!(tls));
+        }
+        if !dtls.is_empty() {
+            p.insert("supported-dtls-version".into(), json!(dtls));
+        }
+        for (key, v) in [
+            ("cipher-suite", &self.cipher_suites),
+            ("extension-type", &self.extension_types),
+            ("supported-group", &self.supported_groups),
+            ("signature-algorithm-cert", &self.signature_algorithms_cert),
+            ("signature-algorithm", &self.signature_algorithms),
+            (
+                "cert-compression-algorithm",
+                &self.cert_compression_algorithms,
+            ),
+        ] {
+            if !v.is_empty() {
+                p.insert(key.into(), json!(v));
+            }
+        }
+        if !self.psk_key_exchange_modes.is_empty() {
+            p.insert(
+                "psk-key-exchange-mode".into(),
+                json!(self.psk_key_exchange_modes),
+            );
+        }
+        if !self.application_protocols.is_empty() {
+            p.insert(
+                "application-protocol".into(),
+                json!(self.application_protocols),
+            );
+        }
+        json!({"tls-dtls-profile": [Value::Object(p)]})
+    }
+}
+
+/// Generates the profile of `device` from its flows and the ClientHellos
+/// it sent.
 pub fn generate(
     device: DevKey,
     flows: &[DeviceFlow],
+    hellos: &[crate::SentHello],
     bindings: &Bindings,
     ctx: &Context,
     opts: &ProfileOptions,
 ) -> Profile {
     let mut keys: BTreeSet<AceKey> = BTreeSet::new();
+    // (protocol, device port, remote, remote port) of outbound flows -> ACE.
+    let mut outbound_keys: BTreeMap<(u8, u16, IpAddr, u16), AceKey> = BTreeMap::new();
     let mut unnamed: BTreeSet<IpAddr> = BTreeSet::new();
     let mut midstream = 0u64;
     let mut last_ns = 0i64;
@@ -166,16 +300,41 @@ pub fn generate(
         } else {
             None
         };
-        keys.insert(AceKey {
+        let key = AceKey {
             v6: peer.ip.is_ipv6(),
             remote,
             protocol: f.key.protocol,
             device_side_port: !outbound,
             port: if outbound { peer.port } else { me.port },
             device_opens,
-        });
+        };
+        if outbound {
+            outbound_keys.insert((f.key.protocol, me.port, peer.ip, peer.port), key.clone());
+        }
+        keys.insert(key);
     }
     let mut warnings = Vec::new();
+    let mut tls: BTreeMap<AceKey, ObservedTls> = BTreeMap::new();
+    for h in hellos {
+        if let Some(k) = outbound_keys.get(&(h.protocol, h.device_port, h.remote_ip, h.remote_port))
+        {
+            tls.entry(k.clone()).or_default().add(&h.hello);
+        }
+    }
+    let mut unnamed_versions = BTreeSet::new();
+    for t in tls.values() {
+        unnamed_versions.extend(t.unnamed_versions.iter().copied());
+    }
+    if !unnamed_versions.is_empty() {
+        let v: Vec<String> = unnamed_versions
+            .iter()
+            .map(|v| format!("{v:#06x}"))
+            .collect();
+        warnings.push(format!(
+            "the device offers (D)TLS versions {} that an RFC 9761 profile cannot name (only TLS 1.2 and 1.3, DTLS 1.2 and 1.3): its handshakes will be reported as outside the profile",
+            v.join(", ")
+        ));
+    }
     for ip in &unnamed {
         warnings.push(format!(
             "{ip}: no DNS answer or TLS name bound it when the device used it; written as an address, \
@@ -188,7 +347,7 @@ pub fn generate(
              carry no direction-initiated"
         ));
     }
-    write(&keys, warnings, opts, last_ns)
+    write(&keys, &tls, warnings, opts, last_ns)
 }
 
 /// A service a device used, as a gateway's flow summaries keep it (no
@@ -262,12 +421,13 @@ pub fn from_observed(observed: &[Observed], opts: &ProfileOptions, last_ns: i64)
              which breaks when the service moves"
         ));
     }
-    write(&keys, warnings, opts, last_ns)
+    write(&keys, &BTreeMap::new(), warnings, opts, last_ns)
 }
 
 /// The strict RFC 8520 file for `keys`: each key an ACE in each direction.
 fn write(
     keys: &BTreeSet<AceKey>,
+    tls: &BTreeMap<AceKey, ObservedTls>,
     warnings: Vec<String>,
     opts: &ProfileOptions,
     last_ns: i64,
@@ -367,6 +527,9 @@ fn write(
                 if k.protocol == 6 { "tcp" } else { "udp" }.into(),
                 Value::Object(l4),
             );
+            if let (true, Some(t)) = (from_device, tls.get(k)) {
+                m.insert("ietf-acl-tls:client-profiles".into(), t.json("observed"));
+            }
             let name = format!("{acl}-{}", list.len());
             list.push(json!({
                 "name": name,
@@ -384,6 +547,13 @@ fn write(
     mud.insert("cache-validity".into(), json!(48));
     mud.insert("is-supported".into(), json!(true));
     mud.insert("systeminfo".into(), json!(opts.systeminfo));
+    if !tls.is_empty() {
+        mud.insert("extensions".into(), json!(["ietf-mud-tls"]));
+        mud.insert(
+            "ietf-mud-tls:is-tls-dtls-profile-supported".into(),
+            json!(true),
+        );
+    }
     let lists = |names: &[String]| json!({"access-lists": {"access-list": names.iter().map(|n| json!({"name": n})).collect::<Vec<_>>()}});
     if !from_names.is_empty() {
         mud.insert("from-device-policy".into(), lists(&from_names));

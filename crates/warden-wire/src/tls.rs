@@ -50,6 +50,11 @@ pub fn is_grease(v: u16) -> bool {
     v & 0x0f0f == 0x0a0a && v >> 8 == v & 0xff
 }
 
+/// RFC 8701 GREASE for the one-byte PSK key exchange modes: 0x0b + n·0x1f.
+pub fn is_grease_psk_mode(m: u8) -> bool {
+    m >= 0x0b && (m - 0x0b) % 0x1f == 0
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClientHello {
     /// A DTLS hello (record type 22 with an epoch and sequence number).

@@ -201,6 +201,16 @@ pub fn render_text(j: &Judged<'_>) -> String {
         if c.violations.len() > 50 {
             t += &format!("  ... {} more (see --json)\n", c.violations.len() - 50);
         }
+        if c.handshakes_checked > 0 {
+            t += &format!(
+                "  TLS profiles (RFC 9761): {} distinct handshakes checked, {} outside the declared profile\n",
+                c.handshakes_checked,
+                c.tls_deviations.len()
+            );
+        }
+        for d in c.tls_deviations.iter().take(50) {
+            t += &format!("  {} {}\n", time(d.first_ns), d.explanation);
+        }
     }
     for n in j.context_notes {
         t += &format!("note: {n}\n");

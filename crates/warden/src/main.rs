@@ -1238,6 +1238,12 @@ fn report_text(r: &warden_analyze::Report) -> String {
         for u in &id.mud_urls {
             t += &format!("  MUD URL: {u}\n");
         }
+        for (ja4, n) in &id.tls_clients {
+            t += &format!(
+                "  TLS client JA4 {ja4}  ({n} hello{})\n",
+                if *n == 1 { "" } else { "s" }
+            );
+        }
         for r in &d.remotes {
             let arrow = if r.direction == "outbound" {
                 "->"

@@ -215,3 +215,45 @@ fn analyze_reads_a_live_interface() {
         .unwrap();
     assert_eq!(r["packets_out"], 4);
 }
+
+#[test]
+fn a_quiet_interface_ends_at_the_deadline() {
+    // Nothing is sent: the capture must still stop when --seconds runs
+    // out (libpcap's read timeout alone never woke it on Linux).
+    let (pair, a, _b) = veth_pair("q", "10.77.0", None);
+    let id = std::process::id() % 100_000;
+    let out = std::env::temp_dir().join(format!("warden-quiet-{id}.pcap"));
+    let started = std::time::Instant::now();
+    let mut child = Command::new("ip")
+        .args(["netns", "exec", &pair.0, env!("CARGO_BIN_EXE_warden")])
+        .args([
+            "capture",
+            "--interface",
+            &a,
+            "--filter",
+            "udp port 9",
+            "--seconds",
+            "2",
+        ])
+        .arg("--write")
+        .arg(&out)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut waited = Duration::ZERO;
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break Some(s);
+        }
+        if waited > Duration::from_secs(15) {
+            let _ = child.kill();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        waited += Duration::from_millis(100);
+    };
+    let _ = std::fs::remove_file(&out);
+    let status = status.expect("the capture did not end 15 s after its 2-second deadline");
+    assert!(status.success());
+    assert!(started.elapsed() >= Duration::from_secs(2));
+}
