@@ -1198,6 +1198,26 @@ impl Core {
                 claimed,
                 what,
             } => self.on_forged(sender, kind, claimed, &what, now),
+            Event::TlsHello {
+                mac,
+                device,
+                device_port,
+                remote,
+                protocol,
+                port,
+                hello,
+                ts_ns,
+            } => self.on_tls_hello(
+                mac,
+                device,
+                device_port,
+                remote,
+                protocol,
+                port,
+                &hello,
+                ts_ns,
+                now,
+            ),
             Event::Flow {
                 mac,
                 device,
@@ -1550,6 +1570,66 @@ impl Core {
                 log!("{e}");
             }
         }
+    }
+
+    /// RFC 9761: a ClientHello the device sent, judged against the TLS
+    /// profiles of the rule of its MUD policy that lets the connection
+    /// through; outside them it is a `mud.tls-profile` detection (and the
+    /// quarantine settings decide what follows).
+    #[allow(clippy::too_many_arguments)]
+    fn on_tls_hello(
+        &mut self,
+        mac: MacAddr,
+        device: IpAddr,
+        device_port: u16,
+        remote: IpAddr,
+        protocol: u8,
+        port: u16,
+        hello: &warden_wire::tls::ClientHello,
+        ts_ns: i64,
+        now: i64,
+    ) {
+        let names: Vec<String> = self
+            .dns
+            .iter()
+            .filter(|(_, a)| a.contains_key(&remote))
+            .map(|(n, _)| n.clone())
+            .take(8)
+            .collect();
+        let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let attempt = warden_detect::Attempt {
+            protocol,
+            device_ip: device,
+            device_port,
+            remote_ip: remote,
+            remote_port: port,
+            remote_mac: None,
+            names: &name_refs,
+            opened_by_device: true,
+            midstream: false,
+            first_ns: ts_ns,
+            packets: 1,
+            bytes: 0,
+        };
+        let Some(policy) = self.mud_policy(&mac) else {
+            return;
+        };
+        let Some(t) = warden_detect::tlsprofile::judge(policy, &attempt, hello) else {
+            return;
+        };
+        self.on_detection(
+            warden_detect::Detection {
+                kind: warden_detect::Kind::MudTlsProfile,
+                device: mac.to_string(),
+                role: warden_detect::Role::Source,
+                first_ns: ts_ns,
+                last_ns: ts_ns,
+                explanation: t.explanation,
+                counts: BTreeMap::new(),
+                evidence: vec![],
+            },
+            now,
+        );
     }
 
     fn on_detection(&mut self, det: warden_detect::Detection, now: i64) {
@@ -2636,6 +2716,67 @@ mod tests {
         );
         assert!(matches!(c.devices[&mac].state, State::Quarantined { .. }));
         assert_eq!(alerts_of(&c, "scan.horizontal"), 2, "one per role");
+    }
+
+    #[test]
+    fn a_handshake_outside_the_declared_tls_profile_is_a_detection() {
+        let mut c = test_core("[quarantine]\nautomatic = true\nmin-severity = \"medium\"\nkinds = [\"mud.tls-profile\"]\n");
+        let mac = MacAddr([2, 0, 0, 0, 0, 9]);
+        let doc = br#"{"ietf-mud:mud": {"mud-version": 1, "mud-url": "https://maker.example/cam.json",
+          "last-update": "2025-01-01T00:00:00Z", "is-supported": true, "extensions": ["ietf-mud-tls"],
+          "from-device-policy": {"access-lists": {"access-list": [{"name": "out"}]}}},
+         "ietf-access-control-list:acls": {"acl": [{"name": "out", "type": "ipv4-acl-type",
+          "aces": {"ace": [{"name": "cloud", "matches": {"ipv4": {"protocol": 6,
+            "destination-ipv4-network": "198.51.100.10/32"},
+            "tcp": {"destination-port": {"operator": "eq", "port": 443}},
+            "ietf-acl-tls:client-profiles": {"tls-dtls-profile": [{"name": "shipped",
+              "supported-tls-version": ["tls13"], "cipher-suite": [4865]}]}},
+           "actions": {"forwarding": "accept"}}]}}]}}"#;
+        let v = load(doc, &ValidateOptions::default()).unwrap();
+        let d = c.dev(mac, 1_000);
+        d.mud = Some(v.mud);
+        d.state = State::Enforced;
+        let hello = |suites: Vec<u16>| warden_wire::tls::ClientHello {
+            legacy_version: 0x0303,
+            cipher_suites: suites,
+            extensions: vec![43],
+            versions: vec![0x0304],
+            ..Default::default()
+        };
+        let event = |h: warden_wire::tls::ClientHello, port: u16| Event::TlsHello {
+            mac,
+            device: "10.0.0.9".parse().unwrap(),
+            device_port: 40_000,
+            remote: "198.51.100.10".parse().unwrap(),
+            protocol: 6,
+            port,
+            hello: Box::new(h),
+            ts_ns: 0,
+        };
+        // The shipped client: nothing.
+        c.on_event(event(hello(vec![0x1301, 0x2a2a]), 443), 1_001);
+        assert_eq!(alerts_of(&c, "mud.tls-profile"), 0);
+        assert_eq!(c.devices[&mac].state, State::Enforced);
+        // A flow no rule allows is the firewall's business, not this check's.
+        c.on_event(event(hello(vec![0xc02f]), 8443), 1_002);
+        assert_eq!(alerts_of(&c, "mud.tls-profile"), 0);
+        // Another TLS stack on the allowed connection: reported, and here
+        // the quarantine settings take it.
+        c.on_event(event(hello(vec![0x1301, 0xc02f]), 443), 1_003);
+        assert_eq!(alerts_of(&c, "mud.tls-profile"), 1);
+        assert!(matches!(c.devices[&mac].state, State::Quarantined { .. }));
+        let a = c.store.alerts(Some(&mac.to_string()), 10).unwrap();
+        let a = a.iter().find(|a| a.kind == "mud.tls-profile").unwrap();
+        assert!(
+            a.explanation.contains("offers cipher suites 0xc02f"),
+            "{}",
+            a.explanation
+        );
+        assert!(
+            a.explanation.contains("profile `shipped`"),
+            "{}",
+            a.explanation
+        );
     }
 
     #[test]

@@ -70,6 +70,18 @@ pub enum Event {
         what: String,
     },
     Detection(Detection),
+    /// A TLS or DTLS ClientHello a local device sent, once per device,
+    /// remote, port and parameters (for the RFC 9761 check).
+    TlsHello {
+        mac: MacAddr,
+        device: IpAddr,
+        device_port: u16,
+        remote: IpAddr,
+        protocol: u8,
+        port: u16,
+        hello: Box<warden_wire::tls::ClientHello>,
+        ts_ns: i64,
+    },
     /// A flow that ended, from a local device's side.
     Flow {
         mac: MacAddr,
@@ -107,7 +119,14 @@ pub struct GatewaySink {
     dns_guard: DnsGuard,
     /// The mDNS host names already reported per MAC.
     mdns_seen: HashMap<[u8; 6], std::collections::BTreeSet<String>>,
+    /// ClientHellos already reported: (MAC, remote, port, the hello's
+    /// hash), at most
+    /// [`HELLOS_SEEN`] (then forgotten all at once, and reported again).
+    hellos_seen: std::collections::HashSet<([u8; 6], IpAddr, u16, u64)>,
 }
+
+/// Distinct ClientHellos remembered before the set starts afresh.
+pub const HELLOS_SEEN: usize = 16_384;
 
 /// The most mDNS host names kept per device.
 pub const MDNS_NAMES_PER_DEVICE: usize = 4;
@@ -148,6 +167,7 @@ impl GatewaySink {
             trust,
             dns_guard: DnsGuard::default(),
             mdns_seen: HashMap::new(),
+            hellos_seen: Default::default(),
         }
     }
 
@@ -403,6 +423,35 @@ impl Sink for GatewaySink {
                 if let Some(mac) = d.src_mac {
                     self.seen_at(mac, ip.src);
                 }
+            }
+        }
+        if let (Some(h), Some(mac), true, Net::Ip(ip)) = (p.hello, d.src_mac, p.src_local, &d.net) {
+            let (protocol, sport, dport) = match ip.transport {
+                Transport::Tcp(t) => (6, t.src_port, t.dst_port),
+                Transport::Udp(u) => (17, u.src_port, u.dst_port),
+                _ => (0, 0, 0),
+            };
+            let key = (mac, ip.dst, dport, {
+                use std::hash::{Hash, Hasher};
+                let mut x = std::collections::hash_map::DefaultHasher::new();
+                h.hash(&mut x);
+                x.finish()
+            });
+            if protocol != 0 && !self.hellos_seen.contains(&key) {
+                if self.hellos_seen.len() >= HELLOS_SEEN {
+                    self.hellos_seen.clear();
+                }
+                self.hellos_seen.insert(key);
+                self.events.push(Event::TlsHello {
+                    mac: MacAddr(mac),
+                    device: ip.src,
+                    device_port: sport,
+                    remote: ip.dst,
+                    protocol,
+                    port: dport,
+                    hello: Box::new(h.clone()),
+                    ts_ns: p.ts_ns,
+                });
             }
         }
         if let (Net::Lldp(b), Some(mac)) = (&d.net, d.src_mac) {

@@ -55,7 +55,7 @@ pub fn is_grease_psk_mode(m: u8) -> bool {
     m >= 0x0b && (m - 0x0b) % 0x1f == 0
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ClientHello {
     /// A DTLS hello (record type 22 with an epoch and sequence number).
     pub dtls: bool,
