@@ -21,6 +21,7 @@ struct Lab {
     dev_if: String,
     dir: PathBuf,
     server: Option<Child>,
+    dtls: bool,
 }
 
 impl Drop for Lab {
@@ -54,18 +55,21 @@ fn ok(c: &mut Command) -> String {
 }
 
 impl Lab {
-    fn new() -> Lab {
+    /// `tag` (one letter) keeps the namespaces of two labs in one test
+    /// process apart.
+    fn new(tag: &str) -> Lab {
         let id = std::process::id() % 100_000;
-        let dir = std::env::temp_dir().join(format!("warden-tlslab-{id}"));
+        let dir = std::env::temp_dir().join(format!("warden-tlslab-{tag}{id}"));
         std::fs::create_dir_all(&dir).unwrap();
         let mut lab = Lab {
-            cloud: format!("wd-tls-cloud-{id}"),
-            device: format!("wd-tls-dev-{id}"),
-            dev_if: format!("tlsd{id}"),
+            cloud: format!("wd-tls{tag}-cloud-{id}"),
+            device: format!("wd-tls{tag}-dev-{id}"),
+            dev_if: format!("tl{tag}d{id}"),
             dir,
             server: None,
+            dtls: tag == "d",
         };
-        let cloud_if = format!("tlsc{id}");
+        let cloud_if = format!("tl{tag}c{id}");
         for ns in [&lab.cloud, &lab.device] {
             ip(&["netns", "add", ns]);
         }
@@ -122,9 +126,15 @@ impl Lab {
             .arg(&key)
             .arg("-out")
             .arg(&cert));
+        let dtls = tag == "d";
         let server = Command::new("ip")
             .args(["netns", "exec", &lab.cloud, "openssl", "s_server"])
-            .args(["-accept", "443", "-quiet", "-cert"])
+            .args(if dtls {
+                &["-dtls", "-accept", "5684"][..]
+            } else {
+                &["-accept", "443"][..]
+            })
+            .args(["-quiet", "-cert"])
             .arg(&cert)
             .arg("-key")
             .arg(&key)
@@ -143,7 +153,12 @@ impl Lab {
         let out = self.dir.join(format!("{name}.pcap"));
         let mut cap = Command::new("ip")
             .args(["netns", "exec", &self.device, WARDEN, "capture"])
-            .args(["--interface", &self.dev_if, "--filter", "tcp port 443"])
+            .args([
+                "--interface",
+                &self.dev_if,
+                "--filter",
+                "tcp port 443 or udp port 5684",
+            ])
             .args(["--seconds", "10", "--write"])
             .arg(&out)
             .stderr(Stdio::piped())
@@ -160,7 +175,12 @@ impl Lab {
             for _ in 0..50 {
                 let o = Command::new("ip")
                     .args(["netns", "exec", &self.device, "openssl", "s_client"])
-                    .args(["-connect", "10.79.0.1:443", "-servername", "cloud.example"])
+                    .args(["-servername", "cloud.example", "-connect"])
+                    .arg(if self.dtls {
+                        "10.79.0.1:5684"
+                    } else {
+                        "10.79.0.1:443"
+                    })
                     .args(*opts)
                     .stdin(Stdio::null())
                     .output()
@@ -221,7 +241,7 @@ const TLS13_TWO_SUITES: &[&str] = &[
 
 #[test]
 fn real_openssl_handshakes_are_judged_against_rfc9761_profiles() {
-    let lab = Lab::new();
+    let lab = Lab::new("t");
 
     // 1. The device as its maker shipped it: TLS 1.3, two suites, X25519.
     let learned = lab.capture("learned", &[TLS13_TWO_SUITES, TLS13_TWO_SUITES]);
@@ -357,4 +377,48 @@ fn real_openssl_handshakes_are_judged_against_rfc9761_profiles() {
     // The handshakes the profile was learned from pass it too.
     let (_, dev) = deviations(&learned, &hand);
     assert!(dev.is_empty(), "{dev:#?}");
+}
+
+#[test]
+fn real_openssl_dtls_handshakes_are_judged_too() {
+    let lab = Lab::new("d");
+    let aes128: &[&str] = &["-dtls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"];
+    let learned = lab.capture("learned", &[aes128]);
+    let (code, out, err) = run(&[
+        "profile",
+        learned.to_str().unwrap(),
+        "--device",
+        DEVICE_MAC,
+        "--mud-url",
+        "https://maker.example/sensor.json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let mud: Value = serde_json::from_str(&out).unwrap();
+    let profile = mud["ietf-access-control-list:acls"]["acl"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["aces"]["ace"].as_array().unwrap().clone())
+        .find_map(|a| a["matches"].get("ietf-acl-tls:client-profiles").cloned())
+        .expect("a DTLS profile on the UDP ACE");
+    let p = &profile["tls-dtls-profile"][0];
+    assert_eq!(p["supported-dtls-version"], serde_json::json!(["dtls12"]));
+    assert_eq!(p["cipher-suite"], serde_json::json!([0xc02b]));
+    let generated = lab.dir.join("generated.json");
+    std::fs::write(&generated, &out).unwrap();
+
+    // The same client passes; OpenSSL's default DTLS client (every
+    // suite, DTLS 1.0 as well) does not.
+    let later = lab.capture("later", &[aes128, &["-dtls"]]);
+    let (checked, dev) = deviations(&later, &generated);
+    assert_eq!(checked, 2, "{dev:#?}");
+    assert_eq!(dev.len(), 1, "{dev:#?}");
+    assert_eq!(dev[0]["protocol"], "udp");
+    assert!(
+        dev[0]["ja4"].as_str().unwrap().starts_with("dd2"),
+        "{}",
+        dev[0]
+    );
+    let said = dev[0]["differences"].to_string();
+    assert!(said.contains("offers cipher suites"), "{said}");
 }
