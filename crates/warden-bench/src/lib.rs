@@ -104,26 +104,25 @@ fn dns(id: u16, name: &str, answer: Option<[u8; 4]>) -> Vec<u8> {
     m
 }
 
+/// A TLS 1.3 ClientHello as small IoT clients send it, built by
+/// warden-wire's emitter.
 fn client_hello(sni: &str) -> Vec<u8> {
-    let s = sni.as_bytes();
-    let mut ext = vec![0, 0];
-    ext.extend(((s.len() + 5) as u16).to_be_bytes());
-    ext.extend(((s.len() + 3) as u16).to_be_bytes());
-    ext.push(0);
-    ext.extend((s.len() as u16).to_be_bytes());
-    ext.extend(s);
-    let mut hello = vec![3, 3];
-    hello.extend([7u8; 32]);
-    hello.extend([0, 0, 4, 0x13, 0x01, 0x13, 0x02, 1, 0]);
-    hello.extend((ext.len() as u16).to_be_bytes());
-    hello.extend(ext);
-    let mut hs = vec![1, 0];
-    hs.extend((hello.len() as u16).to_be_bytes());
-    hs.extend(hello);
-    let mut rec = vec![22, 3, 1];
-    rec.extend((hs.len() as u16).to_be_bytes());
-    rec.extend(hs);
-    rec
+    use warden_wire::tls::{emit_client_hello, ext, version, ClientHello};
+    emit_client_hello(&ClientHello {
+        legacy_version: version::TLS12,
+        cipher_suites: vec![0x1301, 0x1302],
+        extensions: vec![
+            ext::SERVER_NAME,
+            ext::SUPPORTED_GROUPS,
+            ext::SIGNATURE_ALGORITHMS,
+            ext::SUPPORTED_VERSIONS,
+        ],
+        server_name: Some(sni.to_string()),
+        versions: vec![version::TLS13],
+        groups: vec![0x001d],
+        signature_algorithms: vec![0x0403, 0x0804],
+        ..Default::default()
+    })
 }
 
 const CLOUDS: [&str; 8] = [

@@ -544,12 +544,23 @@ struct HomePage {
 #[template(path = "devices.html")]
 struct DevicesPage {
     c: Chrome,
+    /// Set when the list takes more than one page.
+    paging: Option<Paging>,
     q: String,
     /// (state, selected)
     states: Vec<(&'static str, bool)>,
     /// (name, words, selected)
     categories: Vec<(&'static str, &'static str, bool)>,
     devices: Vec<Row>,
+}
+
+/// Where this page of the device list lies in the whole.
+struct Paging {
+    first: usize,
+    last: usize,
+    total: usize,
+    prev: Option<String>,
+    next: Option<String>,
 }
 
 #[derive(Template)]
@@ -1027,6 +1038,27 @@ struct Search {
     q: Option<String>,
     state: Option<String>,
     category: Option<String>,
+    /// 1-based page of the list.
+    page: Option<usize>,
+}
+
+/// Rows on one page of the device list: a flood of made-up MACs must not
+/// make the household's list unreadable (or its browser slow).
+pub const DEVICES_PER_PAGE: usize = 100;
+
+/// The list's order: what needs attention first (quarantined, blocked,
+/// enforced, observed); within a state, devices the gateway knows (an
+/// address, a MUD file or a name) before announcements nobody confirmed;
+/// then the most recently seen.
+fn list_order(d: &DevView) -> (u8, bool, std::cmp::Reverse<i64>, MacAddr) {
+    let state = match d.state {
+        "quarantined" => 0,
+        "blocked" => 1,
+        "enforced" => 2,
+        _ => 3,
+    };
+    let known = !d.addresses.is_empty() || d.has_mud || d.name.is_some();
+    (state, !known, std::cmp::Reverse(d.last_seen), d.mac)
 }
 
 async fn devices(AxState(api): AxState<Api>, h: HeaderMap, Query(s): Query<Search>) -> Response {
@@ -1039,11 +1071,12 @@ async fn devices(AxState(api): AxState<Api>, h: HeaderMap, Query(s): Query<Searc
     let state = s.state.unwrap_or_default();
     let category = s.category.unwrap_or_default();
     let needle = q.to_lowercase();
-    let v: Vec<DevView> = views(&api)
+    let mut v: Vec<DevView> = views(&api)
         .into_iter()
         .filter(|d| state.is_empty() || d.state == state)
         .filter(|d| category.is_empty() || d.category.name() == category)
         .collect();
+    v.sort_by_key(list_order);
     let hour = now - now.rem_euclid(3600);
     let facts = list_facts(&api, &v, hour - 23 * 3600).await;
     let rows: Vec<Row> = v
@@ -1074,8 +1107,34 @@ async fn devices(AxState(api): AxState<Api>, h: HeaderMap, Query(s): Query<Searc
                 || r.mud_url.to_lowercase().contains(&needle)
         })
         .collect();
+    let total = rows.len();
+    let pages = total.div_ceil(DEVICES_PER_PAGE).max(1);
+    let page = s.page.unwrap_or(1).clamp(1, pages);
+    let link = |n: usize| {
+        let mut u = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [("q", &q), ("state", &state), ("category", &category)] {
+            if !v.is_empty() {
+                u.append_pair(k, v);
+            }
+        }
+        u.append_pair("page", &n.to_string());
+        format!("/devices?{}", u.finish())
+    };
+    let paging = (pages > 1).then(|| Paging {
+        first: (page - 1) * DEVICES_PER_PAGE + 1,
+        last: (page * DEVICES_PER_PAGE).min(total),
+        total,
+        prev: (page > 1).then(|| link(page - 1)),
+        next: (page < pages).then(|| link(page + 1)),
+    });
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .skip((page - 1) * DEVICES_PER_PAGE)
+        .take(DEVICES_PER_PAGE)
+        .collect();
     render(DevicesPage {
         c: Chrome::of(&p),
+        paging,
         q,
         states: ["enforced", "observed", "quarantined", "blocked"]
             .into_iter()
@@ -2340,6 +2399,13 @@ mod tests {
     fn pages_escape_what_devices_say() {
         let html = DevicesPage {
             c: chrome(Role::Owner),
+            paging: Some(Paging {
+                first: 101,
+                last: 200,
+                total: 1_134,
+                prev: Some("/devices?q=%3Cscript%3E&page=1".into()),
+                next: Some("/devices?q=%3Cscript%3E&page=3".into()),
+            }),
             q: "<script>".into(),
             states: vec![("enforced", true)],
             categories: vec![],
@@ -2353,6 +2419,8 @@ mod tests {
             "{html}"
         );
         assert!(!html.contains("<script>") && !html.contains("<b>maker"));
+        assert!(html.contains("Devices 101 to 200 of 1134"), "{html}");
+        assert!(html.contains("rel=\"next\""), "{html}");
         // No inline script or style anywhere (the CSP forbids them): the one
         // script is a file of the gateway's own.
         assert!(!html.contains("style="));

@@ -2320,6 +2320,15 @@ fn browser_in_gateway_namespace() {
             common::repo().join("crates/warden/tests/browser/node_modules/axe-core/axe.min.js"),
         )
         .expect("axe-core (scripts/test.sh installs it with npm ci)");
+        // axe-core reads the whole page; on a loaded two-core machine that
+        // can take more than WebDriver's default 30 s for scripts.
+        c.update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+            Some(Duration::from_secs(120)),
+            None,
+            None,
+        ))
+        .await
+        .unwrap();
         let mut problems = Vec::new();
         for (name, path) in [
             ("home", "/".to_string()),
