@@ -4,8 +4,8 @@
 //! bytes (`new_checked` verifies the lengths once; the accessors after it
 //! cannot panic), and [`decode`] walks a captured frame from its link layer
 //! down to the transport layer. Application decoders (DNS, DHCPv4, DHCPv6,
-//! LLDP, TLS ClientHello, HTTP/SSDP heads, NTP) parse from a bounded
-//! [`Reader`] or a checked slice.
+//! LLDP, the TLS and DTLS ClientHello with its JA4 fingerprint, HTTP/SSDP
+//! heads, NTP) parse from a bounded [`Reader`] or a checked slice.
 //!
 //! Malformed input is data: [`decode`] returns what it could read and an
 //! [`Anomaly`] for the rest; nothing here panics or allocates without a cap.
@@ -23,7 +23,8 @@
 //! assert!(matches!(ip.transport, Transport::Udp(u) if u.dst_port == 53));
 //! ```
 //!
-//! Not handled yet: HTTP bodies and heads split over segments,
+//! Not handled yet: HTTP heads and TLS hellos split over segments (a cut
+//! hello is marked truncated), QUIC's hello,
 //! VXLAN and other UDP tunnels, IP reassembly.
 #![forbid(unsafe_code)]
 
