@@ -81,6 +81,22 @@ struct View<'a> {
     opening: bool,
 }
 
+impl<'a> View<'a> {
+    fn of(a: &Attempt<'a>, dir: Direction, opening: bool) -> View<'a> {
+        View {
+            dir,
+            protocol: a.protocol,
+            device_ip: a.device_ip,
+            device_port: a.device_port,
+            remote_ip: a.remote_ip,
+            remote_port: a.remote_port,
+            remote_mac: a.remote_mac,
+            names: a.names,
+            opening,
+        }
+    }
+}
+
 fn matches(r: &Rule, v: &View<'_>) -> bool {
     if r.direction != v.dir {
         return false;
@@ -215,18 +231,7 @@ pub fn first_accept<'p>(policy: &'p Policy, a: &Attempt<'_>) -> Option<&'p Rule>
     } else {
         Direction::ToDevice
     };
-    let v = View {
-        dir,
-        protocol: a.protocol,
-        device_ip: a.device_ip,
-        device_port: a.device_port,
-        remote_ip: a.remote_ip,
-        remote_port: a.remote_port,
-        remote_mac: a.remote_mac,
-        names: a.names,
-        opening: !a.midstream,
-    };
-    decide(policy, &v).filter(|r| r.action == Forwarding::Accept)
+    decide(policy, &View::of(a, dir, !a.midstream)).filter(|r| r.action == Forwarding::Accept)
 }
 
 /// Would the gateway, enforcing `policy`, have let `a` open? The one
@@ -240,17 +245,7 @@ pub fn judge(policy: &Policy, a: &Attempt<'_>) -> Verdict {
         return Verdict::Exempt;
     }
     let names = a.names;
-    let view = |dir, opening| View {
-        dir,
-        protocol: a.protocol,
-        device_ip: a.device_ip,
-        device_port: a.device_port,
-        remote_ip: a.remote_ip,
-        remote_port: a.remote_port,
-        remote_mac: a.remote_mac,
-        names,
-        opening,
-    };
+    let view = |dir, opening| View::of(a, dir, opening);
     let opened_by_device = a.opened_by_device;
     let dir = if opened_by_device {
         Direction::FromDevice

@@ -1232,13 +1232,7 @@ impl Core {
                 first_ns,
                 last_ns,
             } => {
-                let names: Vec<String> = self
-                    .dns
-                    .iter()
-                    .filter(|(_, a)| a.contains_key(&remote))
-                    .map(|(n, _)| n.clone())
-                    .take(8)
-                    .collect();
+                let names = self.names_bound_to(remote);
                 let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
                 let attempt = warden_detect::Attempt {
                     protocol,
@@ -1572,6 +1566,17 @@ impl Core {
         }
     }
 
+    /// The DNS names the gateway's trusted resolution binds to `remote`
+    /// now (at most 8), for verdicts and their sentences.
+    fn names_bound_to(&self, remote: IpAddr) -> Vec<String> {
+        self.dns
+            .iter()
+            .filter(|(_, a)| a.contains_key(&remote))
+            .map(|(n, _)| n.clone())
+            .take(8)
+            .collect()
+    }
+
     /// RFC 9761: a ClientHello the device sent, judged against the TLS
     /// profiles of the rule of its MUD policy that lets the connection
     /// through; outside them it is a `mud.tls-profile` detection (and the
@@ -1589,13 +1594,7 @@ impl Core {
         ts_ns: i64,
         now: i64,
     ) {
-        let names: Vec<String> = self
-            .dns
-            .iter()
-            .filter(|(_, a)| a.contains_key(&remote))
-            .map(|(n, _)| n.clone())
-            .take(8)
-            .collect();
+        let names = self.names_bound_to(remote);
         let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
         let attempt = warden_detect::Attempt {
             protocol,

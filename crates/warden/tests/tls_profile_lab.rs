@@ -217,6 +217,21 @@ fn run(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// `warden profile` of the device in `cap`: the MUD file's text and JSON.
+fn learn(cap: &Path, mud_url: &str) -> (String, Value) {
+    let (code, out, err) = run(&[
+        "profile",
+        cap.to_str().unwrap(),
+        "--device",
+        DEVICE_MAC,
+        "--mud-url",
+        mud_url,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v = serde_json::from_str(&out).unwrap();
+    (out, v)
+}
+
 /// The RFC 9761 deviations `warden analyze` reports for the device.
 fn deviations(cap: &Path, mud: &Path) -> (u64, Vec<Value>) {
     let bind = format!("{DEVICE_MAC}={}", mud.display());
@@ -245,16 +260,7 @@ fn real_openssl_handshakes_are_judged_against_rfc9761_profiles() {
 
     // 1. The device as its maker shipped it: TLS 1.3, two suites, X25519.
     let learned = lab.capture("learned", &[TLS13_TWO_SUITES, TLS13_TWO_SUITES]);
-    let (code, out, err) = run(&[
-        "profile",
-        learned.to_str().unwrap(),
-        "--device",
-        DEVICE_MAC,
-        "--mud-url",
-        "https://maker.example/camera.json",
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let mud: Value = serde_json::from_str(&out).unwrap();
+    let (out, mud) = learn(&learned, "https://maker.example/camera.json");
     assert_eq!(mud["ietf-mud:mud"]["extensions"][0], "ietf-mud-tls");
     assert_eq!(
         mud["ietf-mud:mud"]["ietf-mud-tls:is-tls-dtls-profile-supported"],
@@ -384,16 +390,7 @@ fn real_openssl_dtls_handshakes_are_judged_too() {
     let lab = Lab::new("d");
     let aes128: &[&str] = &["-dtls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"];
     let learned = lab.capture("learned", &[aes128]);
-    let (code, out, err) = run(&[
-        "profile",
-        learned.to_str().unwrap(),
-        "--device",
-        DEVICE_MAC,
-        "--mud-url",
-        "https://maker.example/sensor.json",
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let mud: Value = serde_json::from_str(&out).unwrap();
+    let (out, mud) = learn(&learned, "https://maker.example/sensor.json");
     let profile = mud["ietf-access-control-list:acls"]["acl"]
         .as_array()
         .unwrap()
