@@ -9,7 +9,7 @@ use libfuzzer_sys::fuzz_target;
 #[path = "shared/lowest.rs"]
 mod lowest;
 use warden_analyze::{Analyzer, Options};
-use warden_capture::{LinkType, Packet};
+use warden_capture::{Link, Packet};
 use warden_detect::Engine;
 
 fuzz_target!(|data: &[u8]| {
@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
         let (frame, tail) = tail.split_at(n);
         a.observe(&Packet {
             ts_nanos: ts,
-            link: LinkType::Ethernet,
+            link: Link::Ethernet,
             interface: 0,
             orig_len: frame.len() as u32,
             data: frame,

@@ -14,7 +14,7 @@ const LINKS: [Link; 10] = [
     Link::LinuxSll2,
     Link::Ieee80211,
     Link::Ieee80211Radiotap,
-    Link::Unknown,
+    Link::Other(147),
 ];
 
 fuzz_target!(|data: &[u8]| {

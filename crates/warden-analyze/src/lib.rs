@@ -20,9 +20,9 @@ pub mod oui;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
-use warden_capture::{LinkType, Packet};
+use warden_capture::Packet;
 use warden_flow::{Flow, FlowKey, FlowTable, Limits};
-use warden_wire::{decode, dhcp, dns, http, lldp, tls, Link, Net, Transport};
+use warden_wire::{decode, dhcp, dns, http, lldp, tls, Net, Transport};
 
 /// An IP prefix for `--lan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -238,11 +238,6 @@ pub struct Analyzer<S: Sink = NoSink> {
     capture_errors: Vec<String>,
 }
 
-/// The decoder's view of a capture's link type.
-pub fn link(l: LinkType) -> Link {
-    Link::from_linktype(l.to_u32())
-}
-
 fn mac_str(m: &[u8; 6]) -> String {
     m.iter()
         .map(|b| format!("{b:02x}"))
@@ -388,7 +383,7 @@ impl<S: Sink> Analyzer<S> {
     }
 
     pub fn observe(&mut self, p: &Packet<'_>) {
-        let d = decode(link(p.link), p.data);
+        let d = decode(p.link, p.data);
         let mut dns_msg: Option<dns::Message> = None;
         let mut sni: Option<String> = None;
         let mut hello: Option<tls::ClientHello> = None;

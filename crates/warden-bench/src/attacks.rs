@@ -11,7 +11,7 @@
 
 use crate::{dns, tcp, udp, Frame, Rng, GW_IP, GW_MAC};
 use std::io::Write;
-use warden_capture::{LinkType, PcapWriter};
+use warden_capture::{Link, PcapWriter};
 
 pub const DEVICE_MAC: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x50];
 pub const DEVICE_IP: [u8; 4] = [192, 168, 0, 50];
@@ -146,7 +146,7 @@ pub fn write<W: Write>(name: &str, w: W, seed: u64) -> Option<std::io::Result<u6
 
 fn write_inner<W: Write>(name: &str, w: W, seed: u64) -> std::io::Result<u64> {
     let mut o = Out {
-        w: PcapWriter::new(w, LinkType::Ethernet, 65535)?,
+        w: PcapWriter::new(w, Link::Ethernet, 65535)?,
         n: 0,
     };
     let mut rng = Rng::new(seed);

@@ -9,7 +9,7 @@ pub mod attacks;
 pub mod eval;
 
 use std::io::Write;
-use warden_capture::{LinkType, PcapWriter};
+use warden_capture::{Link, PcapWriter};
 
 /// xorshift64*: deterministic, fast, good enough for traffic shapes.
 pub struct Rng(u64);
@@ -139,7 +139,7 @@ const CLOUDS: [&str; 8] = [
 /// Writes `packets` packets of mixed IoT-like traffic from `devices`
 /// devices into `w`. Returns the number written.
 pub fn generate<W: Write>(w: W, packets: u64, devices: u32, seed: u64) -> std::io::Result<u64> {
-    let mut out = PcapWriter::new(w, LinkType::Ethernet, 65535)?;
+    let mut out = PcapWriter::new(w, Link::Ethernet, 65535)?;
     let mut rng = Rng::new(seed);
     let mut ts: i64 = 1_700_000_000_000_000_000;
     let mut n = 0u64;

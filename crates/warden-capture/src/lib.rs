@@ -7,14 +7,14 @@
 //! evidence export and replays.
 //!
 //! ```
-//! use warden_capture::{open_reader, PacketSource, PcapWriter, LinkType};
+//! use warden_capture::{open_reader, PacketSource, PcapWriter, Link};
 //! let mut buf = Vec::new();
-//! let mut w = PcapWriter::new(&mut buf, LinkType::Ethernet, 65535).unwrap();
+//! let mut w = PcapWriter::new(&mut buf, Link::Ethernet, 65535).unwrap();
 //! w.write(1_700_000_000_000_000_000, &[0u8; 60], 60).unwrap();
 //! drop(w);
 //! let mut r = open_reader(std::io::Cursor::new(buf)).unwrap();
 //! let p = r.next_packet().unwrap().unwrap();
-//! assert_eq!((p.link, p.data.len(), p.ts_nanos), (LinkType::Ethernet, 60, 1_700_000_000_000_000_000));
+//! assert_eq!((p.link, p.data.len(), p.ts_nanos), (Link::Ethernet, 60, 1_700_000_000_000_000_000));
 //! ```
 //!
 //! Every length read from a file is bounded before anything is allocated:
@@ -43,53 +43,8 @@ pub const MAX_PACKET: usize = 262_144;
 /// Largest pcapng block accepted.
 pub const MAX_BLOCK: usize = 16 * 1024 * 1024;
 
-/// The link-layer header type of a packet (LINKTYPE_* values).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum LinkType {
-    /// BSD loopback (LINKTYPE_NULL, 0) and OpenBSD loopback (LINKTYPE_LOOP, 108).
-    Null,
-    Ethernet,
-    /// Raw IPv4 or IPv6 (LINKTYPE_RAW 101, and DLT_RAW 12/14 as some files write it).
-    Raw,
-    Ipv4,
-    Ipv6,
-    LinuxSll,
-    LinuxSll2,
-    Ieee80211,
-    Ieee80211Radiotap,
-    Other(u32),
-}
-
-impl LinkType {
-    pub fn from_u32(v: u32) -> LinkType {
-        match v {
-            0 | 108 => LinkType::Null,
-            1 => LinkType::Ethernet,
-            12 | 14 | 101 => LinkType::Raw,
-            228 => LinkType::Ipv4,
-            229 => LinkType::Ipv6,
-            113 => LinkType::LinuxSll,
-            276 => LinkType::LinuxSll2,
-            105 => LinkType::Ieee80211,
-            127 => LinkType::Ieee80211Radiotap,
-            other => LinkType::Other(other),
-        }
-    }
-    pub fn to_u32(self) -> u32 {
-        match self {
-            LinkType::Null => 0,
-            LinkType::Ethernet => 1,
-            LinkType::Raw => 101,
-            LinkType::Ipv4 => 228,
-            LinkType::Ipv6 => 229,
-            LinkType::LinuxSll => 113,
-            LinkType::LinuxSll2 => 276,
-            LinkType::Ieee80211 => 105,
-            LinkType::Ieee80211Radiotap => 127,
-            LinkType::Other(v) => v,
-        }
-    }
-}
+/// The link-layer header type of a packet: warden-wire's model.
+pub use warden_wire::Link;
 
 /// One captured packet, borrowed from the reader's buffer until the next call.
 #[derive(Debug, Clone, Copy)]
@@ -98,7 +53,7 @@ pub struct Packet<'a> {
     /// every reader, so that no difference or small sum of two timestamps
     /// overflows downstream whatever a hostile capture says.
     pub ts_nanos: i64,
-    pub link: LinkType,
+    pub link: Link,
     /// Interface index (pcapng); 0 for pcap.
     pub interface: u32,
     /// Length on the wire; `data` may be shorter (snap length).
@@ -317,7 +272,7 @@ mod tests {
     use super::*;
     use std::io::{Cursor, Write};
 
-    type Outcome = (Vec<(i64, LinkType, u32, Vec<u8>)>, Option<CaptureError>);
+    type Outcome = (Vec<(i64, Link, u32, Vec<u8>)>, Option<CaptureError>);
 
     fn read_all(bytes: Vec<u8>) -> Outcome {
         let mut r = match open_reader(Cursor::new(bytes)) {
@@ -444,11 +399,11 @@ mod tests {
         assert_eq!(p.len(), 2);
         assert_eq!(
             (p[0].0, p[0].1, p[0].2, p[0].3.as_slice()),
-            (1_000_001_000, LinkType::Ethernet, 0, &b"eth"[..])
+            (1_000_001_000, Link::Ethernet, 0, &b"eth"[..])
         );
         assert_eq!(
             (p[1].0, p[1].1, p[1].2, p[1].3.as_slice()),
-            (2_000_000_007, LinkType::Raw, 1, &b"raw"[..])
+            (2_000_000_007, Link::Raw, 1, &b"raw"[..])
         );
     }
 
@@ -475,12 +430,12 @@ mod tests {
 
     #[test]
     fn writer_round_trips() {
-        let mut w = PcapWriter::new(Vec::new(), LinkType::Raw, 4).unwrap();
+        let mut w = PcapWriter::new(Vec::new(), Link::Raw, 4).unwrap();
         w.write(1_700_000_000_123_456_789, b"abcdef", 6).unwrap();
         let (p, _) = read_all(w.into_inner());
         assert_eq!(
             (p[0].0, p[0].1, p[0].3.as_slice()),
-            (1_700_000_000_123_456_789, LinkType::Raw, &b"abcd"[..])
+            (1_700_000_000_123_456_789, Link::Raw, &b"abcd"[..])
         );
     }
 

@@ -2,12 +2,12 @@
 //! safe API: no `unsafe` here), behind the same [`PacketSource`] trait as
 //! files, with an optional BPF filter and an optional deadline.
 
-use crate::{CaptureError, LinkType, Packet, PacketSource};
+use crate::{CaptureError, Link, Packet, PacketSource};
 use std::time::Instant;
 
 pub struct LiveSource {
     cap: pcap::Capture<pcap::Active>,
-    link: LinkType,
+    link: Link,
     deadline: Option<Instant>,
     count: u64,
     /// The current packet, copied out of libpcap's buffer (the borrow
@@ -55,7 +55,7 @@ impl LiveSource {
             cap.filter(f, true)
                 .map_err(|e| CaptureError::Live(format!("filter `{f}`: {e}")))?;
         }
-        let link = LinkType::from_u32(cap.get_datalink().0 as u32);
+        let link = Link::from_u32(cap.get_datalink().0 as u32);
         Ok(LiveSource {
             cap,
             link,

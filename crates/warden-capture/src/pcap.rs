@@ -1,12 +1,12 @@
 //! Classic pcap: a 24-byte file header, then 16-byte record headers.
 
-use crate::{CaptureError, Input, LinkType, Packet, PacketSource, MAX_PACKET};
+use crate::{CaptureError, Input, Link, Packet, PacketSource, MAX_PACKET};
 
 pub(crate) struct PcapReader {
     input: Input,
     big_endian: bool,
     nanos: bool,
-    link: LinkType,
+    link: Link,
     count: u64,
     done: bool,
 }
@@ -39,7 +39,7 @@ impl PcapReader {
         };
         // The upper bits of the link-type field carry FCS information
         // (LINKTYPE_EXT); the type itself is the low 16 bits.
-        let link = LinkType::from_u32(u32_at(20) & 0xffff);
+        let link = Link::from_u32(u32_at(20) & 0xffff);
         Ok(PcapReader {
             input,
             big_endian,

@@ -1,7 +1,7 @@
 //! pcapng: blocks of (type, total length, body, total length). The byte order
 //! is set by each Section Header Block; interfaces are per section.
 
-use crate::{CaptureError, Input, LinkType, Packet, PacketSource, MAX_BLOCK, MAX_PACKET};
+use crate::{CaptureError, Input, Link, Packet, PacketSource, MAX_BLOCK, MAX_PACKET};
 
 const SHB: u32 = 0x0A0D_0D0A;
 const IDB: u32 = 1;
@@ -12,7 +12,7 @@ const OBSOLETE_PB: u32 = 2;
 const MAX_INTERFACES: usize = 4096;
 
 struct Iface {
-    link: LinkType,
+    link: Link,
     snaplen: u32,
     /// Timestamp units per second.
     units_per_sec: u64,
@@ -193,7 +193,7 @@ impl PcapngReader {
             ));
         }
         self.ifaces.push(Iface {
-            link: LinkType::from_u32(link as u32),
+            link: Link::from_u32(link as u32),
             snaplen,
             units_per_sec,
         });
@@ -288,7 +288,7 @@ impl PacketSource for PcapngReader {
                     .ifaces
                     .get(ifid as usize)
                     .map(|i| i.link)
-                    .unwrap_or(LinkType::Other(u32::MAX));
+                    .unwrap_or(Link::Other(u32::MAX));
                 let data = self.block.get(a..b).unwrap_or_default();
                 return Ok(Some(Packet {
                     ts_nanos: t,

@@ -1,6 +1,6 @@
 //! A pcap writer (nanosecond timestamps, little endian).
 
-use crate::LinkType;
+use crate::Link;
 use std::io::Write;
 
 pub struct PcapWriter<W: Write> {
@@ -9,7 +9,7 @@ pub struct PcapWriter<W: Write> {
 }
 
 impl<W: Write> PcapWriter<W> {
-    pub fn new(mut w: W, link: LinkType, snaplen: u32) -> std::io::Result<PcapWriter<W>> {
+    pub fn new(mut w: W, link: Link, snaplen: u32) -> std::io::Result<PcapWriter<W>> {
         w.write_all(&0xa1b2_3c4du32.to_le_bytes())?;
         w.write_all(&2u16.to_le_bytes())?;
         w.write_all(&4u16.to_le_bytes())?;

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use warden_capture::open_reader;
 use warden_flow::{FlowTable, Limits};
-use warden_wire::{decode, dhcp, dns, lldp, Link, Net, Transport};
+use warden_wire::{decode, dhcp, dns, lldp, Net, Transport};
 
 fn run(bytes: Vec<u8>) -> u64 {
     let Ok(mut src) = open_reader(std::io::Cursor::new(bytes)) else {
@@ -18,7 +18,7 @@ fn run(bytes: Vec<u8>) -> u64 {
     let mut n = 0;
     while let Ok(Some(p)) = src.next_packet() {
         n += 1;
-        let d = decode(Link::from_linktype(p.link.to_u32()), p.data);
+        let d = decode(p.link, p.data);
         match d.net {
             Net::Ip(ip) => {
                 if let Transport::Udp(u) = ip.transport {

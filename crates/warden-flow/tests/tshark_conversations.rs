@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use warden_capture::open_path;
 use warden_flow::{Endpoint, FlowTable, Limits};
-use warden_wire::{decode, Link};
+use warden_wire::decode;
 
 /// Wireshark's format_size with SI prefixes, as conv tables print bytes.
 fn size(v: u64) -> String {
@@ -98,11 +98,7 @@ fn warden(p: &Path) -> Vec<Conv> {
     });
     let mut src = open_path(p).unwrap();
     while let Ok(Some(pkt)) = src.next_packet() {
-        t.observe(
-            pkt.ts_nanos,
-            &decode(Link::from_linktype(pkt.link.to_u32()), pkt.data),
-            pkt.orig_len,
-        );
+        t.observe(pkt.ts_nanos, &decode(pkt.link, pkt.data), pkt.orig_len);
     }
     let mut out: Vec<Conv> = t
         .into_flows()

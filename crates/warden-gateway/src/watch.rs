@@ -777,7 +777,7 @@ mod tests {
                 ts_nanos: 0,
                 orig_len: f.len() as u32,
                 data: &f,
-                link: warden_capture::LinkType::Ethernet,
+                link: warden_capture::Link::Ethernet,
                 interface: 0,
             });
             std::mem::take(&mut a.sink_mut().events)
@@ -832,7 +832,7 @@ mod tests {
                 ts_nanos: 0,
                 orig_len: f.len() as u32,
                 data: &f,
-                link: warden_capture::LinkType::Ethernet,
+                link: warden_capture::Link::Ethernet,
                 interface: 0,
             };
             a.observe(&pk);

@@ -2,14 +2,17 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// The link layer a frame starts with (mirrors `warden_capture::LinkType`,
-/// without depending on it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The link-layer header type a frame starts with, by its LINKTYPE_* number
+/// as pcap and pcapng files and libpcap carry it: the one model the capture
+/// readers, the writer and the decoder share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Link {
     Ethernet,
-    /// BSD loopback: a 4-byte address family in the capturing host's order.
+    /// BSD loopback (LINKTYPE_NULL 0, LINKTYPE_LOOP 108): a 4-byte address
+    /// family in the capturing host's order.
     Null,
-    /// Raw IP, version from the first nibble.
+    /// Raw IP, version from the first nibble (LINKTYPE_RAW 101, and DLT_RAW
+    /// 12/14 as some files write it).
     Raw,
     Ipv4,
     Ipv6,
@@ -17,12 +20,14 @@ pub enum Link {
     LinuxSll2,
     Ieee80211,
     Ieee80211Radiotap,
-    Unknown,
+    /// A link type warden does not decode (kept, so that a writer can say
+    /// it again).
+    Other(u32),
 }
 
 impl Link {
-    /// From a LINKTYPE_* number as pcap and pcapng files carry it.
-    pub fn from_linktype(v: u32) -> Link {
+    /// From a LINKTYPE_* number.
+    pub fn from_u32(v: u32) -> Link {
         match v {
             0 | 108 => Link::Null,
             1 => Link::Ethernet,
@@ -33,7 +38,22 @@ impl Link {
             276 => Link::LinuxSll2,
             105 => Link::Ieee80211,
             127 => Link::Ieee80211Radiotap,
-            _ => Link::Unknown,
+            other => Link::Other(other),
+        }
+    }
+    /// The LINKTYPE_* number a file is written with.
+    pub fn to_u32(self) -> u32 {
+        match self {
+            Link::Null => 0,
+            Link::Ethernet => 1,
+            Link::Raw => 101,
+            Link::Ipv4 => 228,
+            Link::Ipv6 => 229,
+            Link::LinuxSll => 113,
+            Link::LinuxSll2 => 276,
+            Link::Ieee80211 => 105,
+            Link::Ieee80211Radiotap => 127,
+            Link::Other(v) => v,
         }
     }
 }
@@ -283,7 +303,7 @@ pub fn decode(link: Link, data: &[u8]) -> Decoded<'_> {
             Some(x) => x,
             None => return d,
         },
-        Link::Unknown => {
+        Link::Other(_) => {
             d.anomaly = Some(Anomaly::UnsupportedLink);
             return d;
         }

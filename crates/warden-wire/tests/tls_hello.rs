@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use warden_capture::open_path;
 use warden_wire::tls::{self, ClientHello};
-use warden_wire::{decode, Link, Net, Transport};
+use warden_wire::{decode, Net, Transport};
 
 fn corpus() -> PathBuf {
     let base = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/pcap");
@@ -28,7 +28,7 @@ fn hellos(p: &Path) -> BTreeMap<u64, (u16, ClientHello)> {
     let mut n = 0u64;
     while let Ok(Some(pkt)) = src.next_packet() {
         n += 1;
-        let d = decode(Link::from_linktype(pkt.link.to_u32()), pkt.data);
+        let d = decode(pkt.link, pkt.data);
         if let Net::Ip(ip) = d.net {
             if let Transport::Tcp(t) = ip.transport {
                 if let Some(h) = tls::client_hello(t.payload) {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use warden_capture::open_path;
-use warden_wire::{decode, dhcp, dns, lldp, tls, Link, Net, Transport};
+use warden_wire::{decode, dhcp, dns, lldp, tls, Net, Transport};
 
 /// frame number -> sorted values, from tshark.
 fn captures() -> Vec<PathBuf> {
@@ -62,7 +62,7 @@ fn warden(p: &Path) -> (Fields, Fields, Fields) {
     let mut n = 0u64;
     while let Ok(Some(pkt)) = src.next_packet() {
         n += 1;
-        let d = decode(Link::from_linktype(pkt.link.to_u32()), pkt.data);
+        let d = decode(pkt.link, pkt.data);
         let mut addrs = Vec::new();
         let mut urls = Vec::new();
         match d.net {

@@ -1313,7 +1313,7 @@ fn capture(
         (None, Some(f)) => {
             let mut f = warden_capture::PcapWriter::new(
                 f,
-                warden_capture::LinkType::Ethernet,
+                warden_capture::Link::Ethernet,
                 warden_capture::MAX_PACKET as u32,
             )?
             .into_inner();

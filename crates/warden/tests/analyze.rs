@@ -209,7 +209,7 @@ fn ssdp_mdns_and_http_reveal_identity() {
 fn a_lan_on_public_addresses_is_found_through_the_gateway_mac() {
     // A host on a public address (198.51.100.7) reaching ten servers
     // through its router: every server frame arrives from the router's MAC.
-    use warden_capture::{LinkType, PcapWriter};
+    use warden_capture::{Link, PcapWriter};
     let (host, gw) = ([0x00, 0x1b, 0x21, 0, 0, 7], [0x00, 0x1b, 0x21, 0, 0, 1]);
     let frame = |src: [u8; 6], dst: [u8; 6], sip: [u8; 4], dip: [u8; 4], sp: u16, dp: u16| {
         let mut f = dst.to_vec();
@@ -225,12 +225,8 @@ fn a_lan_on_public_addresses_is_found_through_the_gateway_mac() {
     let dir = std::env::temp_dir().join(format!("warden-gw-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("public-lan.pcap");
-    let mut w = PcapWriter::new(
-        std::fs::File::create(&path).unwrap(),
-        LinkType::Ethernet,
-        65535,
-    )
-    .unwrap();
+    let mut w =
+        PcapWriter::new(std::fs::File::create(&path).unwrap(), Link::Ethernet, 65535).unwrap();
     for i in 0..10u8 {
         let server = [203, 0, 113, 10 + i];
         let f = frame(host, gw, [198, 51, 100, 7], server, 40000 + i as u16, 443);
@@ -259,7 +255,7 @@ fn a_lan_on_public_addresses_is_found_through_the_gateway_mac() {
 
 #[test]
 fn dns_names_hold_for_their_ttl_and_anomalies_are_kept_per_device() {
-    use warden_capture::{LinkType, PcapWriter};
+    use warden_capture::{Link, PcapWriter};
     let (dev, gw) = ([0x00, 0x1b, 0x21, 0, 0, 9], [0x00, 0x1b, 0x21, 0, 0, 1]);
     let udp =
         |src: [u8; 6], dst: [u8; 6], sip: [u8; 4], dip: [u8; 4], sp: u16, dp: u16, body: &[u8]| {
@@ -285,12 +281,8 @@ fn dns_names_hold_for_their_ttl_and_anomalies_are_kept_per_device() {
     let dir = std::env::temp_dir().join(format!("warden-ttl-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("ttl.pcap");
-    let mut w = PcapWriter::new(
-        std::fs::File::create(&path).unwrap(),
-        LinkType::Ethernet,
-        65535,
-    )
-    .unwrap();
+    let mut w =
+        PcapWriter::new(std::fs::File::create(&path).unwrap(), Link::Ethernet, 65535).unwrap();
     let s = 1_000_000_000i64;
     let a = udp(gw, dev, [192, 168, 1, 1], lan, 53, 5000, &answer);
     w.write(0, &a, a.len() as u32).unwrap();

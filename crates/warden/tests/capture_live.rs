@@ -114,7 +114,7 @@ fn captures_only_what_the_bpf_filter_lets_through() {
     let mut src = open_path(&out).unwrap();
     let mut ports = Vec::new();
     while let Ok(Some(p)) = src.next_packet() {
-        let d = decode(warden_analyze::link(p.link), p.data);
+        let d = decode(p.link, p.data);
         if let Net::Ip(ipk) = d.net {
             if let Transport::Udp(u) = ipk.transport {
                 ports.push((u.dst_port, u.payload.first().copied()));

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use warden_capture::{LinkType, PcapWriter};
+use warden_capture::{Link, PcapWriter};
 
 const WARDEN: &str = env!("CARGO_BIN_EXE_warden");
 
@@ -119,7 +119,7 @@ fn violations(cap: &Path, dev: &str, mud: &Path) -> BTreeSet<(String, IpAddr, u1
 /// violations they must cause.
 fn splice(cap: &Path, out: &Path, dev: [u8; 6]) -> BTreeSet<(String, IpAddr, u16, u16)> {
     let mut src = warden_capture::open_path(cap).unwrap();
-    let mut packets: Vec<(i64, Vec<u8>, u32, LinkType)> = Vec::new();
+    let mut packets: Vec<(i64, Vec<u8>, u32, Link)> = Vec::new();
     while let Some(p) = src.next_packet().unwrap() {
         packets.push((p.ts_nanos, p.data.to_vec(), p.orig_len, p.link));
     }
@@ -127,7 +127,7 @@ fn splice(cap: &Path, out: &Path, dev: [u8; 6]) -> BTreeSet<(String, IpAddr, u16
     let mut dev_ip = None;
     let mut gw = [0x02, 0, 0, 0, 0, 0xfe];
     for (_, data, _, link) in &packets {
-        let d = warden_wire::decode(warden_analyze::link(*link), data);
+        let d = warden_wire::decode(*link, data);
         if d.src_mac != Some(dev) {
             continue;
         }
@@ -180,7 +180,7 @@ fn splice(cap: &Path, out: &Path, dev: [u8; 6]) -> BTreeSet<(String, IpAddr, u16
         ),
     ];
     let f = std::fs::File::create(out).unwrap();
-    let mut w = PcapWriter::new(std::io::BufWriter::new(f), LinkType::Ethernet, 262_144).unwrap();
+    let mut w = PcapWriter::new(std::io::BufWriter::new(f), Link::Ethernet, 262_144).unwrap();
     let mut extra_iter = extra.into_iter().peekable();
     for (ts, data, len, _) in &packets {
         while extra_iter.peek().is_some_and(|(t, _)| t < ts) {

@@ -8,7 +8,7 @@ fn main() {
     for f in &files {
         let mut src = warden_capture::open_path(std::path::Path::new(f)).expect("capture");
         while let Ok(Some(p)) = src.next_packet() {
-            let d = warden_wire::decode(warden_analyze::link(p.link), p.data);
+            let d = warden_wire::decode(p.link, p.data);
             n += 1;
             ip += u64::from(matches!(d.net, warden_wire::Net::Ip(_)));
         }

@@ -10,7 +10,7 @@ fn main() {
     for f in &files {
         let mut src = warden_capture::open_path(std::path::Path::new(f)).expect("capture");
         while let Ok(Some(p)) = src.next_packet() {
-            let d = warden_wire::decode(warden_analyze::link(p.link), p.data);
+            let d = warden_wire::decode(p.link, p.data);
             table.observe(p.ts_nanos, &d, p.orig_len);
             n += 1;
         }

@@ -172,7 +172,7 @@ pub mod frames {
         let f = std::fs::File::create(path).unwrap();
         let mut w = warden_capture::PcapWriter::new(
             std::io::BufWriter::new(f),
-            warden_capture::LinkType::Ethernet,
+            warden_capture::Link::Ethernet,
             65535,
         )
         .unwrap();
