@@ -55,6 +55,8 @@ if [ -d ../shared/corpus/mud ]; then
     -exec cp {} fuzz/corpus/mud_pipeline/ \;
 fi
 cp samples/mud/*.json fuzz/corpus/mud_pipeline/
+# RFC 9761 TLS profiles, as the RFC prints its example and corrected.
+cp crates/warden-mud/tests/data/rfc9761/*.json fuzz/corpus/mud_pipeline/
 cp samples/mud/*.p7s fuzz/corpus/mud_signature/
 cp samples/context.toml fuzz/corpus/context_toml/
 mkdir -p fuzz/corpus/assess_declaration
