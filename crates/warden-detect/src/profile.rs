@@ -34,7 +34,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use warden_flow::Flow;
 use warden_mud::{Context, Endpoint};
-use warden_wire::tls::is_grease;
 
 pub const DNS_URN: &str = "urn:ietf:params:mud:dns";
 pub const NTP_URN: &str = "urn:ietf:params:mud:ntp";
@@ -131,46 +130,24 @@ fn union<T: PartialEq + Copy>(into: &mut Vec<T>, from: impl IntoIterator<Item = 
 
 impl ObservedTls {
     fn add(&mut self, h: &warden_wire::tls::ClientHello) {
-        for v in h.offered_versions() {
-            match (h.dtls, v) {
-                (false, 0x0303) => self.versions.insert("tls12"),
-                (false, 0x0304) => self.versions.insert("tls13"),
-                (true, 0xfefd) => self.versions.insert("dtls12"),
-                (true, 0xfefc | 0x0304) => self.versions.insert("dtls13"),
-                _ => self.unnamed_versions.insert(v),
+        let o = h.offered();
+        for v in o.versions {
+            match warden_mud::TlsVersion::from_code(v, h.dtls) {
+                Some(t) => self.versions.insert(t.name()),
+                None => self.unnamed_versions.insert(v),
             };
         }
-        let clean =
-            |v: &[u16]| -> Vec<u16> { v.iter().copied().filter(|x| !is_grease(*x)).collect() };
-        union(
-            &mut self.cipher_suites,
-            clean(&h.cipher_suites)
-                .into_iter()
-                .filter(|c| !matches!(c, 0x00ff | 0x5600)),
-        );
-        union(&mut self.extension_types, clean(&h.extensions));
-        union(&mut self.supported_groups, clean(&h.groups));
-        union(
-            &mut self.signature_algorithms,
-            clean(&h.signature_algorithms),
-        );
+        union(&mut self.cipher_suites, o.cipher_suites);
+        union(&mut self.extension_types, o.extensions);
+        union(&mut self.supported_groups, o.groups);
+        union(&mut self.signature_algorithms, o.signature_algorithms);
         union(
             &mut self.signature_algorithms_cert,
-            clean(&h.signature_algorithms_cert),
+            o.signature_algorithms_cert,
         );
-        union(
-            &mut self.cert_compression_algorithms,
-            clean(&h.cert_compression),
-        );
-        union(
-            &mut self.psk_key_exchange_modes,
-            h.psk_modes
-                .iter()
-                .copied()
-                .filter(|m| !warden_wire::tls::is_grease_psk_mode(*m)),
-        );
-        for a in &h.alpn {
-            let a = String::from_utf8_lossy(a).into_owned();
+        union(&mut self.cert_compression_algorithms, o.cert_compression);
+        union(&mut self.psk_key_exchange_modes, o.psk_modes);
+        for a in o.alpn {
             if !a.is_empty() && !self.application_protocols.contains(&a) {
                 self.application_protocols.push(a);
             }

@@ -5,10 +5,9 @@
 //! rule's addresses and ports and the traffic engine reads the hello. A
 //! hello complies when one of the rule's profiles lists every parameter it
 //! offers (versions, cipher suites, extensions, groups, signature
-//! algorithms, PSK modes, ALPN protocols, certificate compression); a list
-//! the profile leaves empty constrains nothing. GREASE values (RFC 8701)
-//! and the signalling cipher suites (renegotiation info, fallback) are
-//! ignored: they are not parameters of the client. A device whose
+//! algorithms, PSK modes, ALPN protocols, certificate compression, as
+//! [`ClientHello::offered`] reads them: GREASE and the signalling suites
+//! left out); a list the profile leaves empty constrains nothing. A device whose
 //! handshake leaves its declared profile runs other TLS code than its maker
 //! declared: an unannounced update, or someone else's software.
 //!
@@ -20,10 +19,7 @@ use crate::compliance::{first_accept, Attempt};
 use serde::Serialize;
 use std::net::IpAddr;
 use warden_mud::{Policy, TlsProfile};
-use warden_wire::tls::{is_grease, is_grease_psk_mode, ClientHello};
-
-/// TLS_EMPTY_RENEGOTIATION_INFO_SCSV and TLS_FALLBACK_SCSV: signals, not suites.
-const SIGNALLING_SUITES: [u16; 2] = [0x00ff, 0x5600];
+use warden_wire::tls::ClientHello;
 
 /// A handshake outside every profile of its rule.
 #[derive(Debug, Clone, Serialize)]
@@ -74,105 +70,70 @@ fn version_name(v: u16) -> String {
 
 /// What `hello` offers that `profile` does not list, in plain words.
 pub fn differences(profile: &TlsProfile, hello: &ClientHello) -> Vec<String> {
+    let o = hello.offered();
     let mut out = Vec::new();
-    let listed: Vec<u16> = profile
-        .versions
-        .iter()
-        .filter(|v| v.is_dtls() == hello.dtls)
-        .map(|v| v.code())
-        .collect();
     if !profile.versions.is_empty() {
-        let mut offered = hello.offered_versions();
-        // A DTLS 1.3 hello may carry 0x0304 (RFC 9761's own YANG text).
-        if hello.dtls {
-            offered = offered
-                .into_iter()
-                .map(|v| if v == 0x0304 { 0xfefc } else { v })
-                .collect();
-        }
-        let off: Vec<String> = offered
-            .into_iter()
+        let listed: Vec<u16> = profile
+            .versions
+            .iter()
+            .filter(|v| v.is_dtls() == hello.dtls)
+            .map(|v| v.code())
+            .collect();
+        let off: Vec<String> = o
+            .versions
+            .iter()
             .filter(|v| !listed.contains(v))
-            .map(version_name)
+            .map(|v| version_name(*v))
             .collect();
         if !off.is_empty() {
             out.push(format!("offers {}", off.join(", ")));
         }
     }
-    let mut extra = |what: &str, offered: Vec<u16>, listed: &[u16], width: usize| {
-        if listed.is_empty() {
-            return;
-        }
+    for (what, offered, listed) in [
+        ("cipher suites", &o.cipher_suites, &profile.cipher_suites),
+        ("extensions", &o.extensions, &profile.extension_types),
+        ("named groups", &o.groups, &profile.supported_groups),
+        (
+            "signature algorithms",
+            &o.signature_algorithms,
+            &profile.signature_algorithms,
+        ),
+        (
+            "certificate signature algorithms",
+            &o.signature_algorithms_cert,
+            &profile.signature_algorithms_cert,
+        ),
+        (
+            "certificate compression algorithms",
+            &o.cert_compression,
+            &profile.cert_compression_algorithms,
+        ),
+    ] {
         let off: Vec<u16> = offered
-            .into_iter()
-            .filter(|v| !is_grease(*v) && !listed.contains(v))
-            .collect();
-        if !off.is_empty() {
-            out.push(format!("offers {what} {}", hexes(&off, width)));
-        }
-    };
-    extra(
-        "cipher suites",
-        hello
-            .cipher_suites
             .iter()
             .copied()
-            .filter(|c| !SIGNALLING_SUITES.contains(c))
-            .collect(),
-        &profile.cipher_suites,
-        4,
-    );
-    extra(
-        "extensions",
-        hello.extensions.clone(),
-        &profile.extension_types,
-        4,
-    );
-    extra(
-        "named groups",
-        hello.groups.clone(),
-        &profile.supported_groups,
-        4,
-    );
-    extra(
-        "signature algorithms",
-        hello.signature_algorithms.clone(),
-        &profile.signature_algorithms,
-        4,
-    );
-    extra(
-        "certificate signature algorithms",
-        hello.signature_algorithms_cert.clone(),
-        &profile.signature_algorithms_cert,
-        4,
-    );
-    extra(
-        "certificate compression algorithms",
-        hello.cert_compression.clone(),
-        &profile.cert_compression_algorithms,
-        4,
-    );
-    if !profile.psk_key_exchange_modes.is_empty() {
-        let off: Vec<u8> = hello
-            .psk_modes
-            .iter()
-            .copied()
-            .filter(|m| !is_grease_psk_mode(*m) && !profile.psk_key_exchange_modes.contains(m))
+            .filter(|v| !listed.contains(v))
             .collect();
-        if !off.is_empty() {
-            out.push(format!("offers PSK modes {}", hexes(&off, 2)));
+        if !listed.is_empty() && !off.is_empty() {
+            out.push(format!("offers {what} {}", hexes(&off, 4)));
         }
     }
-    if !profile.application_protocols.is_empty() {
-        let off: Vec<String> = hello
-            .alpn
-            .iter()
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .filter(|a| !profile.application_protocols.contains(a))
-            .collect();
-        if !off.is_empty() {
-            out.push(format!("offers application protocols {}", off.join(", ")));
-        }
+    let off: Vec<u8> = o
+        .psk_modes
+        .iter()
+        .copied()
+        .filter(|m| !profile.psk_key_exchange_modes.contains(m))
+        .collect();
+    if !profile.psk_key_exchange_modes.is_empty() && !off.is_empty() {
+        out.push(format!("offers PSK modes {}", hexes(&off, 2)));
+    }
+    let off: Vec<String> = o
+        .alpn
+        .into_iter()
+        .filter(|a| !profile.application_protocols.contains(a))
+        .collect();
+    if !profile.application_protocols.is_empty() && !off.is_empty() {
+        out.push(format!("offers application protocols {}", off.join(", ")));
     }
     out
 }

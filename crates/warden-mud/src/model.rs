@@ -181,6 +181,17 @@ impl TlsVersion {
             TlsVersion::Dtls13 => "dtls13",
         }
     }
+    /// The version a (D)TLS hello's code point names, if RFC 9761 can name it.
+    pub fn from_code(code: u16, dtls: bool) -> Option<TlsVersion> {
+        [
+            TlsVersion::Tls12,
+            TlsVersion::Tls13,
+            TlsVersion::Dtls12,
+            TlsVersion::Dtls13,
+        ]
+        .into_iter()
+        .find(|v| v.is_dtls() == dtls && v.code() == code)
+    }
     /// The code point a ClientHello offers for this version.
     pub fn code(self) -> u16 {
         match self {

@@ -244,7 +244,64 @@ fn extension(t: u16, mut e: Reader<'_>, out: &mut ClientHello) {
     }
 }
 
+/// What a client really offers: its hello's parameters with GREASE left
+/// out (RFC 8701), the signalling cipher suites (renegotiation info,
+/// fallback) left out, and a DTLS 1.3 offered as 0x0304 read as 0xfefc.
+/// The one reading that RFC 9761 profiles are written from and judged by.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Offered {
+    pub versions: Vec<u16>,
+    pub cipher_suites: Vec<u16>,
+    pub extensions: Vec<u16>,
+    pub groups: Vec<u16>,
+    pub signature_algorithms: Vec<u16>,
+    pub signature_algorithms_cert: Vec<u16>,
+    pub cert_compression: Vec<u16>,
+    pub psk_modes: Vec<u8>,
+    pub alpn: Vec<String>,
+}
+
+/// TLS_EMPTY_RENEGOTIATION_INFO_SCSV and TLS_FALLBACK_SCSV: signals, not suites.
+const SIGNALLING_SUITES: [u16; 2] = [0x00ff, 0x5600];
+
 impl ClientHello {
+    /// The parameters the client offers ([`Offered`]).
+    pub fn offered(&self) -> Offered {
+        let clean =
+            |v: &[u16]| -> Vec<u16> { v.iter().copied().filter(|x| !is_grease(*x)).collect() };
+        let mut versions = self.offered_versions();
+        if self.dtls {
+            for v in &mut versions {
+                if *v == version::TLS13 {
+                    *v = version::DTLS13;
+                }
+            }
+        }
+        Offered {
+            versions,
+            cipher_suites: clean(&self.cipher_suites)
+                .into_iter()
+                .filter(|c| !SIGNALLING_SUITES.contains(c))
+                .collect(),
+            extensions: clean(&self.extensions),
+            groups: clean(&self.groups),
+            signature_algorithms: clean(&self.signature_algorithms),
+            signature_algorithms_cert: clean(&self.signature_algorithms_cert),
+            cert_compression: clean(&self.cert_compression),
+            psk_modes: self
+                .psk_modes
+                .iter()
+                .copied()
+                .filter(|m| !is_grease_psk_mode(*m))
+                .collect(),
+            alpn: self
+                .alpn
+                .iter()
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect(),
+        }
+    }
+
     /// The versions the client offers: `supported_versions` when it is
     /// sent (GREASE left out), otherwise `legacy_version` alone.
     pub fn offered_versions(&self) -> Vec<u16> {
