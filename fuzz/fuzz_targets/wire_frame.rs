@@ -20,6 +20,7 @@ const LINKS: [Link; 10] = [
 fuzz_target!(|data: &[u8]| {
     for link in LINKS {
         let d = decode(link, data);
+        let _ = warden_wire::app::decode(&d);
         // Whatever was decoded lies inside the input.
         if let Net::Ip(ip) = d.net {
             if let Transport::Tcp(t) = ip.transport {

@@ -22,7 +22,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 use warden_capture::Packet;
 use warden_flow::{Flow, FlowKey, FlowTable, Limits};
-use warden_wire::{decode, dhcp, dns, http, lldp, tls, Net, Transport};
+use warden_wire::app::{self, App, Application, DnsService};
+use warden_wire::{decode, dhcp, dns, tls, Net, Transport};
 
 /// An IP prefix for `--lan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,15 +209,24 @@ pub struct PacketEvent<'a> {
     pub ts_ns: i64,
     pub wire_len: u32,
     pub decoded: &'a warden_wire::Decoded<'a>,
-    /// The DNS message (UDP/TCP port 53, mDNS, LLMNR) when it parsed.
-    pub dns: Option<&'a dns::Message>,
-    /// The server name of a TLS ClientHello in this packet.
+    /// The application layer, decoded once for every reader.
+    pub app: &'a Application,
+    /// The server name of a TLS (not DTLS) ClientHello in this packet.
     pub sni: Option<&'a str>,
-    /// The TLS or DTLS ClientHello this packet starts with, decoded once.
-    pub hello: Option<&'a tls::ClientHello>,
     /// Whether the IP source / destination is on the local network.
     pub src_local: bool,
     pub dst_local: bool,
+}
+
+impl PacketEvent<'_> {
+    /// The DNS message (UDP/TCP port 53, mDNS, LLMNR) when it parsed.
+    pub fn dns(&self) -> Option<&dns::Message> {
+        self.app.dns()
+    }
+    /// The TLS or DTLS ClientHello this packet starts with.
+    pub fn hello(&self) -> Option<&tls::ClientHello> {
+        self.app.hello()
+    }
 }
 
 pub struct Analyzer<S: Sink = NoSink> {
@@ -384,10 +394,9 @@ impl<S: Sink> Analyzer<S> {
 
     pub fn observe(&mut self, p: &Packet<'_>) {
         let d = decode(p.link, p.data);
-        let mut dns_msg: Option<dns::Message> = None;
-        let mut sni: Option<String> = None;
-        let mut hello: Option<tls::ClientHello> = None;
-        if let Some(a) = d.anomaly {
+        let application = app::decode(&d);
+        let mut sni: Option<&str> = None;
+        for a in [d.anomaly, application.anomaly].into_iter().flatten() {
             let k = match a {
                 warden_wire::Anomaly::Truncated(l) => format!("truncated {l}"),
                 warden_wire::Anomaly::Malformed(l) => format!("malformed {l}"),
@@ -408,134 +417,108 @@ impl<S: Sink> Analyzer<S> {
                     }
                 }
             }
-            Net::Lldp(b) => {
-                let l = lldp::parse(b);
-                if let Some(mac) = d.src_mac {
+            Net::Lldp(_) => {
+                if let (App::Lldp(l), Some(mac)) = (&application.app, d.src_mac) {
                     if let Some(dev) = self.device(mac) {
-                        dev.mud_urls.extend(l.mud_url);
+                        dev.mud_urls.extend(l.mud_url.clone());
                         if l.system_name.is_some() {
-                            dev.lldp_system_name = l.system_name;
+                            dev.lldp_system_name.clone_from(&l.system_name);
                         }
                     }
                 }
             }
             Net::Ip(ip) => {
-                match ip.transport {
-                    Transport::Udp(u) => {
-                        let ports = (u.src_port, u.dst_port);
-                        if (u.src_port == 1900 || u.dst_port == 1900) && d.tunnels == 0 {
-                            if let (Some(h), Some(mac)) = (http::parse(u.payload), d.src_mac) {
-                                if let (Some(s), Some(dev)) = (h.server, self.device(mac)) {
-                                    add_capped(&mut dev.ssdp_servers, s);
-                                }
+                match &application.app {
+                    App::Ssdp(h) if d.tunnels == 0 => {
+                        if let (Some(s), Some(mac)) = (&h.server, d.src_mac) {
+                            if let Some(dev) = self.device(mac) {
+                                add_capped(&mut dev.ssdp_servers, s.clone());
                             }
                         }
+                    }
+                    App::Dns { service, message } => {
                         // One DNS parse serves the name map and, for mDNS
                         // answers a device sends, its announced host names.
-                        if [53, 5353, 5355].contains(&u.src_port)
-                            || [53, 5353, 5355].contains(&u.dst_port)
+                        if *service == DnsService::Multicast
+                            && matches!(ip.transport, Transport::Udp(u) if u.src_port == 5353)
+                            && d.tunnels == 0
+                            && message.response
                         {
-                            if let Ok(m) = dns::parse(u.payload) {
-                                if u.src_port == 5353 && d.tunnels == 0 && m.response {
-                                    if let Some(mac) = d.src_mac {
-                                        self.learn_mdns_names(mac, &m);
-                                    }
-                                }
-                                self.learn_dns(&m, p.ts_nanos);
-                                dns_msg = Some(m);
+                            if let Some(mac) = d.src_mac {
+                                self.learn_mdns_names(mac, message);
                             }
                         }
-                        if matches!(ports, (67 | 68, 67 | 68)) {
-                            if let Some(x) = dhcp::parse_v4(u.payload) {
-                                self.learn_dhcp(x);
-                            }
-                        }
-                        if matches!(ports, (546 | 547, 546 | 547)) {
-                            let urls = dhcp::v6_mud_urls(u.payload);
-                            if let (Some(mac), false) = (d.src_mac, urls.is_empty()) {
-                                if let Some(dev) = self.device(mac) {
-                                    dev.mud_urls.extend(urls);
-                                }
-                            }
-                        }
-                        if u.payload.first() == Some(&22) {
-                            hello = tls::client_hello(u.payload).filter(|h| h.dtls);
-                        }
+                        self.learn_dns(message, p.ts_nanos);
                     }
-                    t @ Transport::Icmp {
-                        v6: true,
-                        icmp_type: 136,
-                        ..
-                    } => {
-                        // Neighbour advertisement: the sender holds the target address.
-                        if let (Some((_, target)), Some(mac)) = (t.nd_target(), d.src_mac) {
-                            let ip = IpAddr::V6(target);
-                            if self.is_local(ip) && !ip.is_unspecified() {
-                                if let Some(dev) = self.device(mac) {
-                                    if dev.addresses.len() < 64 {
-                                        dev.addresses.insert(ip);
-                                    }
-                                }
+                    App::Dhcp4(x) => self.learn_dhcp(x),
+                    App::Dhcp6(x) => {
+                        if let (Some(mac), false) = (d.src_mac, x.mud_urls.is_empty()) {
+                            if let Some(dev) = self.device(mac) {
+                                dev.mud_urls.extend(x.mud_urls.iter().cloned());
                             }
                         }
                     }
-                    Transport::Tcp(t)
-                        if !t.payload.is_empty()
-                            && t.payload.first().is_some_and(|b| b.is_ascii_uppercase())
-                            && t.src_port != 53
-                            && t.dst_port != 53 =>
-                    {
+                    App::Http(h) => {
                         // An HTTP request from a local device: its User-Agent.
-                        if let (Some(h), Some(mac)) = (http::parse(t.payload), d.src_mac) {
-                            if let (Some(ua), true) =
-                                (h.user_agent, h.method.is_some() && self.is_local(ip.src))
-                            {
+                        if let (Some(ua), Some(mac), true) =
+                            (&h.user_agent, d.src_mac, h.method.is_some())
+                        {
+                            if self.is_local(ip.src) {
                                 if let Some(dev) = self.device(mac) {
-                                    add_capped(&mut dev.http_user_agents, ua);
+                                    add_capped(&mut dev.http_user_agents, ua.clone());
                                 }
                             }
                         }
                     }
-                    Transport::Tcp(t) => {
-                        if t.src_port == 53 || t.dst_port == 53 {
-                            if let Some(Ok(m)) = t.payload.get(2..).map(dns::parse) {
-                                self.learn_dns(&m, p.ts_nanos);
-                                dns_msg = Some(m);
+                    App::TlsHello(h) => {
+                        if let (Transport::Tcp(t), Some(name)) = (ip.transport, &h.server_name) {
+                            let src = warden_flow::Endpoint {
+                                ip: ip.src,
+                                port: t.src_port,
+                            };
+                            let dst = warden_flow::Endpoint {
+                                ip: ip.dst,
+                                port: t.dst_port,
+                            };
+                            let (lo, hi) = if src <= dst { (src, dst) } else { (dst, src) };
+                            if self.sni.len() < self.opts.caps.flows {
+                                self.sni.insert(
+                                    FlowKey {
+                                        protocol: 6,
+                                        lo,
+                                        hi,
+                                    },
+                                    name.clone(),
+                                );
                             }
-                        } else if let Some(h) = tls::client_hello(t.payload) {
-                            let name = h.server_name.clone();
-                            hello = Some(h);
-                            if let Some(name) = name {
-                                let src = warden_flow::Endpoint {
-                                    ip: ip.src,
-                                    port: t.src_port,
-                                };
-                                let dst = warden_flow::Endpoint {
-                                    ip: ip.dst,
-                                    port: t.dst_port,
-                                };
-                                let (lo, hi) = if src <= dst { (src, dst) } else { (dst, src) };
-                                if self.sni.len() < self.opts.caps.flows {
-                                    self.sni.insert(
-                                        FlowKey {
-                                            protocol: 6,
-                                            lo,
-                                            hi,
-                                        },
-                                        name.clone(),
-                                    );
-                                }
-                                // A name from SNI has no TTL; an hour of validity.
-                                self.bind(ip.dst, &name, p.ts_nanos, 3600);
-                                sni = Some(name);
-                            }
+                            // A name from SNI has no TTL; an hour of validity.
+                            self.bind(ip.dst, &dns::normal(name), p.ts_nanos, 3600);
+                            sni = Some(name);
                         }
                     }
                     _ => {}
                 }
+                if let Transport::Icmp {
+                    v6: true,
+                    icmp_type: 136,
+                    ..
+                } = ip.transport
+                {
+                    // Neighbour advertisement: the sender holds the target address.
+                    if let (Some((_, target)), Some(mac)) = (ip.transport.nd_target(), d.src_mac) {
+                        let ip = IpAddr::V6(target);
+                        if self.is_local(ip) && !ip.is_unspecified() {
+                            if let Some(dev) = self.device(mac) {
+                                if dev.addresses.len() < 64 {
+                                    dev.addresses.insert(ip);
+                                }
+                            }
+                        }
+                    }
+                }
                 // The client's fingerprint, and a hello cut short as an
                 // anomaly of the device that sent it.
-                if let (Some(h), Some(mac)) = (&hello, d.src_mac) {
+                if let (Some(h), Some(mac)) = (application.hello(), d.src_mac) {
                     if self.is_local(ip.src) && mac[0] & 1 == 0 {
                         if h.truncated {
                             self.device_anomaly(mac, "truncated tls clienthello");
@@ -588,9 +571,8 @@ impl<S: Sink> Analyzer<S> {
             ts_ns: p.ts_nanos,
             wire_len: p.orig_len,
             decoded: &d,
-            dns: dns_msg.as_ref(),
-            sni: sni.as_deref(),
-            hello: hello.as_ref(),
+            app: &application,
+            sni,
             src_local,
             dst_local,
         });
@@ -634,19 +616,9 @@ impl<S: Sink> Analyzer<S> {
         }
         // Each address is named by its owner and by every name of the CNAME
         // chain that led to it (the name the device asked for).
-        let mut alias: HashMap<&str, &str> = HashMap::new();
-        for r in m.answers.iter() {
-            if let dns::RData::Cname(t) = &r.data {
-                alias.insert(t.as_str(), r.name.as_str());
-            }
-        }
-        for (owner, ip, ttl) in m.resolved() {
-            self.bind(ip, &owner, now_ns, ttl);
-            let mut cur = owner.as_str();
-            for _ in 0..8 {
-                let Some(&prev) = alias.get(cur) else { break };
-                self.bind(ip, prev, now_ns, ttl);
-                cur = prev;
+        for r in m.resolutions() {
+            for name in &r.names {
+                self.bind(r.address, name, now_ns, r.ttl);
             }
         }
     }
@@ -664,23 +636,23 @@ impl<S: Sink> Analyzer<S> {
         }
     }
 
-    fn learn_dhcp(&mut self, x: dhcp::Dhcp4) {
+    fn learn_dhcp(&mut self, x: &dhcp::Dhcp4) {
         // Only client messages (BOOTREQUEST) describe the client.
         let mac = x.client_mac;
         let your_ip = IpAddr::from(x.your_ip);
         let Some(dev) = self.device(mac) else { return };
         if x.op == 1 {
             if x.hostname.is_some() {
-                dev.hostname = x.hostname;
+                dev.hostname.clone_from(&x.hostname);
             }
             if x.vendor_class.is_some() {
-                dev.vendor_class = x.vendor_class;
+                dev.vendor_class.clone_from(&x.vendor_class);
             }
             if !x.parameter_list.is_empty() {
-                dev.dhcp_parameter_list = x.parameter_list;
+                dev.dhcp_parameter_list.clone_from(&x.parameter_list);
             }
-            if let Some(u) = x.mud_url {
-                dev.mud_urls.insert(u);
+            if let Some(u) = &x.mud_url {
+                dev.mud_urls.insert(u.clone());
             }
         } else if x.message_type == Some(5) && !your_ip.is_unspecified() {
             // DHCPACK: the address the server gave this client.

@@ -97,21 +97,11 @@ impl Bindings {
         if !m.response {
             return;
         }
-        let mut alias: HashMap<&str, &str> = HashMap::new();
-        for r in &m.answers {
-            if let dns::RData::Cname(t) = &r.data {
-                alias.insert(t.as_str(), r.name.as_str());
+        for r in m.resolutions() {
+            for name in &r.names {
+                self.bind(device, r.address, name, at_ns, r.ttl);
             }
-        }
-        for (owner, ip, ttl) in m.resolved() {
-            self.bind(device, ip, &owner.to_ascii_lowercase(), at_ns, ttl);
-            let mut cur = owner.as_str();
-            for _ in 0..8 {
-                let Some(&prev) = alias.get(cur) else { break };
-                self.bind(device, ip, &prev.to_ascii_lowercase(), at_ns, ttl);
-                cur = prev;
-            }
-            let head = (device, cur.to_ascii_lowercase());
+            let head = (device, r.head().to_string());
             if self.asked.len() < self.max_addresses && !self.asked.contains(&head) {
                 self.asked.insert(head);
             }

@@ -45,7 +45,8 @@ use std::net::IpAddr;
 use warden_analyze::{PacketEvent, Sink};
 use warden_flow::Flow;
 use warden_mud::{Context, Deployment, Endpoint, IpPrefix, Policy};
-use warden_wire::{dhcp, Net, Transport};
+use warden_wire::app::App;
+use warden_wire::{Net, Transport};
 
 /// Which devices' flows to keep for compliance and profiles.
 #[derive(Debug, Clone, Default)]
@@ -496,7 +497,7 @@ impl Engine {
     fn learn(&mut self, p: &PacketEvent<'_>) {
         let d = p.decoded;
         let Net::Ip(ip) = &d.net else { return };
-        if let Some(m) = p.dns {
+        if let Some(m) = p.dns() {
             if m.response && d.tunnels == 0 {
                 if let Transport::Udp(u) = ip.transport {
                     if u.src_port != 53 {
@@ -523,7 +524,7 @@ impl Engine {
         }
         match ip.transport {
             Transport::Udp(u) if u.src_port == 67 && u.dst_port == 68 => {
-                if let Some(x) = dhcp::parse_v4(u.payload) {
+                if let App::Dhcp4(x) = &p.app.app {
                     if x.op == 2 {
                         let l = &mut self.learned;
                         for (set, v) in [
@@ -556,7 +557,7 @@ impl Engine {
             Transport::Udp(u)
                 if p.src_local
                     && u.dst_port == 53
-                    && p.dns.is_some()
+                    && p.dns().is_some()
                     && self.learned.used_dns_servers.len() < 64 =>
             {
                 self.learned.used_dns_servers.insert(ip.dst);
@@ -569,7 +570,7 @@ impl Engine {
 impl Sink for Engine {
     fn packet(&mut self, p: &PacketEvent<'_>) {
         self.learn(p);
-        if let Some(h) = p.hello {
+        if let Some(h) = p.hello() {
             self.record_hello(p, h);
         }
         let pk = Pkt { ev: p, ts: p.ts_ns };

@@ -22,7 +22,7 @@ fn run(bytes: Vec<u8>) -> u64 {
         match d.net {
             Net::Ip(ip) => {
                 if let Transport::Udp(u) = ip.transport {
-                    let _ = dns::parse(u.payload).map(|m| m.resolved());
+                    let _ = dns::parse(u.payload).map(|m| m.resolutions());
                     let _ = dhcp::parse_v4(u.payload);
                     let _ = dhcp::v6_mud_urls(u.payload);
                 }

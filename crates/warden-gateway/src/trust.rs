@@ -27,7 +27,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
-use warden_wire::dns::{Message, RData};
+use warden_wire::dns::{self, Message};
 
 /// How long a query waits for its answer.
 pub const QUERY_TIMEOUT_NS: i64 = 10_000_000_000;
@@ -184,7 +184,7 @@ impl DnsGuard {
         self.pending.insert(
             key,
             Pending {
-                name: normal(name),
+                name: dns::normal(name),
                 mac,
                 at_ns: ts_ns,
             },
@@ -234,7 +234,7 @@ impl DnsGuard {
             return Err(Refused::Unsolicited);
         }
         let asked = match m.questions.first() {
-            Some((q, _)) if normal(q) == p.name => p.name.clone(),
+            Some((q, _)) if dns::normal(q) == p.name => p.name.clone(),
             _ => return Err(Refused::OtherQuestion),
         };
         let mac = p.mac;
@@ -277,47 +277,24 @@ impl DnsGuard {
     }
 }
 
-fn normal(name: &str) -> String {
-    name.trim_end_matches('.').to_ascii_lowercase()
-}
-
 /// The addresses the question's name resolves to, following the CNAME chain
-/// that starts at it (at most 8 links), each bound to the question's name
-/// only. Records for other names are ignored.
+/// that starts at it (at most [`dns::MAX_CHAIN`] links), each bound to the
+/// question's name only. Address records in other sections, or reached by
+/// no chain from the question, are ignored.
 pub fn chain_bindings(question: &str, m: &Message) -> Vec<Binding> {
-    let mut chain = vec![normal(question)];
-    for _ in 0..8 {
-        let last = chain.last().cloned().unwrap_or_default();
-        let next = m.answers.iter().find_map(|r| match &r.data {
-            RData::Cname(t) if normal(&r.name) == last => Some(normal(t)),
-            _ => None,
-        });
-        match next {
-            Some(t) if !chain.contains(&t) => chain.push(t),
-            _ => break,
-        }
-    }
-    let mut out = Vec::new();
-    for r in &m.answers {
-        let ip: IpAddr = match r.data {
-            RData::A(a) => a.into(),
-            RData::Aaaa(a) => a.into(),
-            _ => continue,
-        };
-        if !chain.contains(&normal(&r.name)) {
-            continue;
-        }
-        if out.len() < MAX_BINDINGS {
-            out.push((chain[0].clone(), ip, r.ttl));
-        }
-    }
-    out
+    let question = dns::normal(question);
+    m.resolutions()
+        .into_iter()
+        .filter(|r| r.in_answer && r.names.contains(&question))
+        .take(MAX_BINDINGS)
+        .map(|r| (question.clone(), r.address, r.ttl))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use warden_wire::dns::Record;
+    use warden_wire::dns::{RData, Record};
 
     const GW: [u8; 6] = [2, 0, 0, 0, 0, 1];
     const CAM: [u8; 6] = [2, 0, 0, 0, 0, 0x10];

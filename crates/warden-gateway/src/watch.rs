@@ -18,6 +18,7 @@ use warden_analyze::{Analyzer, PacketEvent, Sink};
 use warden_detect::{Detection, Engine};
 use warden_flow::Flow;
 use warden_mud::MacAddr;
+use warden_wire::app::{App, DnsService};
 use warden_wire::{dhcp, Net, Transport};
 
 #[derive(Debug, Clone)]
@@ -209,13 +210,10 @@ impl GatewaySink {
     /// itself or through a relay agent that is the gateway or
     /// infrastructure; a lease (ACK) counts only from a trusted server in a
     /// frame the gateway or infrastructure sent.
-    fn dhcp4(&mut self, dg: &Datagram, payload: &[u8]) {
+    fn dhcp4(&mut self, dg: &Datagram, x: &dhcp::Dhcp4) {
         if !matches!((dg.src_port, dg.dst_port), (68, 67) | (67, 68) | (67, 67)) {
             return;
         }
-        let Some(x) = dhcp::parse_v4(payload) else {
-            return;
-        };
         let client = MacAddr(x.client_mac);
         let sender = dg.src_mac.map(MacAddr);
         if x.op == 1 {
@@ -269,9 +267,9 @@ impl GatewaySink {
     /// DHCPv6 from the client itself (a relayed message's frame comes from
     /// the relay, whose MAC is not the device's); and the addresses a Reply
     /// from the gateway (or infrastructure) assigns to the client it is sent to.
-    fn dhcp6(&mut self, dg: &Datagram, dst_mac: Option<[u8; 6]>, payload: &[u8]) {
+    fn dhcp6(&mut self, dg: &Datagram, dst_mac: Option<[u8; 6]>, x: &dhcp::Dhcp6) {
         if dg.src_port == 547 && dg.dst_port == 546 {
-            let addrs = dhcp::v6_reply_addresses(payload);
+            let addrs = &x.reply_addresses;
             if addrs.is_empty() {
                 return;
             }
@@ -288,17 +286,16 @@ impl GatewaySink {
                 for a in addrs {
                     self.events.push(Event::Lease {
                         mac: MacAddr(mac),
-                        ip: IpAddr::V6(a),
+                        ip: IpAddr::V6(*a),
                     });
                 }
             }
             return;
         }
-        if dg.src_port != 546 || dg.dst_port != 547 || matches!(payload.first(), Some(12 | 13)) {
+        if dg.src_port != 546 || dg.dst_port != 547 || x.relayed() {
             return;
         }
-        let (Some(mac), Some(url)) = (dg.src_mac, dhcp::v6_mud_urls(payload).into_iter().next())
-        else {
+        let (Some(mac), Some(url)) = (dg.src_mac, x.mud_urls.first().cloned()) else {
             return;
         };
         if !plain_url(&url) {
@@ -400,15 +397,18 @@ impl Sink for GatewaySink {
                     dst: ip.dst,
                     dst_port: u.dst_port,
                 };
-                if u.src_port == 5353 {
-                    if let (Some(m), Some(mac)) = (p.dns.filter(|m| m.response), d.src_mac) {
-                        self.mdns(mac, m);
+                match &p.app.app {
+                    App::Dns { service, message } => {
+                        if *service == DnsService::Multicast && u.src_port == 5353 {
+                            if let (true, Some(mac)) = (message.response, d.src_mac) {
+                                self.mdns(mac, message);
+                            }
+                        }
+                        self.dns(&dg, message, p.ts_ns);
                     }
-                }
-                self.dhcp4(&dg, u.payload);
-                self.dhcp6(&dg, d.dst_mac, u.payload);
-                if let Some(m) = p.dns {
-                    self.dns(&dg, m, p.ts_ns);
+                    App::Dhcp4(x) => self.dhcp4(&dg, x),
+                    App::Dhcp6(x) => self.dhcp6(&dg, d.dst_mac, x),
+                    _ => {}
                 }
             }
             // IPv6 addresses a device announces before it uses them: the
@@ -425,7 +425,8 @@ impl Sink for GatewaySink {
                 }
             }
         }
-        if let (Some(h), Some(mac), true, Net::Ip(ip)) = (p.hello, d.src_mac, p.src_local, &d.net) {
+        if let (Some(h), Some(mac), true, Net::Ip(ip)) = (p.hello(), d.src_mac, p.src_local, &d.net)
+        {
             let (protocol, sport, dport) = match ip.transport {
                 Transport::Tcp(t) => (6, t.src_port, t.dst_port),
                 Transport::Udp(u) => (17, u.src_port, u.dst_port),
@@ -454,9 +455,8 @@ impl Sink for GatewaySink {
                 });
             }
         }
-        if let (Net::Lldp(b), Some(mac)) = (&d.net, d.src_mac) {
-            let l = warden_wire::lldp::parse(b);
-            match l.mud_url {
+        if let (App::Lldp(l), Some(mac)) = (&p.app.app, d.src_mac) {
+            match l.mud_url.clone() {
                 Some(u) if !plain_url(&u) => self.forged(
                     Some(MacAddr(mac)),
                     "spoof.dhcp",
@@ -466,7 +466,7 @@ impl Sink for GatewaySink {
                 Some(u) => self.events.push(Event::Dhcp {
                     mac: MacAddr(mac),
                     mud_url: Some(u),
-                    hostname: l.system_name,
+                    hostname: l.system_name.clone(),
                     vendor_class: None,
                     at: std::time::Instant::now(),
                     via: "lldp",

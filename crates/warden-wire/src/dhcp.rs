@@ -98,6 +98,36 @@ pub fn parse_v4(b: &[u8]) -> Option<Dhcp4> {
     Some(d)
 }
 
+/// What a DHCPv6 message (RFC 8415) says that warden uses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dhcp6 {
+    /// 1 Solicit, 3 Request, 7 Reply, 12 Relay-forward, 13 Relay-reply, ...
+    pub message_type: u8,
+    /// Option 112, here or in relayed messages inside.
+    pub mud_urls: Vec<String>,
+    /// What a Reply assigns (see [`v6_reply_addresses`]).
+    pub reply_addresses: Vec<std::net::Ipv6Addr>,
+}
+
+impl Dhcp6 {
+    /// Relay-forward or relay-reply: the frame is the relay's, not the client's.
+    pub fn relayed(&self) -> bool {
+        matches!(self.message_type, 12 | 13)
+    }
+}
+
+/// Parses a DHCPv6 message; None when it is shorter than its 4-byte header.
+pub fn parse_v6(b: &[u8]) -> Option<Dhcp6> {
+    if b.len() < 4 {
+        return None;
+    }
+    Some(Dhcp6 {
+        message_type: b[0],
+        mud_urls: v6_mud_urls(b),
+        reply_addresses: v6_reply_addresses(b),
+    })
+}
+
 /// MUD URLs found in a DHCPv6 message, searching relay messages (option 9)
 /// recursively up to a fixed depth.
 pub fn v6_mud_urls(b: &[u8]) -> Vec<String> {
@@ -125,7 +155,7 @@ fn v6_options(b: &[u8], depth: usize, out: &mut Vec<String>) {
             return;
         };
         match code {
-            112 => out.push(text(v)),
+            112 if out.len() < 8 => out.push(text(v)),
             // Relay message option: a whole DHCPv6 message inside.
             9 => {
                 if let Some(&t) = v.first() {

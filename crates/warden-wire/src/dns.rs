@@ -46,18 +46,89 @@ pub enum DnsError {
     BadName,
 }
 
+/// An address a message resolves and every name that leads to it: the
+/// owner of the A or AAAA record first, then, back through the answer
+/// section's CNAME records, the names that alias it (the name the client
+/// asked for among them). Names are lowercase without a trailing dot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolution {
+    pub address: IpAddr,
+    pub ttl: u32,
+    pub names: Vec<String>,
+    /// Whether the address record is in the answer section (false: the
+    /// authority or additional section, as glue or mDNS's extra answers).
+    pub in_answer: bool,
+}
+
+impl Resolution {
+    /// The name at the far end of the alias chain: the one asked for.
+    pub fn head(&self) -> &str {
+        self.names.last().map_or("", String::as_str)
+    }
+}
+
+/// CNAME links followed back from an address record.
+pub const MAX_CHAIN: usize = 8;
+/// Names collected for one address.
+pub const MAX_NAMES: usize = 16;
+
+/// A name as DNS compares it: case folded, without the root's dot.
+pub fn normal(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
+
 impl Message {
-    /// Every A and AAAA record of the message, in any section:
-    /// (owner name, address, ttl).
-    pub fn resolved(&self) -> Vec<(String, IpAddr, u32)> {
+    /// Every A and AAAA record of the message, in any section, with the
+    /// names that lead to it. This is the one place where answers become
+    /// name bindings; what a consumer believes of them is its own rule.
+    pub fn resolutions(&self) -> Vec<Resolution> {
+        // target -> the owners of the CNAME records that point at it.
+        let mut aliases: Vec<(String, String)> = self
+            .answers
+            .iter()
+            .filter_map(|r| match &r.data {
+                RData::Cname(t) => Some((normal(t), normal(&r.name))),
+                _ => None,
+            })
+            .collect();
+        aliases.sort();
         let mut out = Vec::new();
-        for r in self.answers.iter().chain(&self.extra) {
-            let ip = match r.data {
+        let sections = self
+            .answers
+            .iter()
+            .map(|r| (r, true))
+            .chain(self.extra.iter().map(|r| (r, false)));
+        for (r, in_answer) in sections {
+            let address = match r.data {
                 RData::A(a) => IpAddr::V4(a),
                 RData::Aaaa(a) => IpAddr::V6(a),
                 _ => continue,
             };
-            out.push((r.name.clone(), ip, r.ttl));
+            // Breadth first, back from the owner: each link at most once.
+            let mut names = vec![normal(&r.name)];
+            let mut level = 0..1;
+            for _ in 0..MAX_CHAIN {
+                let start = names.len();
+                for i in level.clone() {
+                    let target = names[i].clone();
+                    let from = aliases.partition_point(|(t, _)| *t < target);
+                    for (_, owner) in aliases[from..].iter().take_while(|(t, _)| *t == target) {
+                        if names.len() < MAX_NAMES && !names.contains(owner) {
+                            names.push(owner.clone());
+                        }
+                    }
+                }
+                if names.len() == start {
+                    break;
+                }
+                level = start..names.len();
+            }
+            out.push(Resolution {
+                address,
+                ttl: r.ttl,
+                names,
+                in_answer,
+            });
         }
         out
     }
@@ -210,14 +281,77 @@ mod tests {
         assert_eq!(m.questions, [("www.example.com".to_string(), 1)]);
         assert_eq!(m.answers[0].data, RData::Cname("cdn.example.com".into()));
         assert_eq!(m.answers[1].name, "cdn.example.com");
+        let r = m.resolutions();
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].address, "93.184.216.34".parse::<IpAddr>().unwrap());
+        assert_eq!((r[0].ttl, r[0].in_answer), (256, true));
+        assert_eq!(r[0].names, ["cdn.example.com", "www.example.com"]);
+        assert_eq!(r[0].head(), "www.example.com");
+    }
+
+    fn record(name: &str, data: RData) -> Record {
+        Record {
+            name: name.into(),
+            rtype: 0,
+            ttl: 30,
+            data,
+        }
+    }
+
+    #[test]
+    fn chains_are_followed_back_in_any_case_without_looping() {
+        let a = RData::A(Ipv4Addr::new(192, 0, 2, 1));
+        let m = Message {
+            id: 0,
+            response: true,
+            rcode: 0,
+            questions: vec![],
+            answers: vec![
+                // A loop beside the chain, two aliases of one name, mixed case.
+                record("Loop.example.", RData::Cname("loop2.example".into())),
+                record("loop2.example", RData::Cname("loop.example".into())),
+                record("CDN.example.net", a.clone()),
+                record("edge.example.net", RData::Cname("cdn.example.net.".into())),
+                record("www.example.com", RData::Cname("Edge.example.net".into())),
+                record("img.example.com", RData::Cname("edge.example.net".into())),
+                record("loop.example", a.clone()),
+            ],
+            extra: vec![record("glue.example", a)],
+        };
+        let r = m.resolutions();
         assert_eq!(
-            m.resolved(),
-            [(
-                "cdn.example.com".to_string(),
-                "93.184.216.34".parse().unwrap(),
-                256
-            )]
+            r[0].names,
+            [
+                "cdn.example.net",
+                "edge.example.net",
+                "img.example.com",
+                "www.example.com"
+            ]
         );
+        assert_eq!(r[1].names, ["loop.example", "loop2.example"]);
+        assert_eq!(
+            (r[2].names.as_slice(), r[2].in_answer),
+            (&["glue.example".to_string()][..], false)
+        );
+    }
+
+    #[test]
+    fn a_long_chain_stops_at_the_cap() {
+        let mut answers: Vec<Record> = (0..40)
+            .map(|i| record(&format!("n{}", i + 1), RData::Cname(format!("n{i}"))))
+            .collect();
+        answers.push(record("n0", RData::A(Ipv4Addr::LOCALHOST)));
+        let m = Message {
+            id: 0,
+            response: true,
+            rcode: 0,
+            questions: vec![],
+            answers,
+            extra: vec![],
+        };
+        let r = m.resolutions();
+        assert_eq!(r[0].names.len(), MAX_CHAIN + 1);
+        assert_eq!(r[0].head(), "n8");
     }
 
     #[test]

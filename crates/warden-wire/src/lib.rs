@@ -1,11 +1,13 @@
 //! # warden-wire: packets → meaning, without panics
 //!
-//! Decoders in the smoltcp style: each protocol is a checked view over the
-//! bytes (`new_checked` verifies the lengths once; the accessors after it
-//! cannot panic), and [`decode`] walks a captured frame from its link layer
-//! down to the transport layer. Application decoders (DNS, DHCPv4, DHCPv6,
-//! LLDP, the TLS and DTLS ClientHello with its JA4 fingerprint, HTTP/SSDP
-//! heads, NTP) parse from a bounded [`Reader`] or a checked slice.
+//! [`decode`] walks a captured frame from its link layer down to the
+//! transport layer, reading every header through bounds-checked accessors.
+//! Application decoders (DNS, DHCPv4, DHCPv6, LLDP, the TLS and DTLS
+//! ClientHello with its JA4 fingerprint, HTTP/SSDP heads, NTP) parse from a
+//! bounded [`Reader`] or a checked slice, and [`app::decode`] chooses among
+//! them once per packet by one set of port rules, so that every consumer
+//! reads the same typed value. DNS answers become name bindings, along CNAME
+//! chains, in one place: [`dns::Message::resolutions`].
 //!
 //! Malformed input is data: [`decode`] returns what it could read and an
 //! [`Anomaly`] for the rest; nothing here panics or allocates without a cap.
@@ -28,6 +30,7 @@
 //! VXLAN and other UDP tunnels, IP reassembly.
 #![forbid(unsafe_code)]
 
+pub mod app;
 pub mod dhcp;
 pub mod dns;
 pub mod frame;

@@ -70,7 +70,8 @@ fn warden(p: &Path) -> (Fields, Fields, Fields) {
                 Transport::Udp(u) => {
                     if DNS_PORTS.contains(&u.src_port) || DNS_PORTS.contains(&u.dst_port) {
                         if let Ok(m) = dns::parse(u.payload) {
-                            addrs.extend(m.resolved().into_iter().map(|(_, a, _)| a.to_string()));
+                            addrs
+                                .extend(m.resolutions().into_iter().map(|r| r.address.to_string()));
                         }
                     }
                     if matches!((u.src_port, u.dst_port), (67 | 68, 67 | 68)) {
@@ -85,7 +86,8 @@ fn warden(p: &Path) -> (Fields, Fields, Fields) {
                 Transport::Tcp(t) if t.src_port == 53 || t.dst_port == 53 => {
                     if let Some(msg) = t.payload.get(2..) {
                         if let Ok(m) = dns::parse(msg) {
-                            addrs.extend(m.resolved().into_iter().map(|(_, a, _)| a.to_string()));
+                            addrs
+                                .extend(m.resolutions().into_iter().map(|r| r.address.to_string()));
                         }
                     }
                 }

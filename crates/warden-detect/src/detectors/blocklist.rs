@@ -139,7 +139,7 @@ impl BlocklistDetector {
                 vec![sample(ip.protocol, ip.src, sp, ip.dst, dp, p.ts)],
             ));
         }
-        if let Some(m) = p.ev.dns.filter(|m| !m.response && p.ev.src_local) {
+        if let Some(m) = p.ev.dns().filter(|m| !m.response && p.ev.src_local) {
             for (q, _) in &m.questions {
                 let q = q.to_ascii_lowercase();
                 if let Some(listed) = self.list.domain_of(&q) {

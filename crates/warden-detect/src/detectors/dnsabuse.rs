@@ -79,7 +79,7 @@ impl DnsAbuse {
         if dport != 53 {
             return;
         }
-        let Some(m) = p.ev.dns else { return };
+        let Some(m) = p.ev.dns() else { return };
         if m.response {
             return;
         }
