@@ -20,48 +20,12 @@ pub mod oui;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
+use warden_addr::is_local_by_default;
+use warden_addr::{IpPrefix, MacAddr};
 use warden_capture::Packet;
 use warden_flow::{Flow, FlowKey, FlowTable, Limits};
 use warden_wire::app::{self, App, Application, DnsService};
 use warden_wire::{decode, dhcp, dns, tls, Net, Transport};
-
-/// An IP prefix for `--lan`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Prefix {
-    pub addr: IpAddr,
-    pub len: u8,
-}
-
-impl Prefix {
-    pub fn parse(s: &str) -> Option<Prefix> {
-        let (a, l) = s.split_once('/').unwrap_or((s, ""));
-        let addr: IpAddr = a.parse().ok()?;
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let len = if l.is_empty() { max } else { l.parse().ok()? };
-        (len <= max).then_some(Prefix { addr, len })
-    }
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        match (self.addr, ip) {
-            (IpAddr::V4(p), IpAddr::V4(a)) => {
-                let m = if self.len == 0 {
-                    0
-                } else {
-                    u32::MAX << (32 - self.len as u32)
-                };
-                u32::from(p) & m == u32::from(a) & m
-            }
-            (IpAddr::V6(p), IpAddr::V6(a)) => {
-                let m = if self.len == 0 {
-                    0
-                } else {
-                    u128::MAX << (128 - self.len as u32)
-                };
-                u128::from(p) & m == u128::from(a) & m
-            }
-            _ => false,
-        }
-    }
-}
 
 /// Caps on every table an attacker's traffic can grow.
 #[derive(Debug, Clone, Copy)]
@@ -88,7 +52,7 @@ impl Default for Caps {
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    pub lan: Vec<Prefix>,
+    pub lan: Vec<IpPrefix>,
     /// Only report this device.
     pub device: Option<[u8; 6]>,
     pub caps: Caps,
@@ -246,30 +210,6 @@ pub struct Analyzer<S: Sink = NoSink> {
     anomalies: BTreeMap<String, u64>,
     dropped: BTreeMap<String, u64>,
     capture_errors: Vec<String>,
-}
-
-fn mac_str(m: &[u8; 6]) -> String {
-    m.iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
-}
-
-/// Private, link-local, loopback, CGNAT and unique-local addresses.
-pub fn is_local_by_default(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(a) => {
-            let o = a.octets();
-            a.is_private()
-                || a.is_link_local()
-                || a.is_loopback()
-                || (o[0] == 100 && (o[1] & 0xc0) == 64)
-        }
-        IpAddr::V6(a) => {
-            let s = a.segments()[0];
-            a.is_loopback() || (s & 0xfe00) == 0xfc00 || (s & 0xffc0) == 0xfe80
-        }
-    }
 }
 
 impl Analyzer<NoSink> {
@@ -822,7 +762,7 @@ impl<S: Sink> Analyzer<S> {
                 });
                 let (mac, address, anomalies) = match key {
                     DeviceKey::Mac(m) => (
-                        Some(mac_str(&m)),
+                        Some(MacAddr(m).to_string()),
                         None,
                         device_anomalies.remove(&m).unwrap_or_default(),
                     ),

@@ -72,7 +72,7 @@ pub fn detect(path: &Path, lan: &[String]) -> Result<(u64, Vec<Alert>), String> 
     let mut opts = warden_analyze::Options::default();
     for l in lan {
         opts.lan
-            .push(warden_analyze::Prefix::parse(l).ok_or(format!("bad lan {l}"))?);
+            .push(warden_addr::IpPrefix::parse(l).map_err(|e| format!("--lan {l}: {e}"))?);
     }
     let mut a =
         warden_analyze::Analyzer::with_sink(opts, Engine::new(warden_detect::Options::default()));

@@ -60,13 +60,6 @@ fn proto_name(p: u8) -> &'static str {
     }
 }
 
-fn is_link_scope(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(a) => a.is_multicast() || a.is_broadcast() || a.octets()[3] == 255,
-        IpAddr::V6(a) => a.is_multicast(),
-    }
-}
-
 /// One packet's view from the device: who is where.
 struct View<'a> {
     dir: Direction,
@@ -238,7 +231,7 @@ pub fn first_accept<'p>(policy: &'p Policy, a: &Attempt<'_>) -> Option<&'p Rule>
 /// decision the analyzer's compliance report and the gateway's live
 /// verdicts share.
 pub fn judge(policy: &Policy, a: &Attempt<'_>) -> Verdict {
-    if is_link_scope(a.remote_ip)
+    if warden_addr::is_link_scope(a.remote_ip)
         || (a.protocol == 17 && matches!((a.device_port, a.remote_port), (67 | 68, 67 | 68)))
         || (a.protocol == 17 && matches!((a.device_port, a.remote_port), (546 | 547, 546 | 547)))
     {

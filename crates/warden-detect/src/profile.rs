@@ -87,13 +87,6 @@ fn in_endpoints(eps: Option<&Vec<Endpoint>>, ip: IpAddr) -> bool {
     })
 }
 
-fn link_scope(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(a) => a.is_multicast() || a.is_broadcast() || a.octets()[3] == 255,
-        IpAddr::V6(a) => a.is_multicast(),
-    }
-}
-
 fn rfc3339(ns: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(ns.div_euclid(1_000_000_000))
         .ok()
@@ -230,7 +223,7 @@ pub fn generate(
         } else {
             (f.responder, f.initiator)
         };
-        if link_scope(peer.ip)
+        if warden_addr::is_link_scope(peer.ip)
             || (f.key.protocol == 17
                 && matches!(
                     (me.port, peer.port),

@@ -471,7 +471,8 @@ impl Config {
             controllers.insert(k.clone(), eps);
         }
         // The gateway answers DNS and NTP unless told otherwise.
-        let gw = IpPrefix::parse(&r.gateway_address.to_string()).map_err(ConfigError)?;
+        let gw = IpPrefix::parse(&r.gateway_address.to_string())
+            .map_err(|e| ConfigError(e.to_string()))?;
         for urn in ["urn:ietf:params:mud:dns", "urn:ietf:params:mud:ntp"] {
             controllers
                 .entry(urn.to_string())

@@ -261,14 +261,8 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
 
     let (tx, mut rx) = mpsc::channel(4096);
     for ifc in &cfg.lan_interfaces {
-        let mut lan = Vec::new();
-        for p in &cfg.local_networks {
-            if let Some(x) = warden_analyze::Prefix::parse(&p.to_string()) {
-                lan.push(x);
-            }
-        }
         let opts = warden_analyze::Options {
-            lan,
+            lan: cfg.local_networks.clone(),
             // A dropped attempt (no answer) reaches the store and the
             // pages within seconds, not at the 300 s idle timeout.
             unanswered_idle_s: Some(UNANSWERED_IDLE_S),

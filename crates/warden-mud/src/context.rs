@@ -44,7 +44,9 @@ pub enum Endpoint {
 impl Endpoint {
     pub fn parse(s: &str) -> Result<Endpoint, String> {
         if s.contains('/') || s.parse::<std::net::IpAddr>().is_ok() {
-            return IpPrefix::parse(s).map(Endpoint::Net);
+            return IpPrefix::parse(s)
+                .map(Endpoint::Net)
+                .map_err(|e| e.to_string());
         }
         check_dns_name(s)?;
         Ok(Endpoint::Name(s.trim_end_matches('.').to_ascii_lowercase()))
@@ -114,8 +116,10 @@ impl Context {
             return Err(value("".into(), format!("more than {MAX_ENTRIES} entries")));
         }
         for (i, n) in raw.local_networks.iter().enumerate() {
-            ctx.local_networks
-                .push(IpPrefix::parse(n).map_err(|e| value(format!("local-networks[{i}]"), e))?);
+            ctx.local_networks.push(
+                IpPrefix::parse(n)
+                    .map_err(|e| value(format!("local-networks[{i}]"), e.to_string()))?,
+            );
         }
         for (table, raw_map, out) in [
             ("controllers", &raw.controllers, &mut ctx.controllers),
@@ -151,8 +155,9 @@ impl Context {
             let mut addresses = Vec::new();
             for (j, a) in d.addresses.iter().enumerate() {
                 addresses.push(
-                    IpPrefix::parse(a)
-                        .map_err(|m| value(format!("devices[{i}].addresses[{j}]"), m))?,
+                    IpPrefix::parse(a).map_err(|m| {
+                        value(format!("devices[{i}].addresses[{j}]"), m.to_string())
+                    })?,
                 );
             }
             ctx.devices.push(PeerDevice {

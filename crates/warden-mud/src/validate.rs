@@ -1571,7 +1571,7 @@ impl<'o> Walker<'o> {
                                 unenforced.push(np.clone());
                             }
                         }
-                        Err(e) => self.error(&np, Check::IpPrefix, e),
+                        Err(e) => self.error(&np, Check::IpPrefix, e.to_string()),
                     }
                 }
             }

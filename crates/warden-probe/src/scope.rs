@@ -2,7 +2,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};
 use std::time::Duration;
-use warden_mud::IpPrefix;
+use warden_addr::IpPrefix;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
@@ -18,7 +18,7 @@ pub enum ProbeError {
     NoScope,
     /// An `--allow` value is not a CIDR prefix.
     #[error("--allow `{0}`: {1}")]
-    BadRange(String, String),
+    BadRange(String, warden_addr::PrefixError),
     /// A list given to the probe (ports, credentials) is malformed.
     #[error("{0}")]
     BadList(String),

@@ -969,21 +969,9 @@ struct JudgeArgs {
     detect: bool,
 }
 
-fn lan_prefixes(lan: &[String]) -> Result<Vec<warden_analyze::Prefix>> {
+fn lan_prefixes(lan: &[String]) -> Result<Vec<warden_mud::IpPrefix>> {
     lan.iter()
-        .map(|l| {
-            warden_analyze::Prefix::parse(l)
-                .with_context(|| format!("--lan `{l}` is not an IP prefix"))
-        })
-        .collect()
-}
-
-fn mud_prefixes(lan: &[warden_analyze::Prefix]) -> Vec<warden_mud::IpPrefix> {
-    lan.iter()
-        .map(|p| warden_mud::IpPrefix {
-            addr: p.addr,
-            len: p.len,
-        })
+        .map(|l| warden_mud::IpPrefix::parse(l).with_context(|| format!("--lan `{l}`")))
         .collect()
 }
 
@@ -1053,7 +1041,7 @@ fn analyze(
     if let Some(d) = device {
         opts.device = Some(judge::parse_mac(d, "--device")?);
     }
-    let lan_mud = mud_prefixes(&opts.lan);
+    let lan_mud = opts.lan.clone();
     let base = judge::load_context(j.context.as_deref())?;
     let muds = judge::load_muds(&j.mud, j.legacy)?;
     let mut explicit = Vec::new();
@@ -1157,7 +1145,7 @@ fn profile(
         lan: lan_prefixes(lan)?,
         ..Default::default()
     };
-    let lan_mud = mud_prefixes(&opts.lan);
+    let lan_mud = opts.lan.clone();
     let base = judge::load_context(context)?;
     let dopts = warden_detect::Options {
         deployment: base.deployment,

@@ -137,7 +137,7 @@ fn splice(cap: &Path, out: &Path, dev: [u8; 6]) -> BTreeSet<(String, IpAddr, u16
                     dev_ip.get_or_insert(a);
                 }
             }
-            if !warden_analyze::is_local_by_default(ip.dst) && ip.dst.is_ipv4() {
+            if !warden_addr::is_local_by_default(ip.dst) && ip.dst.is_ipv4() {
                 if let Some(m) = d.dst_mac.filter(|m| m[0] & 1 == 0) {
                     gw = m;
                 }

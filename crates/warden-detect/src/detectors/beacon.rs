@@ -50,11 +50,7 @@ impl Beacon {
         ) {
             return;
         }
-        let multicast = match f.responder.ip {
-            IpAddr::V4(a) => a.is_multicast() || a.is_broadcast(),
-            IpAddr::V6(a) => a.is_multicast(),
-        };
-        if multicast {
+        if warden_addr::is_group(f.responder.ip) {
             return;
         }
         let key = (

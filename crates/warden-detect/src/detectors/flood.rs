@@ -273,10 +273,7 @@ impl Flood {
         };
         let synack = matches!(ip.transport, Transport::Tcp(t) if t.flags & (TcpSegment::SYN | TcpSegment::ACK) == (TcpSegment::SYN | TcpSegment::ACK));
         let is_udp = matches!(ip.transport, Transport::Udp(_));
-        let group = match ip.dst {
-            IpAddr::V4(a) => a.is_multicast() || a.is_broadcast(),
-            IpAddr::V6(a) => a.is_multicast(),
-        };
+        let group = warden_addr::is_group(ip.dst);
 
         // Answers to a hot outbound pair (not RSTs: those say "no such connection").
         if !rst && !self.hot_out.is_empty() {

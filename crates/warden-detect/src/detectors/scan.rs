@@ -151,12 +151,7 @@ impl Scan {
     }
 }
 
-fn is_group(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(a) => a.is_multicast() || a.is_broadcast(),
-        IpAddr::V6(a) => a.is_multicast(),
-    }
-}
+use warden_addr::is_group;
 
 /// The local device's part: the source when the source is local (or
 /// neither side is), the target when only the destination is.
