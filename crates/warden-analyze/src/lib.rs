@@ -18,8 +18,10 @@
 pub mod oui;
 
 use serde::Serialize;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
+use std::sync::Arc;
 use warden_addr::is_local_by_default;
 use warden_addr::{IpPrefix, MacAddr};
 use warden_capture::Packet;
@@ -199,10 +201,10 @@ pub struct Analyzer<S: Sink = NoSink> {
     flows: FlowTable,
     devices: HashMap<[u8; 6], Identity, ahash::RandomState>,
     /// Address → name → (first seen, valid until), in nanoseconds.
-    names: HashMap<IpAddr, BTreeMap<String, (i64, i64)>>,
+    names: HashMap<IpAddr, BTreeMap<Arc<str>, (i64, i64)>, ahash::RandomState>,
     /// Decoding anomalies of frames each device sent.
     device_anomalies: HashMap<[u8; 6], BTreeMap<String, u64>, ahash::RandomState>,
-    sni: HashMap<FlowKey, String>,
+    sni: HashMap<FlowKey, Arc<str>, ahash::RandomState>,
     by_device: HashMap<DeviceKey, RemoteTable, ahash::RandomState>,
     /// Distinct non-private source addresses seen behind each MAC (capped),
     /// for inferring the gateway.
@@ -234,8 +236,8 @@ impl<S: Sink> Analyzer<S> {
             opts,
             flows,
             devices: HashMap::default(),
-            names: HashMap::new(),
-            sni: HashMap::new(),
+            names: HashMap::default(),
+            sni: HashMap::default(),
             by_device: HashMap::default(),
             device_anomalies: HashMap::default(),
             sources_per_mac: HashMap::default(),
@@ -302,7 +304,7 @@ impl<S: Sink> Analyzer<S> {
                 *last = (*last).max(until);
             }
             None if !full => {
-                map.insert(name.to_string(), (now_ns, until));
+                map.insert(Arc::from(name), (now_ns, until));
             }
             None => *self.dropped.entry("dns names".into()).or_default() += 1,
         }
@@ -311,7 +313,7 @@ impl<S: Sink> Analyzer<S> {
     /// The name of `ip` for a flow that started at `at_ns`: one whose DNS
     /// binding covers that moment (a minute of slack before the answer, for
     /// captures that reorder), else one whose TTL had run out.
-    fn name_at(&self, ip: IpAddr, at_ns: i64) -> Option<(String, &'static str)> {
+    fn name_at(&self, ip: IpAddr, at_ns: i64) -> Option<(Arc<str>, &'static str)> {
         const SLACK: i64 = 60 * 1_000_000_000;
         let map = self.names.get(&ip)?;
         if let Some((n, _)) = map
@@ -336,6 +338,10 @@ impl<S: Sink> Analyzer<S> {
         let d = decode(p.link, p.data);
         let application = app::decode(&d);
         let mut sni: Option<&str> = None;
+        let (src_local, dst_local) = match &d.net {
+            Net::Ip(ip) => (self.is_local(ip.src), self.is_local(ip.dst)),
+            _ => (false, false),
+        };
         for a in [d.anomaly, application.anomaly].into_iter().flatten() {
             let k = match a {
                 warden_wire::Anomaly::Truncated(l) => format!("truncated {l}"),
@@ -403,7 +409,7 @@ impl<S: Sink> Analyzer<S> {
                         if let (Some(ua), Some(mac), true) =
                             (&h.user_agent, d.src_mac, h.method.is_some())
                         {
-                            if self.is_local(ip.src) {
+                            if src_local {
                                 if let Some(dev) = self.device(mac) {
                                     add_capped(&mut dev.http_user_agents, ua.clone());
                                 }
@@ -428,7 +434,7 @@ impl<S: Sink> Analyzer<S> {
                                         lo,
                                         hi,
                                     },
-                                    name.clone(),
+                                    Arc::from(name.as_str()),
                                 );
                             }
                             // A name from SNI has no TTL; an hour of validity.
@@ -459,7 +465,7 @@ impl<S: Sink> Analyzer<S> {
                 // The client's fingerprint, and a hello cut short as an
                 // anomaly of the device that sent it.
                 if let (Some(h), Some(mac)) = (application.hello(), d.src_mac) {
-                    if self.is_local(ip.src) && mac[0] & 1 == 0 {
+                    if src_local && mac[0] & 1 == 0 {
                         if h.truncated {
                             self.device_anomaly(mac, "truncated tls clienthello");
                         }
@@ -486,13 +492,12 @@ impl<S: Sink> Analyzer<S> {
                     }
                 }
                 // A local source with a MAC is a device with that address.
-                if let Some(mac) = d.src_mac {
+                if let (Some(mac), true) = (d.src_mac, src_local && d.tunnels == 0) {
                     let known = self
                         .devices
                         .get(&mac)
                         .is_some_and(|dev| dev.addresses.contains(&ip.src));
-                    if !known && self.is_local(ip.src) && d.tunnels == 0 && !ip.src.is_unspecified()
-                    {
+                    if !known && !ip.src.is_unspecified() {
                         if let Some(dev) = self.device(mac) {
                             if dev.addresses.len() < 64 {
                                 dev.addresses.insert(ip.src);
@@ -503,10 +508,6 @@ impl<S: Sink> Analyzer<S> {
             }
             _ => {}
         }
-        let (src_local, dst_local) = match &d.net {
-            Net::Ip(ip) => (self.is_local(ip.src), self.is_local(ip.dst)),
-            _ => (false, false),
-        };
         self.sink.packet(&PacketEvent {
             ts_ns: p.ts_nanos,
             wire_len: p.orig_len,
@@ -655,10 +656,11 @@ impl<S: Sink> Analyzer<S> {
                     continue;
                 }
                 let (name, named_by) = match &sni_name {
-                    Some(n) => (n.clone(), "tls-sni"),
-                    None => self
-                        .name_at(peer.ip, f.first_ns)
-                        .unwrap_or_else(|| (peer.ip.to_string(), "address")),
+                    Some(n) => (RemoteName::Name(n.clone()), "tls-sni"),
+                    None => match self.name_at(peer.ip, f.first_ns) {
+                        Some((n, by)) => (RemoteName::Name(n), by),
+                        None => (RemoteName::Address(peer.ip), "address"),
+                    },
                 };
                 let outbound = side == 0;
                 let protocol = if f.key.protocol == 6 { "tcp" } else { "udp" };
@@ -666,25 +668,30 @@ impl<S: Sink> Analyzer<S> {
                 let direction = if outbound { "outbound" } else { "inbound" };
                 let table = self.by_device.entry(key).or_default();
                 let k = (name, protocol, port, direction);
-                if !table.contains_key(&k) && table.len() >= self.opts.caps.remotes_per_device {
-                    *self.dropped.entry("remotes".into()).or_default() += 1;
-                    continue;
-                }
-                let r = table.entry(k.clone()).or_insert_with(|| Remote {
-                    remote: k.0,
-                    named_by,
-                    addresses: BTreeSet::new(),
-                    protocol,
-                    port,
-                    direction,
-                    flows: 0,
-                    packets_out: 0,
-                    packets_in: 0,
-                    bytes_out: 0,
-                    bytes_in: 0,
-                    first_seen_ns: f.first_ns,
-                    last_seen_ns: f.last_ns,
-                });
+                let full = table.len() >= self.opts.caps.remotes_per_device;
+                let r = match table.entry(k) {
+                    Entry::Occupied(e) => e.into_mut(),
+                    Entry::Vacant(_) if full => {
+                        *self.dropped.entry("remotes".into()).or_default() += 1;
+                        continue;
+                    }
+                    Entry::Vacant(e) => e.insert(Remote {
+                        // Written out when the report is made.
+                        remote: String::new(),
+                        named_by,
+                        addresses: BTreeSet::new(),
+                        protocol,
+                        port,
+                        direction,
+                        flows: 0,
+                        packets_out: 0,
+                        packets_in: 0,
+                        bytes_out: 0,
+                        bytes_in: 0,
+                        first_seen_ns: f.first_ns,
+                        last_seen_ns: f.last_ns,
+                    }),
+                };
                 let (o, i) = (side, 1 - side);
                 if r.addresses.len() < 64 {
                     r.addresses.insert(peer.ip);
@@ -750,7 +757,14 @@ impl<S: Sink> Analyzer<S> {
             .map(|(key, identity)| {
                 let mut remotes: Vec<Remote> = by_device
                     .remove(&key)
-                    .map(|m| m.into_values().collect())
+                    .map(|m| {
+                        m.into_iter()
+                            .map(|((name, ..), mut r)| {
+                                r.remote = name.to_string();
+                                r
+                            })
+                            .collect()
+                    })
                     .unwrap_or_default();
                 remotes.sort_by(|a, b| {
                     (b.bytes_out + b.bytes_in)
@@ -793,7 +807,26 @@ impl<S: Sink> Analyzer<S> {
 }
 
 /// Remotes of one device by (name, protocol, port, direction).
-type RemoteTable = HashMap<(String, &'static str, u16, &'static str), Remote, ahash::RandomState>;
+type RemoteTable =
+    HashMap<(RemoteName, &'static str, u16, &'static str), Remote, ahash::RandomState>;
+
+/// What a remote is called in the report: a name the analyzer learned
+/// (shared, not copied per flow), or its address, written out only when
+/// the report is made.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum RemoteName {
+    Name(Arc<str>),
+    Address(IpAddr),
+}
+
+impl std::fmt::Display for RemoteName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RemoteName::Name(n) => f.write_str(n),
+            RemoteName::Address(a) => a.fmt(f),
+        }
+    }
+}
 
 /// A device: by MAC on Ethernet-like links, by address on raw IP captures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -28,7 +28,8 @@ pub enum DnsService {
     LinkLocal,
 }
 
-/// What a packet carries above its transport layer.
+/// What a packet carries above its transport layer. The large values are
+/// boxed: most packets carry none of them, and this value is made for each.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum App {
     /// Nothing warden reads (or nothing that parsed).
@@ -38,16 +39,16 @@ pub enum App {
         service: DnsService,
         message: dns::Message,
     },
-    Dhcp4(dhcp::Dhcp4),
+    Dhcp4(Box<dhcp::Dhcp4>),
     Dhcp6(dhcp::Dhcp6),
     Lldp(lldp::Lldp),
     /// A TLS ClientHello at the start of a TCP payload, or a DTLS one in a
     /// UDP datagram (`dtls` set).
-    TlsHello(tls::ClientHello),
+    TlsHello(Box<tls::ClientHello>),
     /// An HTTP/1.x request or response head at the start of a TCP payload.
-    Http(http::Head),
+    Http(Box<http::Head>),
     /// An SSDP message (HTTP over UDP 1900).
-    Ssdp(http::Head),
+    Ssdp(Box<http::Head>),
     Ntp(ntp::Ntp),
 }
 
@@ -125,16 +126,16 @@ fn udp(ports: (u16, u16), payload: &[u8], cut: bool) -> Application {
             Err(_) => damaged("dns"),
         }
     } else if matches!(ports, (67 | 68, 67 | 68)) {
-        dhcp::parse_v4(payload).map_or_else(|| damaged("dhcp"), |x| found(App::Dhcp4(x)))
+        dhcp::parse_v4(payload).map_or_else(|| damaged("dhcp"), |x| found(App::Dhcp4(Box::new(x))))
     } else if matches!(ports, (546 | 547, 546 | 547)) {
         dhcp::parse_v6(payload).map_or_else(|| damaged("dhcpv6"), |x| found(App::Dhcp6(x)))
     } else if either(ports, &[1900]) {
-        http::parse(payload).map_or_else(|| damaged("ssdp"), |h| found(App::Ssdp(h)))
+        http::parse(payload).map_or_else(|| damaged("ssdp"), |h| found(App::Ssdp(Box::new(h))))
     } else if either(ports, &[123]) {
         ntp::parse(payload).map_or_else(|| damaged("ntp"), |n| found(App::Ntp(n)))
     } else if payload.first() == Some(&22) {
         match tls::client_hello(payload) {
-            Some(h) if h.dtls => found(App::TlsHello(h)),
+            Some(h) if h.dtls => found(App::TlsHello(Box::new(h))),
             _ => Application::default(),
         }
     } else {
@@ -162,10 +163,11 @@ fn tcp(ports: (u16, u16), payload: &[u8]) -> Application {
         };
     }
     if payload[0].is_ascii_uppercase() {
-        return http::parse(payload).map_or_else(Application::default, |h| found(App::Http(h)));
+        return http::parse(payload)
+            .map_or_else(Application::default, |h| found(App::Http(Box::new(h))));
     }
     match tls::client_hello(payload) {
-        Some(h) if !h.dtls => found(App::TlsHello(h)),
+        Some(h) if !h.dtls => found(App::TlsHello(Box::new(h))),
         _ => Application::default(),
     }
 }
@@ -215,6 +217,11 @@ mod tests {
             udp_frame(40000, 40001, &[1, 2, 3], Fragment::Whole),
             Application::default()
         );
+    }
+
+    #[test]
+    fn the_value_made_for_every_packet_stays_small() {
+        assert!(std::mem::size_of::<Application>() <= 128);
     }
 
     #[test]

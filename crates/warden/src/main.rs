@@ -463,6 +463,16 @@ fn out(s: &str) -> Result<()> {
     Ok(())
 }
 
+/// Pretty JSON and a newline, written as it is made: a report of many
+/// devices is tens of megabytes, not worth holding twice in memory.
+fn out_json<T: serde::Serialize + ?Sized>(v: &T) -> Result<()> {
+    let mut o = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    serde_json::to_writer_pretty(&mut o, v)?;
+    o.write_all(b"\n")?;
+    o.flush()?;
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<Option<Findings>> {
     match cli.cmd {
         Cmd::Capture {
@@ -896,7 +906,7 @@ fn compile(
         Format::Nft => out(&rs.text())?,
         Format::Json => {
             let v: serde_json::Value = serde_json::from_str(&rs.json)?;
-            out(&format!("{}\n", serde_json::to_string_pretty(&v)?))?
+            out_json(&v)?
         }
     }
     Ok(if policy.notes.iter().any(|n| n.dropped) {
@@ -1065,7 +1075,7 @@ fn analyze(
         feed(&mut a, files, live)?;
         let r = a.finish();
         if json_out {
-            out(&format!("{}\n", serde_json::to_string_pretty(&r)?))?;
+            out_json(&r)?;
             return Ok(None);
         }
         out(&report_text(&r))?;
@@ -1125,7 +1135,7 @@ fn analyze(
         .any(|a| a.severity >= warden_detect::Severity::Medium)
         || compliance.iter().any(|c| !c.violations.is_empty());
     if json_out {
-        out(&format!("{}\n", serde_json::to_string_pretty(&judged)?))?;
+        out_json(&judged)?;
     } else {
         out(&(report_text(&r) + judge::render_text(&judged).as_str()))?;
     }
@@ -1187,7 +1197,7 @@ fn profile(
     for w in &p.warnings {
         eprintln!("warden: warning: {w}");
     }
-    out(&format!("{}\n", serde_json::to_string_pretty(&p.mud)?))?;
+    out_json(&p.mud)?;
     Ok(None)
 }
 
@@ -1353,7 +1363,7 @@ fn standards(c: StdCmd) -> Result<Option<Findings>> {
                     serde_json::to_string_pretty(&warden_assess::oscal::catalog(&cat, &now))?
                 ))?;
             } else if json {
-                out(&format!("{}\n", serde_json::to_string_pretty(&cat)?))?;
+                out_json(&cat)?;
             } else {
                 let mut t = format!("{} {} ({})\n", cat.standard, cat.version, cat.date);
                 for p in &cat.provisions {
@@ -1396,7 +1406,7 @@ fn standards(c: StdCmd) -> Result<Option<Findings>> {
                 );
             }
             if json {
-                out(&format!("{}\n", serde_json::to_string_pretty(&chosen)?))?;
+                out_json(&chosen)?;
             } else {
                 let mut t = String::new();
                 for x in chosen {
@@ -1583,7 +1593,7 @@ fn assess(args: &AssessArgs) -> Result<Option<Findings>> {
     }
     let json_out = args.json;
     if json_out {
-        out(&format!("{}\n", serde_json::to_string_pretty(&a)?))?;
+        out_json(&a)?;
         return Ok(failed.then_some(Findings));
     }
     let count = |v: Verdict| a.provisions.iter().filter(|p| p.verdict == v).count();
@@ -1656,7 +1666,7 @@ fn policy_check(policy: &Path, assessment: &Path, json_out: bool) -> Result<Opti
         .format(&time::macros::format_description!("[year]-[month]-[day]"))?;
     let r = warden_assess::policy::check(&p, &a, &today);
     if json_out {
-        out(&format!("{}\n", serde_json::to_string_pretty(&r)?))?;
+        out_json(&r)?;
     } else {
         let mut t = format!(
             "{} {} {} policy {:?}\n",
@@ -1751,7 +1761,7 @@ fn probe(a: &ProbeArgs) -> Result<Option<Findings>> {
         || open_resolver
         || unprotected;
     if a.json {
-        out(&format!("{}\n", serde_json::to_string_pretty(&r)?))?;
+        out_json(&r)?;
         return Ok(findings.then_some(Findings));
     }
     let mut t = format!(
@@ -1921,7 +1931,7 @@ fn mud_fetch(
         }
     };
     if json_out {
-        out(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
+        out_json(&v)?;
     } else {
         out(&match &r {
             Err(e) => format!("{url}: REFUSED: {e}\n"),
