@@ -450,14 +450,18 @@ impl Core {
         let ctx = &cfg.context;
         let rport = cfg.remediation_listen.port();
         let quarantine =
-            enforce::own_policy(&enforce::quarantine_doc(cfg.gateway_address, rport), ctx)?;
-        let blocked = enforce::own_policy(&enforce::blocked_doc(), ctx)?;
+            enforce::own_policy(&enforce::quarantine_doc(cfg.gateway_address, rport), ctx)
+                .map_err(|e| e.to_string())?;
+        let blocked =
+            enforce::own_policy(&enforce::blocked_doc(), ctx).map_err(|e| e.to_string())?;
         let internet_only =
-            enforce::own_policy(&enforce::internet_only_doc(cfg.gateway_address), ctx)?;
+            enforce::own_policy(&enforce::internet_only_doc(cfg.gateway_address), ctx)
+                .map_err(|e| e.to_string())?;
         let updates_only = enforce::own_policy(
             &enforce::updates_only_doc(cfg.gateway_address, &cfg.support.update_hosts),
             ctx,
-        )?;
+        )
+        .map_err(|e| e.to_string())?;
         let support_alerted: HashMap<MacAddr, String> = store
             .support_milestones()
             .map_err(|e| e.to_string())?
@@ -471,10 +475,10 @@ impl Core {
             .collect();
         let default_policy = match cfg.unknown_devices {
             UnknownDevices::Observe => None,
-            UnknownDevices::InternetOnly => Some(enforce::own_policy(
-                &enforce::internet_only_doc(cfg.gateway_address),
-                ctx,
-            )?),
+            UnknownDevices::InternetOnly => Some(
+                enforce::own_policy(&enforce::internet_only_doc(cfg.gateway_address), ctx)
+                    .map_err(|e| e.to_string())?,
+            ),
             UnknownDevices::Block => Some(quarantine.clone()),
         };
         let mut devices = BTreeMap::new();
@@ -804,6 +808,7 @@ impl Core {
         let applied = match self.enforcer.apply(&plain) {
             Ok(a) => a,
             Err(e) => {
+                let e = e.to_string();
                 self.event(now, None, "apply-failed", json!({"why": why, "error": e}));
                 return Err(e);
             }
@@ -912,7 +917,7 @@ impl Core {
     /// when it does not (an unchanged table keeps its filled DNS sets).
     pub fn reconcile(&mut self, now: i64) -> Result<String, String> {
         let plain: Vec<Entry> = self.entries().into_iter().map(|(e, _, _)| e).collect();
-        let (rs, intended, _json) = self.enforcer.build(&plain)?;
+        let (rs, intended, _json) = self.enforcer.build(&plain).map_err(|e| e.to_string())?;
         let kernel = self.enforcer.kernel_marker();
         let outcome = if kernel.as_deref() == Some(&intended[..16]) {
             self.applied_sha = Some(intended.clone());

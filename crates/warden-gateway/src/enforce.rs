@@ -17,14 +17,14 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use warden_mud::{load, resolve, Context, MacAddr, Policy, ValidateOptions};
+use warden_nft::kernel::{self, Verb};
 use warden_nft::{compile, Device, DevicePolicy, Options, Ruleset};
 
 pub const TABLE: &str = "warden";
-/// The routed (and local) traffic's table and the LAN bridge's: both carry
-/// the marker, and the kernel holds the intended ruleset only when both do.
-pub const FAMILIES: [&str; 2] = ["inet", "bridge"];
-/// A hookless, empty chain whose name carries the ruleset's hash.
-pub const MARKER_PREFIX: &str = "applied_";
+/// The routed (and local) traffic's table and the LAN bridge's both carry
+/// the marker (a hookless, empty chain whose name carries the ruleset's
+/// hash), and the kernel holds the intended ruleset only when both do.
+pub use warden_nft::kernel::{FAMILIES, MARKER_PREFIX};
 
 fn ace(name: &str, matches: Value, action: &str) -> Value {
     serde_json::json!({"name": name, "matches": matches, "actions": {"forwarding": action}})
@@ -182,10 +182,40 @@ pub fn internet_only_doc(gw: IpAddr) -> Vec<u8> {
     )
 }
 
+/// Why the ruleset could not be made or put in the kernel.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EnforceError {
+    /// `nft` could not be started or spoken to.
+    #[error("{program}: {source}")]
+    Spawn {
+        program: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// `nft` refused the command; its own words.
+    #[error("nft {args}: {stderr}")]
+    Refused { args: String, stderr: String },
+    /// The applied ruleset could not be kept in the state directory.
+    #[error("{path}: {source}")]
+    File {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The devices' policies do not make one ruleset.
+    #[error(transparent)]
+    Compile(#[from] warden_nft::NftError),
+    /// One of warden's own documents (quarantine, blocked, ...) is invalid:
+    /// a bug, reported rather than enforced half.
+    #[error("warden's own policy: {0}")]
+    OwnPolicy(String),
+}
+
 /// Validates one of warden's own documents and resolves it.
-pub fn own_policy(bytes: &[u8], ctx: &Context) -> Result<Policy, String> {
+pub fn own_policy(bytes: &[u8], ctx: &Context) -> Result<Policy, EnforceError> {
     let v = load(bytes, &ValidateOptions::default())
-        .map_err(|e| format!("warden's own policy: {e}"))?;
+        .map_err(|e| EnforceError::OwnPolicy(e.to_string()))?;
     Ok(resolve(&v.mud, ctx))
 }
 
@@ -223,21 +253,13 @@ pub struct Enforcer {
     pub egress: Option<warden_nft::Egress>,
 }
 
-/// An interface name as the kernel allows it, safe inside nft's quotes.
-fn ifname_ok(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() < 16
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.@:".contains(&b))
-}
-
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 impl Enforcer {
     /// Compiles every entry into one ruleset (with its marker chain).
-    pub fn build(&self, entries: &[Entry]) -> Result<(Ruleset, String, String), String> {
+    pub fn build(&self, entries: &[Entry]) -> Result<(Ruleset, String, String), EnforceError> {
         let devs: Vec<DevicePolicy> = entries
             .iter()
             .map(|e| DevicePolicy {
@@ -256,51 +278,43 @@ impl Enforcer {
                 bridge: true,
                 egress: self.egress.clone(),
             },
-        )
-        .map_err(|e| e.to_string())?;
+        )?;
         let sha = hex(&openssl::sha::sha256(rs.json.as_bytes()));
         // The marker chains go in as text before the closing `]}` that
         // warden-nft's writer always ends with: parsing and printing the
         // whole transaction again cost more than compiling it.
-        let body = rs
-            .json
-            .strip_suffix("]}")
-            .ok_or("warden-nft's transaction does not end in ]}")?;
+        let body = rs.json.strip_suffix("]}").unwrap_or(&rs.json);
         let mut json = String::with_capacity(rs.json.len() + 256);
         json.push_str(body);
-        for family in FAMILIES {
-            json.push_str(&format!(
-                ",{{\"add\":{{\"chain\":{{\"family\":\"{family}\",\"table\":\"{TABLE}\",\"name\":\"{MARKER_PREFIX}{}\"}}}}}}",
-                &sha[..16]
-            ));
-        }
+        json.push_str(&kernel::marker_commands(TABLE, Verb::Add, &sha));
         json.push_str("]}");
         Ok((rs, sha, json))
     }
 
-    fn run_nft(&self, args: &[&str], input: Option<&str>) -> Result<String, String> {
+    fn run_nft(&self, args: &[&str], input: Option<&str>) -> Result<String, EnforceError> {
         let mut c = Command::new(&self.nft);
         c.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
         if input.is_some() {
             c.stdin(Stdio::piped());
         }
-        let mut child = c
-            .spawn()
-            .map_err(|e| format!("{}: {e}", self.nft.display()))?;
+        let spawn = |source| EnforceError::Spawn {
+            program: self.nft.clone(),
+            source,
+        };
+        let mut child = c.spawn().map_err(spawn)?;
         if let Some(i) = input {
             if let Some(mut s) = child.stdin.take() {
-                s.write_all(i.as_bytes()).map_err(|e| e.to_string())?;
+                s.write_all(i.as_bytes()).map_err(spawn)?;
             }
         }
-        let o = child.wait_with_output().map_err(|e| e.to_string())?;
+        let o = child.wait_with_output().map_err(spawn)?;
         if o.status.success() {
             Ok(String::from_utf8_lossy(&o.stdout).into_owned())
         } else {
-            Err(format!(
-                "nft {}: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&o.stderr).trim()
-            ))
+            Err(EnforceError::Refused {
+                args: args.join(" "),
+                stderr: String::from_utf8_lossy(&o.stderr).trim().to_string(),
+            })
         }
     }
 
@@ -308,23 +322,21 @@ impl Enforcer {
     /// table already holds the previous one (device chains and map
     /// elements), else a whole replacement. The full ruleset is kept as
     /// `applied-ruleset.json` in the state directory.
-    pub fn apply(&mut self, entries: &[Entry]) -> Result<Applied, String> {
+    pub fn apply(&mut self, entries: &[Entry]) -> Result<Applied, EnforceError> {
         let t0 = std::time::Instant::now();
         let (rs, sha, json) = self.build(entries)?;
         let t_build = t0.elapsed();
         let path = self.state_dir.join("applied-ruleset.json");
         let tmp = self.state_dir.join("applied-ruleset.json.tmp");
         let mut done = false;
+        let (mut t_delta, mut t_nft) = (t_build, t_build);
         if let Some((old, old_sha)) = &self.last {
-            if let Some(mut cmds) = rs.delta_from(old) {
+            let delta = rs.delta_from(old);
+            t_delta = t0.elapsed();
+            if let Some(mut cmds) = delta {
                 if *old_sha != sha {
-                    for family in FAMILIES {
-                        for (verb, h) in [("delete", &old_sha[..16]), ("add", &sha[..16])] {
-                            cmds.push_str(&format!(
-                                ",{{\"{verb}\":{{\"chain\":{{\"family\":\"{family}\",\"table\":\"{TABLE}\",\"name\":\"{MARKER_PREFIX}{h}\"}}}}}}"
-                            ));
-                        }
-                    }
+                    cmds.push_str(&kernel::marker_commands(TABLE, Verb::Delete, old_sha));
+                    cmds.push_str(&kernel::marker_commands(TABLE, Verb::Add, &sha));
                 }
                 done = cmds.is_empty()
                     || self
@@ -333,18 +345,24 @@ impl Enforcer {
                             Some(&format!("{{\"nftables\":[{}]}}", &cmds[1..])),
                         )
                         .is_ok();
+                t_nft = t0.elapsed();
             }
         }
-        std::fs::write(&tmp, &json).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        std::fs::write(&tmp, &json).map_err(|source| EnforceError::File {
+            path: tmp.clone(),
+            source,
+        })?;
         if !done {
             self.run_nft(&["-j", "-f", tmp.to_str().unwrap_or_default()], None)?;
         }
         let _ = std::fs::rename(&tmp, &path);
         if std::env::var_os("WARDEN_TRACE_APPLY").is_some() {
             log!(
-                "apply: {} devices, build {:.2} ms, total {:.2} ms, incremental {done}",
+                "apply: {} devices, build {:.2} ms, delta {:.2} ms, nft {:.2} ms, total {:.2} ms, incremental {done}",
                 entries.len(),
                 t_build.as_secs_f64() * 1e3,
+                t_delta.saturating_sub(t_build).as_secs_f64() * 1e3,
+                t_nft.saturating_sub(t_delta).as_secs_f64() * 1e3,
                 t0.elapsed().as_secs_f64() * 1e3
             );
         }
@@ -360,145 +378,68 @@ impl Enforcer {
 
     /// The hash the kernel's tables carry, if both are there with the same.
     pub fn kernel_marker(&self) -> Option<String> {
-        let mut found = Vec::new();
-        for family in FAMILIES {
-            let out = self
-                .run_nft(&["-j", "list", "table", family, TABLE], None)
-                .ok()?;
-            let v: Value = serde_json::from_str(&out).ok()?;
-            found.push(v["nftables"].as_array()?.iter().find_map(|o| {
-                o["chain"]["name"]
-                    .as_str()
-                    .and_then(|n| n.strip_prefix(MARKER_PREFIX))
-                    .map(str::to_string)
-            })?);
-        }
-        found.dedup();
-        (found.len() == 1).then(|| found.remove(0))
+        let listings = self.listings().ok()?;
+        kernel::marker_of(&listings)
     }
 
-    /// Adds addresses to DNS-name sets, each for `ttl` seconds (at least 300).
-    pub fn fill(&self, elements: &[(String, IpAddr, u32)]) -> Result<(), String> {
-        if elements.is_empty() {
+    /// `nft -j list table` of warden's table in each family.
+    fn listings(&self) -> Result<Vec<String>, EnforceError> {
+        FAMILIES
+            .iter()
+            .map(|family| self.run_nft(&["-j", "list", "table", family, TABLE], None))
+            .collect()
+    }
+
+    fn run_text(&self, commands: &str) -> Result<(), EnforceError> {
+        if commands.is_empty() {
             return Ok(());
         }
-        let mut t = String::new();
-        // The bridge table holds the same sets, for device-to-device rules.
-        for (set, ip, ttl) in elements {
-            for family in ["inet", "bridge"] {
-                t += &format!(
-                    "add element {family} {TABLE} {set} {{ {ip} timeout {}s }}\n",
-                    (*ttl).max(1)
-                );
-            }
-        }
-        self.run_nft(&["-f", "-"], Some(&t)).map(|_| ())
+        self.run_nft(&["-f", "-"], Some(commands)).map(|_| ())
+    }
+
+    /// Adds addresses to DNS-name sets, each for `ttl` seconds.
+    pub fn fill(&self, elements: &[(String, IpAddr, u32)]) -> Result<(), EnforceError> {
+        self.run_text(&kernel::name_set_elements(TABLE, elements))
     }
 
     /// Pins each MAC to its bridge port (see warden-nft's `ports` chain):
     /// frames with that source MAC from any other port are dropped.
-    pub fn pin(&self, pins: &[(MacAddr, String)]) -> Result<(), String> {
-        let mut t = String::new();
-        for (mac, port) in pins.iter().filter(|(_, p)| ifname_ok(p)) {
-            t += &format!(
-                "add element bridge {TABLE} {} {{ {mac} }}\nadd element bridge {TABLE} {} {{ {mac} . \"{port}\" }}\n",
-                warden_nft::PINNED_SET,
-                warden_nft::HOME_SET
-            );
-        }
-        if t.is_empty() {
-            return Ok(());
-        }
-        self.run_nft(&["-f", "-"], Some(&t)).map(|_| ())
+    pub fn pin(&self, pins: &[(MacAddr, String)]) -> Result<(), EnforceError> {
+        self.run_text(&kernel::pin_elements(TABLE, pins))
     }
 
     /// Pins MACs that live on no port (the gateway's own): every frame that
     /// comes in on a bridge port under them is dropped and recorded.
-    pub fn pin_nowhere(&self, macs: &[MacAddr]) -> Result<(), String> {
-        let mut t = String::new();
-        for mac in macs {
-            t += &format!(
-                "add element bridge {TABLE} {} {{ {mac} }}\n",
-                warden_nft::PINNED_SET
-            );
-        }
-        if t.is_empty() {
-            return Ok(());
-        }
-        self.run_nft(&["-f", "-"], Some(&t)).map(|_| ())
+    pub fn pin_nowhere(&self, macs: &[MacAddr]) -> Result<(), EnforceError> {
+        self.run_text(&kernel::pin_nowhere_elements(TABLE, macs))
     }
 
     /// Lifts a pin (the device moved, or left).
-    pub fn unpin(&self, mac: &MacAddr, port: &str) -> Result<(), String> {
-        if !ifname_ok(port) {
-            return Ok(());
-        }
-        let t = format!(
-            "delete element bridge {TABLE} {} {{ {mac} . \"{port}\" }}\ndelete element bridge {TABLE} {} {{ {mac} }}\n",
-            warden_nft::HOME_SET,
-            warden_nft::PINNED_SET
-        );
-        self.run_nft(&["-f", "-"], Some(&t)).map(|_| ())
+    pub fn unpin(&self, mac: &MacAddr, port: &str) -> Result<(), EnforceError> {
+        self.run_text(&kernel::unpin_elements(TABLE, mac, port))
     }
 
     /// (port, MAC) of frames the bridge dropped in the last 10 minutes for
     /// carrying a pinned MAC on a port it does not live on.
-    pub fn moved(&self) -> Result<Vec<(String, MacAddr)>, String> {
+    pub fn moved(&self) -> Result<Vec<(String, MacAddr)>, EnforceError> {
         let out = self.run_nft(
             &["-j", "list", "set", "bridge", TABLE, warden_nft::MOVED_SET],
             None,
         )?;
-        let v: Value = serde_json::from_str(&out).map_err(|e| format!("nft -j: {e}"))?;
-        let mut found = Vec::new();
-        for item in v["nftables"].as_array().into_iter().flatten() {
-            for e in item["set"]["elem"].as_array().into_iter().flatten() {
-                let concat = if e["elem"].is_object() {
-                    &e["elem"]["val"]["concat"]
-                } else {
-                    &e["concat"]
-                };
-                if let (Some(port), Some(mac)) = (
-                    concat[0].as_str(),
-                    concat[1].as_str().and_then(MacAddr::parse),
-                ) {
-                    found.push((port.to_string(), mac));
-                }
-            }
-        }
-        Ok(found)
+        Ok(kernel::moved_in(&out))
     }
 
     /// Counter of dropped packets per device chain (packets, bytes), routed
     /// and bridged together.
     pub fn drop_counters(&self) -> BTreeMap<String, (u64, u64)> {
-        let mut out = BTreeMap::new();
-        let mut objects = Vec::new();
-        for family in ["inet", "bridge"] {
-            let Ok(s) = self.run_nft(&["-j", "list", "table", family, TABLE], None) else {
-                continue;
-            };
-            if let Ok(Value::Object(mut v)) = serde_json::from_str::<Value>(&s) {
-                if let Some(Value::Array(a)) = v.remove("nftables") {
-                    objects.extend(a);
-                }
-            }
-        }
-        for o in &objects {
-            let r = &o["rule"];
-            let Some(chain) = r["chain"].as_str() else {
-                continue;
-            };
-            for e in r["expr"].as_array().into_iter().flatten() {
-                if let Some(c) = e.get("counter") {
-                    let p = c["packets"].as_u64().unwrap_or(0);
-                    let b = c["bytes"].as_u64().unwrap_or(0);
-                    let x = out.entry(chain.to_string()).or_insert((0, 0));
-                    x.0 += p;
-                    x.1 += b;
-                }
-            }
-        }
-        out
+        let listings: Vec<String> = FAMILIES
+            .iter()
+            .filter_map(|family| {
+                self.run_nft(&["-j", "list", "table", family, TABLE], None)
+                    .ok()
+            })
+            .collect();
+        kernel::chain_counters(&listings)
     }
 }
 

@@ -56,6 +56,7 @@
 #![forbid(unsafe_code)]
 
 mod ir;
+pub mod kernel;
 
 pub use ir::{Expr, Left, Right};
 
