@@ -16,6 +16,7 @@
 //! report, never silently lost.
 
 pub mod oui;
+mod text;
 
 use serde::Serialize;
 use std::collections::hash_map::Entry;

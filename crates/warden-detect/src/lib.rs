@@ -25,6 +25,7 @@ pub mod common;
 pub mod compliance;
 pub mod detectors;
 pub mod profile;
+pub mod report;
 pub mod thresholds;
 pub mod tlsprofile;
 
