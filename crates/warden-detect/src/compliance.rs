@@ -146,12 +146,12 @@ fn matches(r: &Rule, v: &View<'_>) -> bool {
 
 /// The first rule of the view's direction that matches, if any.
 fn decide<'p>(policy: &'p Policy, v: &View<'_>) -> Option<&'p Rule> {
-    policy.rules.iter().find(|r| matches(r, v))
+    policy.rules().iter().find(|r| matches(r, v))
 }
 
 fn acls(policy: &Policy, dir: Direction) -> Vec<String> {
     let mut v: Vec<String> = policy
-        .rules
+        .rules()
         .iter()
         .filter(|r| r.direction == dir)
         .map(|r| r.origin.acl.clone())

@@ -281,7 +281,7 @@ impl Engine {
     pub fn check(&mut self, device: DevKey, policy: &Policy, source: &str) -> DeviceCompliance {
         let mut c = DeviceCompliance {
             device: device.to_string(),
-            mud_url: policy.mud_url.clone(),
+            mud_url: policy.mud_url().to_string(),
             source: source.to_string(),
             flows_checked: 0,
             flows_allowed: 0,
@@ -291,7 +291,7 @@ impl Engine {
             handshakes_checked: 0,
             tls_deviations: Vec::new(),
             unresolved: policy
-                .notes
+                .notes()
                 .iter()
                 .map(|n| format!("{}/{}: {}", n.origin.acl, n.origin.ace, n.reason))
                 .collect(),

@@ -829,7 +829,7 @@ impl Core {
                 mud_url: url.clone(),
                 applied_at: now,
                 ruleset_sha256: applied.sha256.clone(),
-                rules: e.policy.rules.len(),
+                rules: e.policy.rules().len(),
             })
             .collect();
         if let Err(e) = self.store.record_policies(&rows) {
@@ -863,13 +863,13 @@ impl Core {
     fn cut_lost_access(&mut self, applied: &[Entry], now: i64) {
         let new: HashMap<MacAddr, Vec<Rule>> = applied
             .iter()
-            .map(|e| (e.mac, e.policy.rules.clone()))
+            .map(|e| (e.mac, e.policy.rules().to_vec()))
             .collect();
         let Some(old) = self.applied_rules.replace(new) else {
             return; // the first apply since start: the kernel already held a ruleset
         };
         for e in applied {
-            if keeps_access(old.get(&e.mac), &e.policy.rules) {
+            if keeps_access(old.get(&e.mac), e.policy.rules()) {
                 continue;
             }
             let addrs: Vec<IpAddr> = e.addresses.clone();
@@ -2952,20 +2952,20 @@ mod tests {
             crate::enforce::own_policy(&crate::enforce::quarantine_doc(gw, 8080), &ctx).unwrap();
         let i = crate::enforce::own_policy(&crate::enforce::internet_only_doc(gw), &ctx).unwrap();
         assert!(
-            !keeps_access(None, &q.rules),
+            !keeps_access(None, q.rules()),
             "joining the ruleset takes access away"
         );
-        assert!(keeps_access(Some(&q.rules), &q.rules));
+        assert!(keeps_access(Some(&q.rules().to_vec()), q.rules()));
         // The same rules under other names keep access.
-        let mut renamed = q.rules.clone();
+        let mut renamed = q.rules().to_vec();
         renamed
             .iter_mut()
             .for_each(|r| r.origin.ace = format!("x-{}", r.origin.ace));
-        assert!(keeps_access(Some(&q.rules), &renamed));
+        assert!(keeps_access(Some(&q.rules().to_vec()), &renamed));
         // Internet-only to quarantine loses the internet; quarantine to
         // internet-only loses the remediation page.
-        assert!(!keeps_access(Some(&i.rules), &q.rules));
-        assert!(!keeps_access(Some(&q.rules), &i.rules));
+        assert!(!keeps_access(Some(&i.rules().to_vec()), q.rules()));
+        assert!(!keeps_access(Some(&q.rules().to_vec()), i.rules()));
     }
 
     #[test]

@@ -455,16 +455,16 @@ mod tests {
             ..Default::default()
         };
         let q = own_policy(&quarantine_doc(gw, 8080), &ctx).unwrap();
-        assert_eq!(q.rules.len(), 3);
-        assert!(q.notes.is_empty(), "{:?}", q.notes);
+        assert_eq!(q.rules().len(), 3);
+        assert!(q.notes().is_empty(), "{:?}", q.notes());
         let b = own_policy(&blocked_doc(), &ctx).unwrap();
-        assert!(b.rules.is_empty() && b.notes.is_empty(), "{b:?}");
+        assert!(b.rules().is_empty() && b.notes().is_empty(), "{b:?}");
         let i = own_policy(&internet_only_doc(gw), &ctx).unwrap();
-        assert!(i.rules.len() >= 12, "{:?}", i.rules.len());
-        assert!(i.notes.is_empty(), "{:?}", i.notes);
+        assert!(i.rules().len() >= 12, "{:?}", i.rules().len());
+        assert!(i.notes().is_empty(), "{:?}", i.notes());
         // IPv6 parity: the internet over IPv6, no link-local peer.
         let v6: Vec<_> = i
-            .rules
+            .rules()
             .iter()
             .filter(|r| r.family == Some(warden_mud::IpVersion::V6))
             .collect();

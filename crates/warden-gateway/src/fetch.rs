@@ -393,7 +393,7 @@ impl Fetcher {
         let signature = if self.cfg.signature == crate::config::SignaturePolicy::Off {
             SignatureStatus::NotChecked
         } else {
-            match &validated.mud.meta.mud_signature {
+            match &validated.mud.meta().mud_signature {
                 None => SignatureStatus::Missing,
                 Some(sig_url) => match self
                     .get(sig_url, "application/pkcs7-signature", 256 << 10, false)
@@ -422,7 +422,7 @@ impl Fetcher {
         Ok(Fetched {
             url: url.to_string(),
             http_status: status,
-            cache_seconds: i64::from(validated.mud.meta.cache_validity.max(1)) * 3600,
+            cache_seconds: i64::from(validated.mud.meta().cache_validity.max(1)) * 3600,
             body,
             sha256,
             validated,

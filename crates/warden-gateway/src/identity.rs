@@ -172,7 +172,7 @@ pub fn maker_and_model(
 ) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(m) = mud {
-        match (&m.meta.mfg_name, &m.meta.model_name) {
+        match (&m.meta().mfg_name, &m.meta().model_name) {
             (Some(a), Some(b)) => out.push(format!("{a} {b} (its MUD file)")),
             (Some(a), None) => out.push(format!("{a} (its MUD file)")),
             (None, Some(b)) => out.push(format!("{b} (its MUD file)")),

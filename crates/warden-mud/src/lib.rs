@@ -20,7 +20,7 @@
 //!   "last-update": "2024-05-01T10:00:00Z", "is-supported": true}}"#;
 //! let v = load(bytes, &ValidateOptions::default()).unwrap();
 //! let policy = resolve(&v.mud, &Context::default());
-//! assert!(policy.rules.is_empty()); // no ACLs: the device may do nothing
+//! assert!(policy.rules().is_empty()); // no ACLs: the device may do nothing
 //! ```
 //!
 //! Not handled: YANG features beyond what MUD uses (interface matches,

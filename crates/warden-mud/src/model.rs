@@ -1,6 +1,6 @@
 //! The validated MUD model. Nothing outside [`crate::validate`] can build a
-//! [`ValidatedMud`]: its fields are public to read, but the struct carries a
-//! private marker so that the compiler only ever sees checked data.
+//! [`ValidatedMud`], and nothing can change one: its fields are read through
+//! accessors, so what the compiler and the gateway see is what was checked.
 
 use serde::Serialize;
 pub use warden_addr::{IpPrefix, IpVersion, MacAddr, PrefixError};
@@ -8,15 +8,31 @@ pub use warden_addr::{IpPrefix, IpVersion, MacAddr, PrefixError};
 /// A MUD file that passed validation in one dialect.
 #[derive(Debug, Clone, Serialize)]
 pub struct ValidatedMud {
-    pub meta: MudMeta,
-    /// ACL names referenced by `from-device-policy`, in file order.
-    pub from_device: Vec<String>,
-    /// ACL names referenced by `to-device-policy`, in file order.
-    pub to_device: Vec<String>,
-    /// Every ACL in the file, referenced or not, in file order.
-    pub acls: Vec<Acl>,
+    pub(crate) meta: MudMeta,
+    pub(crate) from_device: Vec<String>,
+    pub(crate) to_device: Vec<String>,
+    pub(crate) acls: Vec<Acl>,
     #[serde(skip)]
     pub(crate) _sealed: Sealed,
+}
+
+impl ValidatedMud {
+    /// The `ietf-mud:mud` container, less the policies.
+    pub fn meta(&self) -> &MudMeta {
+        &self.meta
+    }
+    /// ACL names referenced by `from-device-policy`, in file order.
+    pub fn from_device(&self) -> &[String] {
+        &self.from_device
+    }
+    /// ACL names referenced by `to-device-policy`, in file order.
+    pub fn to_device(&self) -> &[String] {
+        &self.to_device
+    }
+    /// Every ACL in the file, referenced or not, in file order.
+    pub fn acls(&self) -> &[Acl] {
+        &self.acls
+    }
 }
 
 #[derive(Debug, Clone, Default)]

@@ -83,14 +83,40 @@ pub struct Note {
     pub reason: String,
 }
 
+/// A MUD file resolved in a deployment context: what one device may do.
+/// Only [`resolve`] makes one, and it cannot be changed afterwards; the
+/// gateway composes its own guards in front with [`Policy::with_rules_first`].
 #[derive(Debug, Clone, Serialize)]
 pub struct Policy {
-    pub mud_url: String,
-    pub rules: Vec<Rule>,
-    pub notes: Vec<Note>,
+    mud_url: String,
+    rules: Vec<Rule>,
+    notes: Vec<Note>,
 }
 
 impl Policy {
+    pub fn mud_url(&self) -> &str {
+        &self.mud_url
+    }
+    /// The rules, first match wins, default deny after the last.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+    /// What resolution left out or narrowed, and why.
+    pub fn notes(&self) -> &[Note] {
+        &self.notes
+    }
+    /// This policy with `first` matched before its own rules (the gateway's
+    /// guards, such as "update servers only" past the end of support).
+    pub fn with_rules_first(&self, first: Vec<Rule>) -> Policy {
+        let mut rules = first;
+        rules.extend(self.rules.iter().cloned());
+        Policy {
+            mud_url: self.mud_url.clone(),
+            rules,
+            notes: self.notes.clone(),
+        }
+    }
+
     /// DNS names the enforcer must bind, sorted.
     pub fn dns_names(&self) -> BTreeSet<&str> {
         self.rules

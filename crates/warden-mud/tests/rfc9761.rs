@@ -16,8 +16,8 @@ fn data(name: &str) -> Vec<u8> {
 fn the_corrected_example_is_strict_mud_and_keeps_its_profile() {
     let v = load(&data("corrected.json"), &ValidateOptions::default()).unwrap();
     assert!(v.warnings.is_empty(), "{:?}", v.warnings);
-    assert!(v.mud.meta.tls_profile_supported);
-    let ace = &v.mud.acls[0].aces[0];
+    assert!(v.mud.meta().tls_profile_supported);
+    let ace = &v.mud.acls()[0].aces[0];
     let t = &ace.matches.tls_profiles;
     assert_eq!(t.len(), 1);
     assert_eq!(t[0].name, "profile1");
@@ -31,8 +31,8 @@ fn the_corrected_example_is_strict_mud_and_keeps_its_profile() {
     );
     // The rule that lets the device open TCP/443 carries the profile.
     let p = resolve(&v.mud, &Context::default());
-    assert_eq!(p.rules.len(), 1);
-    assert_eq!(p.rules[0].tls_profiles, *t);
+    assert_eq!(p.rules().len(), 1);
+    assert_eq!(p.rules()[0].tls_profiles, *t);
     let said = warden_mud::explain(&v.mud).join(" ");
     assert!(
         said.contains("using only TLS 1.3 with 2 cipher suites as its maker declares (TLS profile `profile1`)"),
@@ -74,7 +74,10 @@ fn the_example_as_printed_fails_strict_at_each_erratum_and_passes_legacy() {
     let legacy = load(&bytes, &ValidateOptions::legacy()).unwrap();
     assert_eq!(legacy.warnings.len(), 8, "{:#?}", legacy.warnings);
     let corrected = load(&data("corrected.json"), &ValidateOptions::default()).unwrap();
-    let (a, b) = (&legacy.mud.acls[0].aces[0], &corrected.mud.acls[0].aces[0]);
+    let (a, b) = (
+        &legacy.mud.acls()[0].aces[0],
+        &corrected.mud.acls()[0].aces[0],
+    );
     assert_eq!(a.action, b.action);
     let strip = |t: &warden_mud::TlsProfile| warden_mud::TlsProfile {
         pointer: String::new(),
@@ -84,7 +87,7 @@ fn the_example_as_printed_fails_strict_at_each_erratum_and_passes_legacy() {
         strip(&a.matches.tls_profiles[0]),
         strip(&b.matches.tls_profiles[0])
     );
-    assert!(legacy.mud.meta.tls_profile_supported);
+    assert!(legacy.mud.meta().tls_profile_supported);
 }
 
 fn with_profile(l4: &str, profile: &str) -> String {
@@ -172,7 +175,7 @@ fn grease_wrong_versions_and_transports_are_refused_with_their_place() {
             "accept-list-ta-cert": ["MIIB"], "certificate-authorities": ["CN=Maker CA"]}"#,
     );
     let v = load(ok.as_bytes(), &ValidateOptions::default()).unwrap();
-    let t = &v.mud.acls[0].aces[0].matches.tls_profiles[0];
+    let t = &v.mud.acls()[0].aces[0].matches.tls_profiles[0];
     assert_eq!(t.versions, [TlsVersion::Dtls12, TlsVersion::Dtls13]);
     assert_eq!(
         t.not_observable,

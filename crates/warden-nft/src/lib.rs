@@ -304,7 +304,7 @@ pub fn compile(devices: &[DevicePolicy<'_>], opts: &Options) -> Result<Ruleset, 
         let (from_name, to_name) = (format!("from_{id}"), format!("to_{id}"));
         let mut from = Chain::regular(&from_name);
         let mut to = Chain::regular(&to_name);
-        for r in &d.policy.rules {
+        for r in d.policy.rules() {
             let chain = match r.direction {
                 Direction::FromDevice => &mut from,
                 Direction::ToDevice => &mut to,
@@ -504,7 +504,7 @@ fn bridge_table(
         let mut from = Chain::regular(&from_name);
         let mut to = Chain::regular(&to_name);
         // Answers first, as `ct state established` comes first in `inet`.
-        for r in d.policy.rules.iter().filter_map(answer) {
+        for r in d.policy.rules().iter().filter_map(answer) {
             let chain = match r.direction {
                 Direction::FromDevice => &mut from,
                 Direction::ToDevice => &mut to,
@@ -515,7 +515,7 @@ fn bridge_table(
                     .push((exprs, Some(format!("answer to {}", comment(&r)))));
             }
         }
-        for r in &d.policy.rules {
+        for r in d.policy.rules() {
             let chain = match r.direction {
                 Direction::FromDevice => &mut from,
                 Direction::ToDevice => &mut to,

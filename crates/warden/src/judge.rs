@@ -102,7 +102,7 @@ pub fn bind<'m>(
             continue;
         }
         for url in &d.identity.mud_urls {
-            match muds.iter().find(|m| m.mud.meta.mud_url == *url) {
+            match muds.iter().find(|m| m.mud.meta().mud_url == *url) {
                 Some(m) => {
                     out.push((key, m, format!("announced {url}: {}", m.path.display())));
                     break;

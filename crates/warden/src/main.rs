@@ -321,14 +321,14 @@ fn validate(
             Ok(v) => {
                 text += &format!(
                     "{name}: valid ({} ACLs, {} ACEs, {} warnings)\n",
-                    v.mud.acls.len(),
+                    v.mud.acls().len(),
                     v.mud.ace_count(),
                     v.warnings.len()
                 );
                 for w in &v.warnings {
                     text += &format!("  warning {w}\n");
                 }
-                reports.push(json!({"file": name, "valid": true, "mud_url": v.mud.meta.mud_url, "errors": [], "warnings": v.warnings}));
+                reports.push(json!({"file": name, "valid": true, "mud_url": v.mud.meta().mud_url, "errors": [], "warnings": v.warnings}));
             }
             Err(MudError::Invalid { errors, warnings }) => {
                 bad += 1;
@@ -391,7 +391,7 @@ fn show(file: &Path, common: &Common) -> Result<Option<Findings>> {
         Ok(v) => v,
         Err(e) => return report_invalid(file, &e, common.json),
     };
-    let m = &v.mud.meta;
+    let m = &v.mud.meta();
     let sentences = warden_mud::explain(&v.mud);
     if common.json {
         out(&format!(
@@ -472,7 +472,7 @@ fn compile(
         }],
         &warden_nft::Options::default(),
     )?;
-    for n in &policy.notes {
+    for n in policy.notes() {
         eprintln!(
             "warden: {} {}/{}: {}",
             if n.dropped { "left out" } else { "narrowed" },
@@ -488,15 +488,15 @@ fn compile(
             "{}\n",
             serde_json::to_string_pretty(&json!({
                 "file": file.display().to_string(),
-                "mud_url": policy.mud_url,
+                "mud_url": policy.mud_url(),
                 "device": device,
                 "rules": rs.rule_count,
-                "notes": policy.notes,
+                "notes": policy.notes(),
                 "name_sets": rs.name_sets,
                 "ruleset": nft,
             }))?
         ))?;
-        return Ok(if policy.notes.iter().any(|n| n.dropped) {
+        return Ok(if policy.notes().iter().any(|n| n.dropped) {
             Some(Findings)
         } else {
             None
@@ -509,7 +509,7 @@ fn compile(
             out_json(&v)?
         }
     }
-    Ok(if policy.notes.iter().any(|n| n.dropped) {
+    Ok(if policy.notes().iter().any(|n| n.dropped) {
         Some(Findings)
     } else {
         None

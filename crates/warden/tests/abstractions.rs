@@ -14,7 +14,7 @@ fn policy(rel: &str, ctx: &str) -> Policy {
 
 fn nets(p: &Policy, dir: Direction) -> Vec<String> {
     let mut out: Vec<String> = p
-        .rules
+        .rules()
         .iter()
         .filter(|r| r.direction == dir)
         .flat_map(|r| match &r.remote {
@@ -98,7 +98,7 @@ fn local_networks_binds_the_context_networks() {
         "mud-visualizer/sample_mud_files/tester_local_network.json",
         r#"local-networks = ["10.0.0.0/24"]"#,
     );
-    assert!(!p.rules.is_empty());
+    assert!(!p.rules().is_empty());
 }
 
 #[test]
@@ -134,9 +134,9 @@ fn my_controller_binds_by_the_full_mud_url() {
         "mud-visualizer/sample_mud_files/tester_mycontroller.json",
         wrong,
     );
-    assert!(p.rules.is_empty());
+    assert!(p.rules().is_empty());
     assert!(p
-        .notes
+        .notes()
         .iter()
         .all(|n| n.dropped && n.reason.contains("my-controller")));
 }
@@ -166,9 +166,9 @@ fn nothing_binds_in_an_empty_context_and_every_dropped_rule_is_reported() {
         "mud-visualizer/sample_mud_files/tester_local_network.json",
     ] {
         let p = policy(rel, "");
-        assert!(p.rules.is_empty(), "{rel}: {:?}", p.rules);
+        assert!(p.rules().is_empty(), "{rel}: {:?}", p.rules());
         assert!(
-            !p.notes.is_empty() && p.notes.iter().all(|n| n.dropped),
+            !p.notes().is_empty() && p.notes().iter().all(|n| n.dropped),
             "{rel}"
         );
     }
@@ -180,5 +180,5 @@ fn direction_initiated_is_kept_for_the_enforcer() {
         "nist-mud/test/unittest/mud-tcp-direction-test/mudfile-tcp-direction-test.json",
         r#"local-networks = ["10.0.0.0/24"]"#,
     );
-    assert!(p.rules.iter().any(|r| r.initiated_by.is_some()));
+    assert!(p.rules().iter().any(|r| r.initiated_by.is_some()));
 }

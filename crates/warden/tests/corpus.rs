@@ -158,7 +158,7 @@ fn strict_valid_implies_legacy_valid_with_the_same_policy() {
             warden_mud::resolve(&s.mud, &ctx),
             warden_mud::resolve(&l.mud, &ctx),
         );
-        assert_eq!(ps.rules, pl.rules, "{}", e.path);
+        assert_eq!(ps.rules(), pl.rules(), "{}", e.path);
     }
 }
 

@@ -184,7 +184,7 @@ fn compiled_mud_policy_allows_exactly_what_the_file_says() {
     let mut lab = Lab::new();
     let v = warden_mud::load(MUD.as_bytes(), &ValidateOptions::default()).unwrap();
     let policy = warden_mud::resolve(&v.mud, &Context::default());
-    assert!(policy.notes.is_empty(), "{:?}", policy.notes);
+    assert!(policy.notes().is_empty(), "{:?}", policy.notes());
     let dev = warden_nft::Device::parse("02:77:00:00:00:02,10.77.1.2").unwrap();
     let rs = warden_nft::compile(
         &[warden_nft::DevicePolicy {

@@ -84,18 +84,21 @@ impl Core {
             }
         }
         if let Some(m) = &d.mud {
-            let url = d.mud_url.clone().unwrap_or_else(|| m.meta.mud_url.clone());
+            let url = d
+                .mud_url
+                .clone()
+                .unwrap_or_else(|| m.meta().mud_url.clone());
             out.push((
-                if m.meta.is_supported {
+                if m.meta().is_supported {
                     Statement::SupportedNoEnd
                 } else {
                     Statement::Ended {
-                        last_update: parse_date(&m.meta.last_update),
+                        last_update: parse_date(&m.meta().last_update),
                     }
                 },
                 Source::Mud { url },
             ));
-            if let (Some(maker), Some(model)) = (&m.meta.mfg_name, &m.meta.model_name) {
+            if let (Some(maker), Some(model)) = (&m.meta().mfg_name, &m.meta().model_name) {
                 out.extend(self.cfg.support.catalogue.statement(maker, model));
             }
         }
@@ -283,7 +286,7 @@ impl Core {
                 Some(p) => {
                     let guard: Vec<Rule> = self
                         .internet_only
-                        .rules
+                        .rules()
                         .iter()
                         .filter(|r| !r.origin.ace.starts_with("internet-"))
                         .cloned()
@@ -298,12 +301,7 @@ impl Core {
                                 r
                             }),
                     );
-                    rules.extend(p.rules.iter().cloned());
-                    Policy {
-                        mud_url: p.mud_url.clone(),
-                        rules,
-                        notes: p.notes.clone(),
-                    }
+                    p.with_rules_first(rules)
                 }
                 None => self.internet_only.clone(),
             }),

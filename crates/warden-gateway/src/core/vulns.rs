@@ -94,7 +94,7 @@ impl Core {
     pub fn documents_due(&mut self, now: i64) -> Vec<(MacAddr, String, bool)> {
         let mut due = Vec::new();
         for d in self.devices.values() {
-            let Some(t) = d.mud.as_ref().and_then(|m| m.meta.transparency.as_ref()) else {
+            let Some(t) = d.mud.as_ref().and_then(|m| m.meta().transparency.as_ref()) else {
                 continue;
             };
             let urls = t
@@ -182,13 +182,13 @@ impl Core {
     fn product_of(d: &Dev) -> Option<DeviceProduct> {
         let m = d.mud.as_ref()?;
         Some(DeviceProduct {
-            maker: m.meta.mfg_name.clone()?,
-            model: m.meta.model_name.clone()?,
+            maker: m.meta().mfg_name.clone()?,
+            model: m.meta().model_name.clone()?,
             version: m
-                .meta
+                .meta()
                 .software_rev
                 .clone()
-                .or_else(|| m.meta.firmware_rev.clone())?,
+                .or_else(|| m.meta().firmware_rev.clone())?,
         })
     }
 
