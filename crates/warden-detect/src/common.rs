@@ -193,6 +193,17 @@ pub fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
             .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
+/// A time in nanoseconds since the epoch as RFC 3339 text (UTC); None past
+/// what the calendar holds.
+pub(crate) fn rfc3339(ns: i64) -> Option<String> {
+    time::OffsetDateTime::from_unix_timestamp(ns.div_euclid(1_000_000_000))
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

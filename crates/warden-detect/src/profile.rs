@@ -88,13 +88,7 @@ fn in_endpoints(eps: Option<&Vec<Endpoint>>, ip: IpAddr) -> bool {
 }
 
 fn rfc3339(ns: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(ns.div_euclid(1_000_000_000))
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| "1970-01-01T00:00:00Z".into())
+    crate::common::rfc3339(ns).unwrap_or_else(|| "1970-01-01T00:00:00Z".into())
 }
 
 /// The union of the ClientHellos seen on one ACE: its RFC 9761 profile.

@@ -20,13 +20,7 @@ pub struct Judged<'a> {
 }
 
 fn time(ns: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(ns.div_euclid(1_000_000_000))
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| ns.to_string())
+    crate::common::rfc3339(ns).unwrap_or_else(|| ns.to_string())
 }
 
 impl Judged<'_> {

@@ -10,7 +10,7 @@
 //! (keep it on the LAN side); `openapi.json` documents every route and answer.
 
 use crate::auth::{AuthError, Permission, Principal, Role};
-use crate::core::{Core, State};
+use crate::core::{Core, CoreError, State};
 use axum::extract::{ConnectInfo, Path, Query, State as AxState};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -73,6 +73,19 @@ pub fn token(dir: &std::path::Path) -> Result<String, String> {
 
 fn err(code: StatusCode, msg: &str) -> Response {
     (code, Json(json!({"error": msg}))).into_response()
+}
+
+/// The answer to a request the core refused or failed: 404 for an unknown
+/// device, `refused` for a request against the core's rules, 400 for input
+/// that does not read, 500 for the kernel or the store.
+fn core_err(refused: StatusCode, e: &CoreError) -> Response {
+    let code = match e {
+        CoreError::NoSuchDevice => StatusCode::NOT_FOUND,
+        CoreError::Refused(_) => refused,
+        CoreError::Invalid(_) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    err(code, &e.to_string())
 }
 
 /// The caller, when it may do `perm`; otherwise the 401 or 403 answer.
@@ -435,7 +448,7 @@ async fn acknowledge(AxState(api): AxState<Api>, h: HeaderMap, Path(id): Path<i6
             StatusCode::NOT_FOUND,
             "no such alert, or it was acknowledged already",
         ),
-        Err(e) => err(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        Err(e) => core_err(StatusCode::INTERNAL_SERVER_ERROR, &e),
     }
 }
 
@@ -447,7 +460,7 @@ async fn change_device(
     api: &Api,
     mac: MacAddr,
     refused: StatusCode,
-    f: impl FnOnce(&mut crate::core::Core, i64) -> Result<(), String>,
+    f: impl FnOnce(&mut crate::core::Core, i64) -> Result<(), CoreError>,
 ) -> Response {
     let done = {
         let mut c = api.core.lock().unwrap_or_else(|e| e.into_inner());
@@ -460,7 +473,7 @@ async fn change_device(
         Ok(Some(view)) => Json(device_json(&view, &shared(api).await)).into_response(),
         Ok(None) => Json(json!({"mac": mac.to_string(), "lifecycle": "disposed", "erased": true}))
             .into_response(),
-        Err(e) => err(refused, &e),
+        Err(e) => core_err(refused, &e),
     }
 }
 
@@ -631,7 +644,7 @@ async fn erase_household(
         .erase_household(&who.by(), &b.reason, (api.now)());
     match r {
         Ok(done) => Json(json!({"erased": "household", "rows": done})).into_response(),
-        Err(e) => err(StatusCode::BAD_REQUEST, &e),
+        Err(e) => core_err(StatusCode::BAD_REQUEST, &e),
     }
 }
 
@@ -666,8 +679,7 @@ async fn transfer(
         .start_transfer(&mac, &b.how, &who.by(), (api.now)());
     match r {
         Ok(v) => Json(v).into_response(),
-        Err(e) if e == "no such device" => err(StatusCode::NOT_FOUND, &e),
-        Err(e) => err(StatusCode::CONFLICT, &e),
+        Err(e) => core_err(StatusCode::CONFLICT, &e),
     }
 }
 
@@ -713,7 +725,7 @@ async fn erase(AxState(api): AxState<Api>, h: HeaderMap, Path(mac): Path<String>
         .erase(&mac, &by, (api.now)());
     match r {
         Ok(done) => Json(json!({"erased": mac.to_string(), "rows": done})).into_response(),
-        Err(e) => err(StatusCode::NOT_FOUND, &e),
+        Err(e) => core_err(StatusCode::BAD_REQUEST, &e),
     }
 }
 
@@ -777,7 +789,7 @@ pub fn keep_assessment(
         return Err((StatusCode::NOT_FOUND, "no such device".into()));
     }
     c.keep_assessment(mac, &a, by, now)
-        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e))
+        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
 }
 
 #[derive(Deserialize, Default)]
@@ -1025,7 +1037,7 @@ async fn reload_vulns(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
             c.check_all_vulns(now);
             Json(json!({"records": n})).into_response()
         }
-        Err(e) => err(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        Err(e) => core_err(StatusCode::INTERNAL_SERVER_ERROR, &e),
     }
 }
 

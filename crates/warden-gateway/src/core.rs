@@ -32,16 +32,45 @@ pub(crate) fn test_core(extra: &str) -> Core {
     Core::load(cfg, SqliteStore::open_in_memory().unwrap(), enforcer).unwrap()
 }
 
+/// Why the core refused, or could not do, what it was asked.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CoreError {
+    /// No device with that MAC address is known.
+    #[error("no such device")]
+    NoSuchDevice,
+    /// The request breaks one of the core's rules (a state change that is
+    /// not allowed, a reason missing or too long, a device listed as
+    /// infrastructure); the words say which, for the person who asked.
+    #[error("{0}")]
+    Refused(String),
+    /// What was given does not read (a document, an archive, a date).
+    #[error("{0}")]
+    Invalid(String),
+    /// The ruleset could not be made or put in the kernel.
+    #[error(transparent)]
+    Enforce(#[from] enforce::EnforceError),
+    /// The store failed; what it holds is as it was.
+    #[error("store: {0}")]
+    Store(String),
+}
+
+impl From<warden_store::StoreError> for CoreError {
+    fn from(e: warden_store::StoreError) -> CoreError {
+        CoreError::Store(e.to_string())
+    }
+}
+
 /// A person's reason, checked: one line, at most 500 characters, and (when
 /// `required`) not empty. Returns it trimmed.
-pub fn checked_reason(reason: &str, required: bool) -> Result<&str, String> {
+pub fn checked_reason(reason: &str, required: bool) -> Result<&str, CoreError> {
     let r = reason.trim();
     if (required && r.is_empty()) || r.len() > 500 || r.chars().any(char::is_control) {
-        return Err(if required {
+        return Err(CoreError::Refused(if required {
             "reason: say why, in at most 500 characters on one line".into()
         } else {
             "reason: at most 500 characters on one line".into()
-        });
+        }));
     }
     Ok(r)
 }
@@ -101,13 +130,13 @@ impl State {
     }
 
     /// The only way a state changes. `has_mud`: a verified file is held.
-    pub fn after(&self, t: &Transition, has_mud: bool) -> Result<State, String> {
+    pub fn after(&self, t: &Transition, has_mud: bool) -> Result<State, CoreError> {
         match (self, t) {
             (State::Quarantined { .. } | State::Blocked { .. }, Transition::MudApplied) => {
                 Ok(self.clone())
             }
             (State::Blocked { .. }, Transition::Block { .. }) => {
-                Err("the device is blocked already".into())
+                Err(CoreError::Refused("the device is blocked already".into()))
             }
             (_, Transition::Block { reason, at }) => Ok(State::Blocked {
                 reason: reason.clone(),
@@ -115,13 +144,13 @@ impl State {
             }),
             // A block is a person's choice; a detector's quarantine would
             // give the device DNS and the remediation page back.
-            (State::Blocked { .. }, Transition::Quarantine { .. }) => {
-                Err("the device is blocked, which holds more than a quarantine".into())
-            }
+            (State::Blocked { .. }, Transition::Quarantine { .. }) => Err(CoreError::Refused(
+                "the device is blocked, which holds more than a quarantine".into(),
+            )),
             (_, Transition::MudApplied) => Ok(State::Enforced),
-            (State::Quarantined { .. }, Transition::Quarantine { .. }) => {
-                Err("the device is already quarantined".into())
-            }
+            (State::Quarantined { .. }, Transition::Quarantine { .. }) => Err(CoreError::Refused(
+                "the device is already quarantined".into(),
+            )),
             (_, Transition::Quarantine { reason, at }) => Ok(State::Quarantined {
                 reason: reason.clone(),
                 since: *at,
@@ -133,7 +162,9 @@ impl State {
                     State::Observed
                 })
             }
-            (_, Transition::Release) => Err("the device is neither quarantined nor blocked".into()),
+            (_, Transition::Release) => Err(CoreError::Refused(
+                "the device is neither quarantined nor blocked".into(),
+            )),
         }
     }
 }
@@ -446,25 +477,20 @@ fn last_good(store: &SqliteStore, url: &str) -> Option<(ValidatedMud, i64)> {
 
 impl Core {
     /// Loads what the store holds. Nothing is applied yet: see [`Core::reconcile`].
-    pub fn load(cfg: Config, store: SqliteStore, enforcer: Enforcer) -> Result<Core, String> {
+    pub fn load(cfg: Config, store: SqliteStore, enforcer: Enforcer) -> Result<Core, CoreError> {
         let ctx = &cfg.context;
         let rport = cfg.remediation_listen.port();
         let quarantine =
-            enforce::own_policy(&enforce::quarantine_doc(cfg.gateway_address, rport), ctx)
-                .map_err(|e| e.to_string())?;
-        let blocked =
-            enforce::own_policy(&enforce::blocked_doc(), ctx).map_err(|e| e.to_string())?;
+            enforce::own_policy(&enforce::quarantine_doc(cfg.gateway_address, rport), ctx)?;
+        let blocked = enforce::own_policy(&enforce::blocked_doc(), ctx)?;
         let internet_only =
-            enforce::own_policy(&enforce::internet_only_doc(cfg.gateway_address), ctx)
-                .map_err(|e| e.to_string())?;
+            enforce::own_policy(&enforce::internet_only_doc(cfg.gateway_address), ctx)?;
         let updates_only = enforce::own_policy(
             &enforce::updates_only_doc(cfg.gateway_address, &cfg.support.update_hosts),
             ctx,
-        )
-        .map_err(|e| e.to_string())?;
+        )?;
         let support_alerted: HashMap<MacAddr, String> = store
-            .support_milestones()
-            .map_err(|e| e.to_string())?
+            .support_milestones()?
             .into_iter()
             .filter_map(|(m, s)| Some((MacAddr::parse(&m)?, s)))
             .collect();
@@ -475,14 +501,14 @@ impl Core {
             .collect();
         let default_policy = match cfg.unknown_devices {
             UnknownDevices::Observe => None,
-            UnknownDevices::InternetOnly => Some(
-                enforce::own_policy(&enforce::internet_only_doc(cfg.gateway_address), ctx)
-                    .map_err(|e| e.to_string())?,
-            ),
+            UnknownDevices::InternetOnly => Some(enforce::own_policy(
+                &enforce::internet_only_doc(cfg.gateway_address),
+                ctx,
+            )?),
             UnknownDevices::Block => Some(quarantine.clone()),
         };
         let mut devices = BTreeMap::new();
-        for r in store.devices().map_err(|e| e.to_string())? {
+        for r in store.devices()? {
             let Some(mac) = MacAddr::parse(&r.mac) else {
                 continue;
             };
@@ -585,8 +611,7 @@ impl Core {
         core.reload_vulns()?;
         core.vulns_alerted = core
             .store
-            .events_of_kind("vuln-alerted", 0, 100_000)
-            .map_err(|e| e.to_string())?
+            .events_of_kind("vuln-alerted", 0, 100_000)?
             .into_iter()
             .filter_map(|e| {
                 Some((
@@ -713,7 +738,7 @@ impl Core {
     /// Compiles and applies everything, then refills the DNS sets. Within
     /// a batch, only notes that an apply is due. A failure is retried with
     /// back-off ([`Core::retry_apply`]) and alerted once per failing streak.
-    pub fn reapply(&mut self, now: i64, why: &str) -> Result<(), String> {
+    pub fn reapply(&mut self, now: i64, why: &str) -> Result<(), CoreError> {
         // A MUD file may have changed: verdicts resolve it again.
         self.resolved.clear();
         if let Some(due) = &mut self.batch {
@@ -757,7 +782,7 @@ impl Core {
                              in force; warden tries again with back-off, and the API shows what the \
                              kernel holds beside what was intended."
                         ),
-                        json!({"why": why, "error": e}),
+                        json!({"why": why, "error": e.to_string()}),
                     );
                 }
             }
@@ -799,7 +824,7 @@ impl Core {
         }
     }
 
-    fn apply_now(&mut self, now: i64, why: &str) -> Result<(), String> {
+    fn apply_now(&mut self, now: i64, why: &str) -> Result<(), CoreError> {
         let (plain, meta): (Vec<Entry>, Vec<(&'static str, Option<String>)>) = self
             .entries()
             .into_iter()
@@ -808,9 +833,13 @@ impl Core {
         let applied = match self.enforcer.apply(&plain) {
             Ok(a) => a,
             Err(e) => {
-                let e = e.to_string();
-                self.event(now, None, "apply-failed", json!({"why": why, "error": e}));
-                return Err(e);
+                self.event(
+                    now,
+                    None,
+                    "apply-failed",
+                    json!({"why": why, "error": e.to_string()}),
+                );
+                return Err(e.into());
             }
         };
         self.last_live = Some(std::time::Instant::now());
@@ -915,9 +944,9 @@ impl Core {
 
     /// On start: does the kernel hold what the store intends? Applies only
     /// when it does not (an unchanged table keeps its filled DNS sets).
-    pub fn reconcile(&mut self, now: i64) -> Result<String, String> {
+    pub fn reconcile(&mut self, now: i64) -> Result<String, CoreError> {
         let plain: Vec<Entry> = self.entries().into_iter().map(|(e, _, _)| e).collect();
-        let (rs, intended, _json) = self.enforcer.build(&plain).map_err(|e| e.to_string())?;
+        let (rs, intended, _json) = self.enforcer.build(&plain)?;
         let kernel = self.enforcer.kernel_marker();
         let outcome = if kernel.as_deref() == Some(&intended[..16]) {
             self.applied_sha = Some(intended.clone());
@@ -1908,7 +1937,7 @@ impl Core {
         reason: &str,
         by: &str,
         now: i64,
-    ) -> Result<(), String> {
+    ) -> Result<(), CoreError> {
         let t = Transition::Quarantine {
             reason: reason.into(),
             at: now,
@@ -1918,7 +1947,13 @@ impl Core {
 
     /// A person cuts a device off: nothing but DHCP, ARP and neighbour
     /// discovery passes, not even DNS (release undoes it).
-    pub fn block(&mut self, mac: &MacAddr, reason: &str, by: &str, now: i64) -> Result<(), String> {
+    pub fn block(
+        &mut self,
+        mac: &MacAddr,
+        reason: &str,
+        by: &str,
+        now: i64,
+    ) -> Result<(), CoreError> {
         let t = Transition::Block {
             reason: reason.into(),
             at: now,
@@ -1935,14 +1970,14 @@ impl Core {
         reason: &str,
         by: &str,
         now: i64,
-    ) -> Result<(), String> {
+    ) -> Result<(), CoreError> {
         if self.cfg.infrastructure.contains(mac) {
             // It would say "quarantined" while the kernel lets it through.
-            return Err(format!(
+            return Err(CoreError::Refused(format!(
                 "{mac} is listed as infrastructure in the configuration: warden does not police it"
-            ));
+            )));
         }
-        let d = self.devices.get_mut(mac).ok_or("no such device")?;
+        let d = self.devices.get_mut(mac).ok_or(CoreError::NoSuchDevice)?;
         let has = d.mud.is_some();
         d.state = d.state.after(t, has)?;
         self.save(mac);
@@ -1962,14 +1997,16 @@ impl Core {
         name: Option<&str>,
         by: &str,
         now: i64,
-    ) -> Result<(), String> {
+    ) -> Result<(), CoreError> {
         let name = name.map(str::trim).filter(|n| !n.is_empty());
         if let Some(n) = name {
             if n.chars().count() > 64 || n.chars().any(char::is_control) {
-                return Err("a name is 1 to 64 characters, without control characters".into());
+                return Err(CoreError::Refused(
+                    "a name is 1 to 64 characters, without control characters".into(),
+                ));
             }
         }
-        let d = self.devices.get_mut(mac).ok_or("no such device")?;
+        let d = self.devices.get_mut(mac).ok_or(CoreError::NoSuchDevice)?;
         d.name = name.map(str::to_string);
         self.save(mac);
         self.event(now, Some(mac), "renamed", json!({"name": name, "by": by}));
@@ -1995,8 +2032,8 @@ impl Core {
         category: Option<Category>,
         by: &str,
         now: i64,
-    ) -> Result<(), String> {
-        let d = self.devices.get_mut(mac).ok_or("no such device")?;
+    ) -> Result<(), CoreError> {
+        let d = self.devices.get_mut(mac).ok_or(CoreError::NoSuchDevice)?;
         d.category = category;
         self.save(mac);
         self.event(
@@ -2010,11 +2047,8 @@ impl Core {
 
     /// Someone has seen to an alert; false when there is no such alert
     /// or it was already acknowledged.
-    pub fn acknowledge(&mut self, id: i64, by: &str, now: i64) -> Result<bool, String> {
-        let done = self
-            .store
-            .acknowledge_alert(id, by, now)
-            .map_err(|e| e.to_string())?;
+    pub fn acknowledge(&mut self, id: i64, by: &str, now: i64) -> Result<bool, CoreError> {
+        let done = self.store.acknowledge_alert(id, by, now)?;
         if done {
             let mac = self.store.alert(id).ok().flatten().and_then(|a| a.mac);
             let mac = mac.as_deref().and_then(MacAddr::parse);
@@ -2045,27 +2079,25 @@ impl Core {
         valid_until: i64,
         by: &str,
         now: i64,
-    ) -> Result<(), String> {
+    ) -> Result<(), CoreError> {
         if !self.devices.contains_key(mac) {
-            return Err("no such device".into());
+            return Err(CoreError::NoSuchDevice);
         }
         let sha = crate::fetch::sha256_hex(body);
-        self.store
-            .record_fetch(&FetchRow {
-                id: 0,
-                url: url.into(),
-                ts: now,
-                outcome: "ok".into(),
-                error: None,
-                http_status: None,
-                sha256: Some(sha.clone()),
-                signature: signature.into(),
-                signer,
-                body: Some(body.to_vec()),
-                valid_until: Some(valid_until),
-            })
-            .map_err(|e| e.to_string())?;
-        let d = self.devices.get_mut(mac).ok_or("no such device")?;
+        self.store.record_fetch(&FetchRow {
+            id: 0,
+            url: url.into(),
+            ts: now,
+            outcome: "ok".into(),
+            error: None,
+            http_status: None,
+            sha256: Some(sha.clone()),
+            signature: signature.into(),
+            signer,
+            body: Some(body.to_vec()),
+            valid_until: Some(valid_until),
+        })?;
+        let d = self.devices.get_mut(mac).ok_or(CoreError::NoSuchDevice)?;
         d.mud_url = Some(url.into());
         d.pending_url = None;
         d.mud = Some(mud);
@@ -2112,14 +2144,16 @@ impl Core {
         reason: &str,
         by: &str,
         now: i64,
-    ) -> Result<(), String> {
+    ) -> Result<(), CoreError> {
         if reason.chars().count() > 500 || reason.chars().any(char::is_control) {
-            return Err("reason: at most 500 characters, no control characters".into());
+            return Err(CoreError::Refused(
+                "reason: at most 500 characters, no control characters".into(),
+            ));
         }
-        let d = self.devices.get(mac).ok_or("no such device")?;
+        let d = self.devices.get(mac).ok_or(CoreError::NoSuchDevice)?;
         let from = d.lifecycle;
         if !from.allows(to) {
-            return Err(format!(
+            return Err(CoreError::Refused(format!(
                 "a device {} cannot become {} (from {} it may become: {})",
                 from.words(),
                 to.name(),
@@ -2129,7 +2163,7 @@ impl Core {
                     .map(|l| l.name())
                     .collect::<Vec<_>>()
                     .join(", ")
-            ));
+            )));
         }
         if to == Lifecycle::Disposed {
             self.erase(mac, by, now)?;
@@ -2141,8 +2175,7 @@ impl Core {
                 .and_then(|v| v.parse::<u64>().ok())
                 .unwrap_or(0);
             self.store
-                .set_setting("disposed-count", &(n + 1).to_string())
-                .map_err(|e| e.to_string())?;
+                .set_setting("disposed-count", &(n + 1).to_string())?;
             self.event(
                 now,
                 None,
@@ -2177,7 +2210,7 @@ impl Core {
         by: &str,
         reason: &str,
         now: i64,
-    ) -> Result<std::collections::BTreeMap<String, usize>, String> {
+    ) -> Result<std::collections::BTreeMap<String, usize>, CoreError> {
         let reason = checked_reason(reason, true)?;
         let macs: Vec<MacAddr> = self.devices.keys().copied().collect();
         for mac in &macs {
@@ -2200,7 +2233,7 @@ impl Core {
         self.support_alerted.clear();
         self.vulns_alerted.clear();
         let _ = self.reapply(now, "the household erased");
-        let done = self.store.erase_household().map_err(|e| e.to_string())?;
+        let done = self.store.erase_household()?;
         self.event(
             now,
             None,
@@ -2217,7 +2250,7 @@ impl Core {
     pub fn prune_data(
         &mut self,
         now: i64,
-    ) -> Result<warden_store::lifecycle::PrunedClasses, String> {
+    ) -> Result<warden_store::lifecycle::PrunedClasses, CoreError> {
         let r = self.cfg.retention;
         let gone: Vec<MacAddr> = self
             .devices
@@ -2228,10 +2261,7 @@ impl Core {
         for mac in &gone {
             let _ = self.erase(mac, "warden (retention: identity)", now);
         }
-        let mut p = self
-            .store
-            .prune_classes(now, &r)
-            .map_err(|e| e.to_string())?;
+        let mut p = self.store.prune_classes(now, &r)?;
         p.devices_forgotten += gone.len();
         Ok(p)
     }
@@ -2241,9 +2271,9 @@ impl Core {
         mac: &MacAddr,
         by: &str,
         now: i64,
-    ) -> Result<std::collections::BTreeMap<String, usize>, String> {
+    ) -> Result<std::collections::BTreeMap<String, usize>, CoreError> {
         if self.devices.remove(mac).is_none() {
-            return Err("no such device".into());
+            return Err(CoreError::NoSuchDevice);
         }
         self.pins.remove(mac);
         self.pin_missing_since.remove(mac);
@@ -2261,10 +2291,7 @@ impl Core {
         // records about it is erased below too.
         let _ = self.reapply(now, "a device erased");
         self.applied_kinds.remove(mac);
-        let done = self
-            .store
-            .erase_device(&mac_s(mac))
-            .map_err(|e| e.to_string())?;
+        let done = self.store.erase_device(&mac_s(mac))?;
         self.event(
             now,
             None,
@@ -2281,19 +2308,16 @@ impl Core {
         a: &warden_assess::verdict::Assessment,
         by: &str,
         now: i64,
-    ) -> Result<i64, String> {
-        let report = serde_json::to_value(a).map_err(|e| e.to_string())?;
-        let id = self
-            .store
-            .record_assessment(&warden_store::AssessmentRow {
-                id: 0,
-                mac: mac_s(mac),
-                ts: now,
-                label: Some(format!("{} ({})", a.label.level, a.label.name)),
-                report,
-                by: by.into(),
-            })
-            .map_err(|e| e.to_string())?;
+    ) -> Result<i64, CoreError> {
+        let report = serde_json::to_value(a).map_err(|e| CoreError::Invalid(e.to_string()))?;
+        let id = self.store.record_assessment(&warden_store::AssessmentRow {
+            id: 0,
+            mac: mac_s(mac),
+            ts: now,
+            label: Some(format!("{} ({})", a.label.level, a.label.name)),
+            report,
+            by: by.into(),
+        })?;
         self.event(
             now,
             Some(mac),
@@ -2311,9 +2335,9 @@ impl Core {
         by: &str,
         reason: &str,
         now: i64,
-    ) -> Result<(), String> {
+    ) -> Result<(), CoreError> {
         let reason = checked_reason(reason, false)?;
-        let d = self.devices.get_mut(mac).ok_or("no such device")?;
+        let d = self.devices.get_mut(mac).ok_or(CoreError::NoSuchDevice)?;
         let has = d.mud.is_some();
         let overrode = match &d.state {
             State::Quarantined { reason, .. } | State::Blocked { reason, .. } => {
@@ -2656,7 +2680,8 @@ mod tests {
             .set_lifecycle(&mac, Lifecycle::Identified, "", "ann (owner)", 102)
             .unwrap_err();
         assert!(
-            err.contains("end-of-support, transferred, disposed"),
+            err.to_string()
+                .contains("end-of-support, transferred, disposed"),
             "{err}"
         );
         assert_eq!(c.devices[&mac].lifecycle, Lifecycle::InUse);

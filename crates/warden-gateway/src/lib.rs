@@ -230,7 +230,7 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
             local_networks: cfg.local_networks.clone(),
         }),
     };
-    let mut core = Core::load(cfg.clone(), store, enforcer)?;
+    let mut core = Core::load(cfg.clone(), store, enforcer).map_err(|e| e.to_string())?;
     for ifc in &cfg.lan_interfaces {
         if let Ok(s) = std::fs::read_to_string(format!("/sys/class/net/{ifc}/address")) {
             if let Some(m) = warden_mud::MacAddr::parse(s.trim()) {
@@ -254,7 +254,7 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
         },
         dhcp_servers: cfg.dhcp_servers(),
     };
-    let outcome = core.reconcile(now())?;
+    let outcome = core.reconcile(now()).map_err(|e| e.to_string())?;
     log!("reconcile: {outcome}");
     core.repin();
     let core = Arc::new(Mutex::new(core));

@@ -1295,7 +1295,7 @@ async fn act(api: Api, h: HeaderMap, mac: String, csrf: String, what: Act) -> Re
     };
     match r {
         Ok(()) => Redirect::to(&format!("/devices/{mac}")).into_response(),
-        Err(e) => (StatusCode::CONFLICT, e).into_response(),
+        Err(e) => (StatusCode::CONFLICT, e.to_string()).into_response(),
     }
 }
 
@@ -1358,7 +1358,7 @@ async fn rename(
     );
     match r {
         Ok(()) => Redirect::to(&format!("/devices/{mac}")).into_response(),
-        Err(e) => (StatusCode::BAD_REQUEST, e).into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     }
 }
 
@@ -1401,7 +1401,7 @@ async fn categorise(
         .set_category(&mac, category, &p.by(), (api.now)());
     match r {
         Ok(()) => Redirect::to(&format!("/devices/{mac}")).into_response(),
-        Err(e) => (StatusCode::NOT_FOUND, e).into_response(),
+        Err(e) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
     }
 }
 
@@ -1439,7 +1439,7 @@ async fn lifecycle(
             Redirect::to("/devices").into_response()
         }
         Ok(()) => Redirect::to(&format!("/devices/{mac}")).into_response(),
-        Err(e) => (StatusCode::CONFLICT, e).into_response(),
+        Err(e) => (StatusCode::CONFLICT, e.to_string()).into_response(),
     }
 }
 
@@ -1523,7 +1523,9 @@ async fn documents(
         match kind.as_str() {
             "sbom" => c.put_sbom(&mac, &file, &source, &p.by(), now),
             "advisory" => c.put_advisory(&mac, &file, &source, &p.by(), now),
-            _ => Err("form field `kind`: sbom or advisory".into()),
+            _ => Err(crate::core::CoreError::Invalid(
+                "form field `kind`: sbom or advisory".into(),
+            )),
         }
     };
     match r {
@@ -1700,7 +1702,7 @@ async fn acknowledge(
         .acknowledge(id, &p.by(), (api.now)());
     match r {
         Ok(_) => Redirect::to("/alerts").into_response(),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
 }
 
@@ -2362,7 +2364,7 @@ async fn mud_apply(
     };
     match r {
         Ok(()) => Redirect::to(&format!("/devices/{mac}")).into_response(),
-        Err(e) => (StatusCode::NOT_FOUND, e).into_response(),
+        Err(e) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
     }
 }
 

@@ -125,12 +125,14 @@ impl Core {
         reason: &str,
         by: &str,
         now: i64,
-    ) -> Result<(), String> {
+    ) -> Result<(), CoreError> {
         if !self.devices.contains_key(mac) {
-            return Err(format!("no device {mac}"));
+            return Err(CoreError::NoSuchDevice);
         }
         if end.len() != 10 || parse_date(end).is_none() {
-            return Err(format!("end: {end:?} is not a date (YYYY-MM-DD)"));
+            return Err(CoreError::Invalid(format!(
+                "end: {end:?} is not a date (YYYY-MM-DD)"
+            )));
         }
         let reason = checked_reason(reason, true)?;
         let e = warden_store::lifecycle::SupportEntry {
@@ -139,9 +141,7 @@ impl Core {
             by: by.into(),
             at: now,
         };
-        self.store
-            .set_support_entry(&mac_s(mac), &e)
-            .map_err(|e| e.to_string())?;
+        self.store.set_support_entry(&mac_s(mac), &e)?;
         self.event(
             now,
             Some(mac),

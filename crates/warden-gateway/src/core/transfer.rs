@@ -55,15 +55,15 @@ impl Core {
         how: &str,
         by: &str,
         now: i64,
-    ) -> Result<serde_json::Value, String> {
+    ) -> Result<serde_json::Value, CoreError> {
         if !crate::lifecycle::TRANSFERS.contains(&how) {
-            return Err(format!(
+            return Err(CoreError::Invalid(format!(
                 "how: {} (one of {})",
                 how.escape_debug(),
                 crate::lifecycle::TRANSFERS.join(", ")
-            ));
+            )));
         }
-        let d = self.devices.get(mac).ok_or("no such device")?;
+        let d = self.devices.get(mac).ok_or(CoreError::NoSuchDevice)?;
         let pending = Pending {
             since: now,
             how: how.into(),
@@ -74,10 +74,7 @@ impl Core {
         if d.lifecycle != Lifecycle::Transferred {
             self.set_lifecycle(mac, Lifecycle::Transferred, how, by, now)?;
         }
-        let history = self
-            .store
-            .export_device(&mac_s(mac))
-            .map_err(|e| e.to_string())?;
+        let history = self.store.export_device(&mac_s(mac))?;
         self.event(
             now,
             Some(mac),

@@ -57,22 +57,23 @@ pub fn import_archive(
     store_path: &std::path::Path,
     archive: &std::path::Path,
     now: i64,
-) -> Result<(warden_lifecycle::osv::ImportReport, f64, f64), String> {
+) -> Result<(warden_lifecycle::osv::ImportReport, f64, f64), CoreError> {
     let t0 = std::time::Instant::now();
-    let f = std::fs::File::open(archive).map_err(|e| format!("{}: {e}", archive.display()))?;
+    let f = std::fs::File::open(archive)
+        .map_err(|e| CoreError::Invalid(format!("{}: {e}", archive.display())))?;
     let mut kept: Vec<(String, Vec<u8>)> = Vec::new();
     let rep = VulnDb::default()
         .import_zip_with(std::io::BufReader::new(f), |r, b| {
             kept.push((r.id.clone(), b.to_vec()))
         })
-        .map_err(|e| format!("{}: {e}", archive.display()))?;
+        .map_err(|e| CoreError::Invalid(format!("{}: {e}", archive.display())))?;
     let read_s = t0.elapsed().as_secs_f64();
     let t1 = std::time::Instant::now();
-    let mut store =
-        SqliteStore::open(store_path).map_err(|e| format!("{}: {e}", store_path.display()))?;
+    let mut store = SqliteStore::open(store_path)
+        .map_err(|e| CoreError::Store(format!("{}: {e}", store_path.display())))?;
     store
         .replace_vuln_records(kept.iter().map(|(i, b)| (i.as_str(), b.as_slice())), now)
-        .map_err(|e| format!("{}: {e}", store_path.display()))?;
+        .map_err(|e| CoreError::Store(format!("{}: {e}", store_path.display())))?;
     let _ = store.record_event(
         now,
         None,
@@ -150,6 +151,7 @@ impl Core {
             } else {
                 self.put_advisory(mac, &body, url, by, now)
             }
+            .map_err(|e| e.to_string())
         });
         if let Err(e) = kept {
             self.event(
@@ -163,8 +165,8 @@ impl Core {
 
     /// Loads the imported OSV records from the store (at start and after
     /// `warden vuln import`).
-    pub fn reload_vulns(&mut self) -> Result<usize, String> {
-        let (bodies, _) = self.store.vuln_records().map_err(|e| e.to_string())?;
+    pub fn reload_vulns(&mut self) -> Result<usize, CoreError> {
+        let (bodies, _) = self.store.vuln_records()?;
         let mut db = VulnDb::default();
         for (i, b) in bodies.iter().enumerate() {
             // Records were checked at import; one the crate no longer reads
@@ -201,20 +203,18 @@ impl Core {
         source: &str,
         by: &str,
         now: i64,
-    ) -> Result<String, String> {
+    ) -> Result<String, CoreError> {
         if !self.devices.contains_key(mac) {
-            return Err(format!("no device {mac}"));
+            return Err(CoreError::NoSuchDevice);
         }
-        let s = sbom::read(bytes).map_err(|e| e.to_string())?;
+        let s = sbom::read(bytes).map_err(|e| CoreError::Invalid(e.to_string()))?;
         let doc = warden_store::lifecycle::Document {
             source: source.into(),
             format: s.format.clone(),
             body: bytes.to_vec(),
             at: now,
         };
-        self.store
-            .set_device_software(&mac_s(mac), &doc)
-            .map_err(|e| e.to_string())?;
+        self.store.set_device_software(&mac_s(mac), &doc)?;
         let what = format!("{} with {} components", s.format, s.components.len());
         self.event(
             now,
@@ -234,20 +234,18 @@ impl Core {
         source: &str,
         by: &str,
         now: i64,
-    ) -> Result<String, String> {
+    ) -> Result<String, CoreError> {
         if !self.devices.contains_key(mac) {
-            return Err(format!("no device {mac}"));
+            return Err(CoreError::NoSuchDevice);
         }
-        let a = Advisory::read(bytes).map_err(|e| e.to_string())?;
+        let a = Advisory::read(bytes).map_err(|e| CoreError::Invalid(e.to_string()))?;
         let doc = warden_store::lifecycle::Document {
             source: source.into(),
             format: "CSAF".into(),
             body: bytes.to_vec(),
             at: now,
         };
-        self.store
-            .set_device_advisory(&mac_s(mac), &doc)
-            .map_err(|e| e.to_string())?;
+        self.store.set_device_advisory(&mac_s(mac), &doc)?;
         self.event(
             now,
             Some(mac),
