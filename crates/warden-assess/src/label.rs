@@ -91,12 +91,23 @@ pub struct LabelInput<'a> {
 
 const COLOURS: [&str; 4] = ["#b3261e", "#c77700", "#2e7d32", "#1b5e20"];
 
+/// The report URL does not fit in a QR code.
+#[derive(Debug, thiserror::Error)]
+#[error("QR code for {url:?}: {reason}")]
+pub struct LabelError {
+    pub url: String,
+    pub reason: String,
+}
+
 /// The label as a standalone SVG document (no scripts, no external
 /// references), 360 x 520 user units.
-pub fn svg(l: &LabelInput) -> Result<String, String> {
+pub fn svg(l: &LabelInput) -> Result<String, LabelError> {
     let qr =
         qrcode::QrCode::with_error_correction_level(l.report_url.as_bytes(), qrcode::EcLevel::M)
-            .map_err(|e| format!("QR code for {:?}: {e}", l.report_url))?;
+            .map_err(|e| LabelError {
+                url: l.report_url.to_string(),
+                reason: e.to_string(),
+            })?;
     let n = qr.width();
     let colours = qr.to_colors();
     let size = 150.0;

@@ -46,7 +46,11 @@ pub struct Api {
 }
 
 /// Reads the token, or makes one (mode 0600) at first start.
-pub fn token(dir: &std::path::Path) -> Result<String, String> {
+pub fn token(dir: &std::path::Path) -> Result<String, crate::GatewayError> {
+    read_or_make_token(dir).map_err(crate::GatewayError::Token)
+}
+
+fn read_or_make_token(dir: &std::path::Path) -> Result<String, String> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let p = dir.join("api-token");

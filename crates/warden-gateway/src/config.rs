@@ -527,7 +527,7 @@ impl Config {
         if r.dns.addresses_per_name == 0 || r.dns.addresses_per_name > 4096 {
             return Err(ConfigError("dns.addresses-per-name: 1 to 4096".into()));
         }
-        crate::fetch::AddressGuard::from_config(&r.mud).map_err(ConfigError)?;
+        crate::fetch::AddressGuard::from_config(&r.mud)?;
         if r.mud.max_bytes == 0 || r.mud.max_bytes > 16 << 20 {
             return Err(ConfigError("mud.max-bytes: 1 byte to 16 MiB".into()));
         }

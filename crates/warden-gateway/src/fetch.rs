@@ -162,11 +162,15 @@ pub struct AddressGuard {
 }
 
 impl AddressGuard {
-    pub fn from_config(cfg: &MudConfig) -> Result<AddressGuard, String> {
+    pub fn from_config(cfg: &MudConfig) -> Result<AddressGuard, crate::config::ConfigError> {
         let allow = cfg
             .allow_prefixes
             .iter()
-            .map(|s| IpPrefix::parse(s).map_err(|e| format!("mud.allow-prefixes {s:?}: {e}")))
+            .map(|s| {
+                IpPrefix::parse(s).map_err(|e| {
+                    crate::config::ConfigError(format!("mud.allow-prefixes {s:?}: {e}"))
+                })
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(AddressGuard {
             allow_private: cfg.allow_private,
@@ -225,8 +229,12 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 impl Fetcher {
-    pub fn new(cfg: &MudConfig) -> Result<Fetcher, String> {
-        let guard = AddressGuard::from_config(cfg)?;
+    pub fn new(cfg: &MudConfig) -> Result<Fetcher, crate::GatewayError> {
+        Fetcher::build(cfg).map_err(crate::GatewayError::Fetcher)
+    }
+
+    fn build(cfg: &MudConfig) -> Result<Fetcher, String> {
+        let guard = AddressGuard::from_config(cfg).map_err(|e| e.0)?;
         let redirect_guard = guard.clone();
         let mut b = reqwest::Client::builder()
             .use_rustls_tls()
@@ -497,6 +505,7 @@ mod tests {
             ..Default::default()
         })
         .unwrap_err()
+        .0
         .contains("mud.allow-prefixes"));
     }
 

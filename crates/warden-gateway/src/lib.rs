@@ -164,13 +164,53 @@ fn spawn_fetch(
     true
 }
 
+/// Why the gateway did not start (or a one-off fetch could not be set up).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GatewayError {
+    /// The state directory, or a file in it, is unsafe or unusable; the
+    /// words name the path.
+    #[error("{0}")]
+    StateDir(String),
+    /// The API token could not be read or made.
+    #[error("API token: {0}")]
+    Token(String),
+    /// The MUD fetcher's settings (allowed prefixes, TLS client).
+    #[error("{0}")]
+    Fetcher(String),
+    /// warden's own certificate for the dashboard.
+    #[error("web certificate: {0}")]
+    Certificate(String),
+    /// An address in the configuration to listen on.
+    #[error("{what} {addr}: {source}")]
+    Listen {
+        what: &'static str,
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Threads, signals or the async runtime.
+    #[error("{0}")]
+    Runtime(#[from] std::io::Error),
+    #[error(transparent)]
+    Core(#[from] core::CoreError),
+    #[error("store: {0}")]
+    Store(#[from] warden_store::StoreError),
+    #[error(transparent)]
+    Auth(#[from] auth::AuthError),
+}
+
 /// Makes the state directory private before anything is written to it:
 /// created 0700; refused when others may write to it (someone could have
 /// planted a database or a token) or when the API token is readable by
 /// others (it may have leaked: delete it and a new one is made); otherwise
 /// the directory is set to 0700 and every file in it to 0600. Each refusal
 /// names the path.
-pub fn secure_state_dir(dir: &std::path::Path) -> Result<(), String> {
+pub fn secure_state_dir(dir: &std::path::Path) -> Result<(), GatewayError> {
+    check_state_dir(dir).map_err(GatewayError::StateDir)
+}
+
+fn check_state_dir(dir: &std::path::Path) -> Result<(), String> {
     use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
     std::fs::DirBuilder::new()
         .recursive(true)
@@ -214,9 +254,9 @@ pub fn secure_state_dir(dir: &std::path::Path) -> Result<(), String> {
 }
 
 /// Runs the daemon until SIGINT or SIGTERM.
-pub async fn run(cfg: config::Config) -> Result<(), String> {
+pub async fn run(cfg: config::Config) -> Result<(), GatewayError> {
     secure_state_dir(&cfg.state_dir)?;
-    let store = SqliteStore::open(&cfg.state_dir.join("warden.db")).map_err(|e| e.to_string())?;
+    let store = SqliteStore::open(&cfg.state_dir.join("warden.db"))?;
     let token = api::token(&cfg.state_dir)?;
     // The database and its journal were made with the process umask.
     secure_state_dir(&cfg.state_dir)?;
@@ -230,7 +270,7 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
             local_networks: cfg.local_networks.clone(),
         }),
     };
-    let mut core = Core::load(cfg.clone(), store, enforcer).map_err(|e| e.to_string())?;
+    let mut core = Core::load(cfg.clone(), store, enforcer)?;
     for ifc in &cfg.lan_interfaces {
         if let Ok(s) = std::fs::read_to_string(format!("/sys/class/net/{ifc}/address")) {
             if let Some(m) = warden_mud::MacAddr::parse(s.trim()) {
@@ -254,7 +294,7 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
         },
         dhcp_servers: cfg.dhcp_servers(),
     };
-    let outcome = core.reconcile(now()).map_err(|e| e.to_string())?;
+    let outcome = core.reconcile(now())?;
     log!("reconcile: {outcome}");
     core.repin();
     let core = Arc::new(Mutex::new(core));
@@ -285,17 +325,15 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
                 if let Err(e) = watch::watch(&ifc, opts, engine, lan, trust, tx) {
                     log!("watching {ifc}: {e}");
                 }
-            })
-            .map_err(|e| e.to_string())?;
+            })?;
     }
     let resolve_tx = tx.clone();
     drop(tx);
 
-    let reader = SqliteStore::open(&cfg.state_dir.join("warden.db")).map_err(|e| e.to_string())?;
-    let accounts =
-        SqliteStore::open(&cfg.state_dir.join("warden.db")).map_err(|e| e.to_string())?;
+    let reader = SqliteStore::open(&cfg.state_dir.join("warden.db"))?;
+    let accounts = SqliteStore::open(&cfg.state_dir.join("warden.db"))?;
     let auth = Arc::new(auth::Auth::new(accounts, &token));
-    if let Some((code, until)) = auth.setup_code(now()).map_err(|e| e.to_string())? {
+    if let Some((code, until)) = auth.setup_code(now())? {
         log!(
             "no owner account yet. Create it before {until} (Unix time; a new code at each start): \
              curl -X POST http://{}/api/v1/setup -H 'content-type: application/json' \
@@ -313,12 +351,20 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
     };
     let l = tokio::net::TcpListener::bind(cfg.api_listen)
         .await
-        .map_err(|e| format!("api-listen {}: {e}", cfg.api_listen))?;
+        .map_err(|source| GatewayError::Listen {
+            what: "api-listen",
+            addr: cfg.api_listen,
+            source,
+        })?;
     let app = api::router(a.clone());
     tokio::spawn(serve::serve(l, app, serve::Limits::default()));
     let l = tokio::net::TcpListener::bind(cfg.remediation_listen)
         .await
-        .map_err(|e| format!("remediation-listen {}: {e}", cfg.remediation_listen))?;
+        .map_err(|source| GatewayError::Listen {
+            what: "remediation-listen",
+            addr: cfg.remediation_listen,
+            source,
+        })?;
     // The same API (and the dashboard to come) over HTTPS, with the
     // certificate warden made at first start; plain HTTP only when
     // `web-plain-http` says so.
@@ -326,13 +372,18 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
         let tls = if cfg.web_plain_http {
             None
         } else {
-            let (acceptor, fp) = tls::acceptor(&cfg.state_dir, cfg.gateway_address)?;
+            let (acceptor, fp) = tls::acceptor(&cfg.state_dir, cfg.gateway_address)
+                .map_err(GatewayError::Certificate)?;
             log!("HTTPS on {addr}, certificate SHA-256 fingerprint {fp}");
             Some(acceptor)
         };
         let l = tokio::net::TcpListener::bind(addr)
             .await
-            .map_err(|e| format!("web-listen {addr}: {e}"))?;
+            .map_err(|source| GatewayError::Listen {
+                what: "web-listen",
+                addr,
+                source,
+            })?;
         tokio::spawn(serve::serve_with(
             l,
             api::router(a.clone()),
@@ -366,8 +417,7 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
         last: None,
         egress: None,
     });
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(|e| e.to_string())?;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut last_prune = 0i64;
     println!(
         "warden gateway: ready (watching {}, API on {}, remediation page on {})",
@@ -477,12 +527,11 @@ pub async fn run(cfg: config::Config) -> Result<(), String> {
 }
 
 /// [`run`] on a runtime of its own (the binary is not async).
-pub fn run_blocking(cfg: config::Config) -> Result<(), String> {
+pub fn run_blocking(cfg: config::Config) -> Result<(), GatewayError> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?
+        .build()?
         .block_on(run(cfg))
 }
 
@@ -491,12 +540,11 @@ pub fn fetch_blocking(
     cfg: &config::MudConfig,
     url: &str,
     now: i64,
-) -> Result<Result<fetch::Fetched, fetch::FetchError>, String> {
+) -> Result<Result<fetch::Fetched, fetch::FetchError>, GatewayError> {
     let f = fetch::Fetcher::new(cfg)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+        .build()?;
     Ok(rt.block_on(f.fetch(url, now)))
 }
 
@@ -539,7 +587,7 @@ mod tests {
         assert_eq!(mode(&dir.join("warden.db")), 0o600);
         // Writable by others: refused, naming the path.
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
-        let e = secure_state_dir(&dir).unwrap_err();
+        let e = secure_state_dir(&dir).unwrap_err().to_string();
         assert!(
             e.contains(dir.to_str().unwrap()) && e.contains("0777"),
             "{e}"
@@ -551,7 +599,7 @@ mod tests {
         let token = dir.join("api-token");
         std::fs::write(&token, "a".repeat(64)).unwrap();
         std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let e = secure_state_dir(&dir).unwrap_err();
+        let e = secure_state_dir(&dir).unwrap_err().to_string();
         assert!(e.contains("api-token") && e.contains("0644"), "{e}");
         std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).unwrap();
         secure_state_dir(&dir).unwrap();
