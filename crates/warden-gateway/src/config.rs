@@ -168,6 +168,7 @@ impl Default for MudConfig {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+/// The `[quarantine]` section as written.
 pub struct QuarantineConfig {
     #[serde(default = "yes")]
     pub automatic: bool,
@@ -209,12 +210,89 @@ impl Default for QuarantineConfig {
     }
 }
 
-impl QuarantineConfig {
-    /// Whether an alert of `kind` (a detector name) triggers quarantine.
-    pub fn triggers(&self, kind: &str) -> bool {
-        self.kinds.iter().any(|k| match k.strip_suffix('*') {
-            Some(prefix) => kind.starts_with(prefix),
-            None => k == kind,
+/// A detector kind in `quarantine.kinds`: one kind, or every kind whose
+/// name starts with a prefix (`flood.*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KindPattern {
+    Kind(warden_detect::Kind),
+    Prefix(String),
+}
+
+impl KindPattern {
+    /// The pattern a `quarantine.kinds` entry names; None when it names no
+    /// detector (a typo must not silently change what is quarantined).
+    pub fn parse(s: &str) -> Option<KindPattern> {
+        match s.strip_suffix('*') {
+            Some(prefix) => warden_detect::Kind::ALL
+                .iter()
+                .any(|x| x.name().starts_with(prefix))
+                .then(|| KindPattern::Prefix(prefix.to_string())),
+            None => warden_detect::Kind::parse(s).map(KindPattern::Kind),
+        }
+    }
+
+    pub fn matches(&self, kind: warden_detect::Kind) -> bool {
+        match self {
+            KindPattern::Kind(k) => *k == kind,
+            KindPattern::Prefix(p) => kind.name().starts_with(p.as_str()),
+        }
+    }
+}
+
+/// The `[quarantine]` section, checked: detector kinds and the severity
+/// are the detectors' own values.
+#[derive(Debug, Clone)]
+pub struct Quarantine {
+    pub automatic: bool,
+    pub kinds: Vec<KindPattern>,
+    pub min_severity: warden_detect::Severity,
+    pub follow_new_mac: bool,
+}
+
+impl Quarantine {
+    /// Whether an alert of `kind` triggers quarantine.
+    pub fn triggers(&self, kind: warden_detect::Kind) -> bool {
+        self.kinds.iter().any(|k| k.matches(kind))
+    }
+
+    /// Whether an alert of this kind and severity, with the device as its
+    /// source, quarantines the device (when `automatic`).
+    pub fn quarantines(
+        &self,
+        kind: warden_detect::Kind,
+        severity: warden_detect::Severity,
+    ) -> bool {
+        self.automatic && self.triggers(kind) && severity >= self.min_severity
+    }
+
+    fn from_raw(r: QuarantineConfig) -> Result<Quarantine, ConfigError> {
+        let kinds = r
+            .kinds
+            .iter()
+            .map(|k| {
+                KindPattern::parse(k).ok_or_else(|| {
+                    ConfigError(format!(
+                        "quarantine.kinds: {k:?} names no detector (known: {})",
+                        warden_detect::Kind::ALL
+                            .iter()
+                            .map(|x| x.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let min_severity = warden_detect::Severity::parse(&r.min_severity).ok_or_else(|| {
+            ConfigError(format!(
+                "quarantine.min-severity: {:?} is not low, medium, high or critical",
+                r.min_severity
+            ))
+        })?;
+        Ok(Quarantine {
+            automatic: r.automatic,
+            kinds,
+            min_severity,
+            follow_new_mac: r.follow_new_mac,
         })
     }
 }
@@ -409,7 +487,7 @@ pub struct Config {
     pub web_listen: Option<SocketAddr>,
     pub web_plain_http: bool,
     pub mud: MudConfig,
-    pub quarantine: QuarantineConfig,
+    pub quarantine: Quarantine,
     pub support: SupportConfig,
     pub privacy: Privacy,
     /// Days each data class is kept.
@@ -480,30 +558,7 @@ impl Config {
         }
         // A typo must not silently change what is quarantined: every
         // detector kind, pattern and severity is checked against the real ones.
-        for k in &r.quarantine.kinds {
-            let known = match k.strip_suffix('*') {
-                Some(prefix) => warden_detect::Kind::ALL
-                    .iter()
-                    .any(|x| x.name().starts_with(prefix)),
-                None => warden_detect::Kind::parse(k).is_some(),
-            };
-            if !known {
-                return Err(ConfigError(format!(
-                    "quarantine.kinds: {k:?} names no detector (known: {})",
-                    warden_detect::Kind::ALL
-                        .iter()
-                        .map(|x| x.name())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
-            }
-        }
-        if warden_detect::Severity::parse(&r.quarantine.min_severity).is_none() {
-            return Err(ConfigError(format!(
-                "quarantine.min-severity: {:?} is not low, medium, high or critical",
-                r.quarantine.min_severity
-            )));
-        }
+        let quarantine = Quarantine::from_raw(r.quarantine.clone())?;
         let infrastructure = r
             .infrastructure
             .iter()
@@ -602,7 +657,7 @@ impl Config {
             web_listen: r.web_listen,
             web_plain_http: r.web_plain_http,
             mud: r.mud,
-            quarantine: r.quarantine,
+            quarantine,
             support,
             privacy: r.privacy,
             retention,
@@ -681,9 +736,15 @@ mod tests {
         assert!(e.to_string().contains("shrug"), "{e}");
         let e = Config::parse(&format!("{BASE}colour = 1\n")).unwrap_err();
         assert!(e.to_string().contains("colour"), "{e}");
-        assert!(c.quarantine.triggers("flood.syn"));
-        assert!(c.quarantine.triggers("scan.horizontal"));
-        assert!(!c.quarantine.triggers("beacon"));
+        assert!(c
+            .quarantine
+            .triggers(warden_detect::Kind::parse("flood.syn").unwrap()));
+        assert!(c
+            .quarantine
+            .triggers(warden_detect::Kind::parse("scan.horizontal").unwrap()));
+        assert!(!c
+            .quarantine
+            .triggers(warden_detect::Kind::parse("beacon").unwrap()));
     }
 
     #[test]
@@ -711,7 +772,9 @@ mod tests {
             "{BASE}[quarantine]\nkinds = [\"spoof.*\", \"bruteforce\"]\nmin-severity = \"high\"\n"
         ))
         .unwrap();
-        assert!(ok.quarantine.triggers("spoof.source"));
+        assert!(ok
+            .quarantine
+            .triggers(warden_detect::Kind::parse("spoof.source").unwrap()));
     }
 
     #[test]

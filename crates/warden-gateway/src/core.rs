@@ -450,17 +450,6 @@ fn mac_s(m: &MacAddr) -> String {
     m.to_string()
 }
 
-fn severity_rank(s: &str) -> u8 {
-    match s {
-        "info" => 0,
-        "low" => 1,
-        "medium" => 2,
-        "high" => 3,
-        "critical" => 4,
-        _ => 2,
-    }
-}
-
 /// The newest good file the store holds for `url`, validated again (as
 /// when it was fetched), with the time its cache validity ends.
 fn last_good(store: &SqliteStore, url: &str) -> Option<(ValidatedMud, i64)> {
@@ -1682,11 +1671,7 @@ impl Core {
             self.raise_detection(&det, &kind, sev, mac.as_ref(), now);
         }
         let q = &self.cfg.quarantine;
-        if q.automatic
-            && det.role == warden_detect::Role::Source
-            && q.triggers(&kind)
-            && severity_rank(sev.as_str()) >= severity_rank(&q.min_severity)
-        {
+        if det.role == warden_detect::Role::Source && q.quarantines(det.kind, sev) {
             if let Some(mac) = mac {
                 let quarantined = self
                     .devices
