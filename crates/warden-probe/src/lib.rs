@@ -44,6 +44,7 @@ pub mod scan;
 pub mod scope;
 pub mod ssh;
 pub mod telnet;
+mod text;
 pub mod tls;
 pub mod udp;
 
