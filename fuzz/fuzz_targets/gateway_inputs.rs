@@ -11,7 +11,11 @@ use warden_gateway::trust::{chain_bindings, Datagram, DnsGuard, Trust, MAX_BINDI
 fuzz_target!(|data: &[u8]| {
     if let Ok(s) = std::str::from_utf8(data) {
         if let Ok(c) = Config::parse(s) {
-            let _ = c.quarantine.triggers("scan.horizontal");
+            for kind in warden_detect::Kind::ALL {
+                let _ = c
+                    .quarantine
+                    .quarantines(kind, warden_detect::Severity::High);
+            }
             let _ = c.dns.clamp(u32::MAX);
         }
     }
