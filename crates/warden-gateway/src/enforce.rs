@@ -384,10 +384,12 @@ impl Enforcer {
 
     /// `nft -j list table` of warden's table in each family.
     fn listings(&self) -> Result<Vec<String>, EnforceError> {
-        FAMILIES
-            .iter()
-            .map(|family| self.run_nft(&["-j", "list", "table", family, TABLE], None))
-            .collect()
+        FAMILIES.iter().map(|family| self.listing(family)).collect()
+    }
+
+    /// `nft -j list table` of warden's table in one family.
+    fn listing(&self, family: &str) -> Result<String, EnforceError> {
+        self.run_nft(&["-j", "list", "table", family, TABLE], None)
     }
 
     fn run_text(&self, commands: &str) -> Result<(), EnforceError> {
@@ -432,12 +434,10 @@ impl Enforcer {
     /// Counter of dropped packets per device chain (packets, bytes), routed
     /// and bridged together.
     pub fn drop_counters(&self) -> BTreeMap<String, (u64, u64)> {
+        // A family whose table cannot be listed counts nothing.
         let listings: Vec<String> = FAMILIES
             .iter()
-            .filter_map(|family| {
-                self.run_nft(&["-j", "list", "table", family, TABLE], None)
-                    .ok()
-            })
+            .filter_map(|family| self.listing(family).ok())
             .collect();
         kernel::chain_counters(&listings)
     }
