@@ -16,6 +16,7 @@
 //! report, never silently lost.
 
 pub mod oui;
+pub mod shard;
 mod text;
 
 use serde::Serialize;
@@ -166,6 +167,32 @@ pub trait Sink {
     fn flow(&mut self, _f: &Flow, _local: [bool; 2]) {}
 }
 
+/// Where packets go: one [`Analyzer`], or one whose flow stage is shared
+/// out over threads ([`shard::Sharded`]).
+pub trait Observe {
+    fn observe(&mut self, p: &Packet<'_>);
+    /// A capture file that ended in an error, for the report.
+    fn capture_error(&mut self, file: &str, e: &warden_capture::CaptureError);
+}
+
+impl<S: Sink> Observe for Analyzer<S> {
+    fn observe(&mut self, p: &Packet<'_>) {
+        Analyzer::observe(self, p);
+    }
+    fn capture_error(&mut self, file: &str, e: &warden_capture::CaptureError) {
+        Analyzer::capture_error(self, file, e);
+    }
+}
+
+impl<S: Sink + Send + 'static> Observe for shard::Sharded<S> {
+    fn observe(&mut self, p: &Packet<'_>) {
+        shard::Sharded::observe(self, p);
+    }
+    fn capture_error(&mut self, file: &str, e: &warden_capture::CaptureError) {
+        shard::Sharded::capture_error(self, file, e);
+    }
+}
+
 /// The sink that takes nothing: plain `analyze`.
 #[derive(Debug, Default)]
 pub struct NoSink;
@@ -213,6 +240,10 @@ pub struct Analyzer<S: Sink = NoSink> {
     anomalies: BTreeMap<String, u64>,
     dropped: BTreeMap<String, u64>,
     capture_errors: Vec<String>,
+    /// Packets observed.
+    packets: u64,
+    /// Flows a shard worker ended, waiting for the next aggregation.
+    ended: Vec<Flow>,
 }
 
 impl Analyzer<NoSink> {
@@ -245,6 +276,8 @@ impl<S: Sink> Analyzer<S> {
             anomalies: BTreeMap::new(),
             dropped: BTreeMap::new(),
             capture_errors: Vec::new(),
+            packets: 0,
+            ended: Vec::new(),
         }
     }
 
@@ -338,6 +371,40 @@ impl<S: Sink> Analyzer<S> {
     pub fn observe(&mut self, p: &Packet<'_>) {
         let d = decode(p.link, p.data);
         let application = app::decode(&d);
+        self.learn(p, &d, &application);
+        self.flows.observe(p.ts_nanos, &d, p.orig_len);
+        self.count_packet();
+    }
+
+    /// One packet whose application layer and flow accounting a shard
+    /// worker did ([`shard`]): `ended` are the flows that packet ended.
+    fn observe_sharded(
+        &mut self,
+        p: &Packet<'_>,
+        d: &warden_wire::Decoded<'_>,
+        application: &Application,
+        ended: Vec<Flow>,
+    ) {
+        self.learn(p, d, application);
+        if !ended.is_empty() {
+            self.ended.extend(ended);
+        }
+        self.count_packet();
+    }
+
+    /// Every 65,536th packet, the flows ended so far go into the report.
+    fn count_packet(&mut self) {
+        self.packets += 1;
+        if self.packets % 65_536 == 0 {
+            let mut done = std::mem::take(&mut self.ended);
+            done.extend(self.flows.drain_finished());
+            self.aggregate(done);
+        }
+    }
+
+    /// What one packet tells about devices, names and anomalies, and the
+    /// packet handed to the sink.
+    fn learn(&mut self, p: &Packet<'_>, d: &warden_wire::Decoded<'_>, application: &Application) {
         let mut sni: Option<&str> = None;
         let (src_local, dst_local) = match &d.net {
             Net::Ip(ip) => (self.is_local(ip.src), self.is_local(ip.dst)),
@@ -512,17 +579,12 @@ impl<S: Sink> Analyzer<S> {
         self.sink.packet(&PacketEvent {
             ts_ns: p.ts_nanos,
             wire_len: p.orig_len,
-            decoded: &d,
-            app: &application,
+            decoded: d,
+            app: application,
             sni,
             src_local,
             dst_local,
         });
-        self.flows.observe(p.ts_nanos, &d, p.orig_len);
-        if self.flows.counters.packets % 65_536 == 0 {
-            let done = self.flows.drain_finished();
-            self.aggregate(done);
-        }
     }
 
     /// Keeps time on a quiet network: flows idle or active past their
@@ -531,7 +593,8 @@ impl<S: Sink> Analyzer<S> {
     /// A live capture calls this about once a second.
     pub fn tick(&mut self, now_ns: i64) {
         self.flows.expire(now_ns);
-        let done = self.flows.drain_finished();
+        let mut done = std::mem::take(&mut self.ended);
+        done.extend(self.flows.drain_finished());
         if !done.is_empty() {
             self.aggregate(done);
         }
@@ -720,16 +783,29 @@ impl<S: Sink> Analyzer<S> {
     }
 
     pub fn finish_with_sink(mut self) -> (Report, S) {
-        let counters = self.flows.counters;
         let table = std::mem::replace(&mut self.flows, FlowTable::new(Limits::default()));
-        let flows = table.into_flows();
+        self.finish_with_tables(vec![table])
+    }
+
+    /// The report over the flow tables of every shard: the flows still
+    /// held, with those ended and not yet reported, in the order they
+    /// started (a stable sort, as one table orders them).
+    fn finish_with_tables(mut self, tables: Vec<FlowTable>) -> (Report, S) {
+        let mut flows = std::mem::take(&mut self.ended);
+        let mut counters = warden_flow::Counters::default();
+        for t in tables {
+            counters.flows_started += t.counters.flows_started;
+            counters.evicted += t.counters.evicted;
+            flows.extend(t.into_flows());
+        }
+        flows.sort_by_key(|f| (f.first_ns, f.key));
         self.aggregate(flows);
         let mut anomalies = std::mem::take(&mut self.anomalies);
         let mut dropped = std::mem::take(&mut self.dropped);
         if counters.evicted > 0 {
             dropped.insert("flows evicted".into(), counters.evicted);
         }
-        let packets = counters.packets;
+        let packets = self.packets;
         let mut by_device = std::mem::take(&mut self.by_device);
         let mut device_anomalies = std::mem::take(&mut self.device_anomalies);
         let only = self.opts.device;

@@ -55,6 +55,46 @@ pub struct FlowKey {
     pub hi: Endpoint,
 }
 
+impl FlowKey {
+    /// The flow a decoded frame belongs to: TCP and UDP over IP, first
+    /// fragments included; None for everything else (ARP, ICMP, later
+    /// fragments, what did not decode).
+    pub fn of(d: &Decoded<'_>) -> Option<FlowKey> {
+        FlowKey::with_source(d).map(|(k, ..)| k)
+    }
+
+    /// The key, the frame's source endpoint, and its TCP segment.
+    fn with_source<'a>(d: &Decoded<'a>) -> Option<(FlowKey, Endpoint, Option<TcpSegment<'a>>)> {
+        let Net::Ip(ip) = d.net else { return None };
+        if ip.fragment == Fragment::Later {
+            return None;
+        }
+        let (sport, dport, tcp) = match ip.transport {
+            Transport::Tcp(t) => (t.src_port, t.dst_port, Some(t)),
+            Transport::Udp(u) => (u.src_port, u.dst_port, None),
+            _ => return None,
+        };
+        let src = Endpoint {
+            ip: ip.src,
+            port: sport,
+        };
+        let dst = Endpoint {
+            ip: ip.dst,
+            port: dport,
+        };
+        let (lo, hi) = if src <= dst { (src, dst) } else { (dst, src) };
+        Some((
+            FlowKey {
+                protocol: ip.protocol,
+                lo,
+                hi,
+            },
+            src,
+            tcp,
+        ))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TcpState {
     /// Not TCP.
@@ -212,6 +252,11 @@ impl FlowTable {
         }
     }
 
+    /// The limits the table was made with.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
     /// Flows ended so far (by timeout, eviction or port reuse) are handed
     /// over and forgotten, so that a long capture or a gateway does not keep
     /// them all in memory.
@@ -228,42 +273,9 @@ impl FlowTable {
     /// Accounts one decoded frame of `wire_len` bytes seen at `ts_ns`.
     pub fn observe(&mut self, ts_ns: i64, d: &Decoded<'_>, wire_len: u32) {
         self.counters.packets += 1;
-        let Net::Ip(ip) = d.net else {
+        let Some((key, src, tcp)) = FlowKey::with_source(d) else {
             self.counters.not_flow += 1;
             return;
-        };
-        if ip.fragment == Fragment::Later {
-            self.counters.not_flow += 1;
-            return;
-        }
-        let (sport, dport, tcp) = match ip.transport {
-            Transport::Tcp(t) => (t.src_port, t.dst_port, Some(t)),
-            Transport::Udp(u) => (u.src_port, u.dst_port, None),
-            _ => {
-                self.counters.not_flow += 1;
-                return;
-            }
-        };
-        let src = Endpoint {
-            ip: ip.src,
-            port: sport,
-        };
-        let dst = Endpoint {
-            ip: ip.dst,
-            port: dport,
-        };
-        let key = if src <= dst {
-            FlowKey {
-                protocol: ip.protocol,
-                lo: src,
-                hi: dst,
-            }
-        } else {
-            FlowKey {
-                protocol: ip.protocol,
-                lo: dst,
-                hi: src,
-            }
         };
         let limits = self.limits;
         // Only a full table pays for the extra lookup.

@@ -98,6 +98,12 @@ pub(crate) enum Cmd {
         /// Report only; run no detector.
         #[arg(long)]
         no_detect: bool,
+        /// Flow workers: packets are shared out by flow over this many
+        /// threads, beside one that reads and one that merges in capture
+        /// order (default: the cores available; 1 runs everything on one
+        /// thread). The report is the same whatever the number.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+        threads: Option<u16>,
     },
     /// Write a MUD profile (strict RFC 8520) from a device's observed traffic.
     #[command(after_help = EXIT_HELP)]

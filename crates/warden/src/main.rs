@@ -97,7 +97,12 @@ fn run(cli: Cli) -> Result<Option<Findings>> {
             blocklist,
             thresholds,
             no_detect,
+            threads,
         } => {
+            let threads = threads.map_or_else(
+                || std::thread::available_parallelism().map_or(1, usize::from),
+                usize::from,
+            );
             let live = interface.map(|i| (i, seconds.unwrap_or(60), filter));
             let j = JudgeArgs {
                 mud,
@@ -108,7 +113,7 @@ fn run(cli: Cli) -> Result<Option<Findings>> {
                 thresholds,
                 detect: !no_detect,
             };
-            analyze(&files, live, device.as_deref(), &lan, json, &j)
+            analyze(&files, live, device.as_deref(), &lan, json, &j, threads)
         }
         Cmd::Profile {
             files,
@@ -585,9 +590,26 @@ fn lan_prefixes(lan: &[String]) -> Result<Vec<warden_mud::IpPrefix>> {
         .collect()
 }
 
+/// Runs the analyzer over the captures, on one thread or with its flow
+/// stage shared out over `threads` workers (the same report either way).
+fn run_analyzer<S: warden_analyze::Sink + Send + 'static>(
+    mut a: warden_analyze::Analyzer<S>,
+    threads: usize,
+    files: &[PathBuf],
+    live: Option<(String, u64, Option<String>)>,
+) -> Result<(warden_analyze::Report, S)> {
+    if threads <= 1 {
+        feed(&mut a, files, live)?;
+        return Ok(a.finish_with_sink());
+    }
+    let mut sharded = warden_analyze::shard::Sharded::new(a, threads);
+    feed(&mut sharded, files, live)?;
+    Ok(sharded.finish_with_sink())
+}
+
 /// Reads every capture (and the live interface) into the analyzer.
-fn feed<S: warden_analyze::Sink>(
-    a: &mut warden_analyze::Analyzer<S>,
+fn feed<O: warden_analyze::Observe>(
+    a: &mut O,
     files: &[PathBuf],
     live: Option<(String, u64, Option<String>)>,
 ) -> Result<()> {
@@ -643,6 +665,7 @@ fn analyze(
     lan: &[String],
     json_out: bool,
     j: &JudgeArgs,
+    threads: usize,
 ) -> Result<Option<Findings>> {
     let mut opts = warden_analyze::Options {
         lan: lan_prefixes(lan)?,
@@ -671,9 +694,8 @@ fn analyze(
                 "--no-detect cannot check MUD compliance; drop --mud/--bind or --no-detect"
             );
         }
-        let mut a = warden_analyze::Analyzer::new(opts);
-        feed(&mut a, files, live)?;
-        let r = a.finish();
+        let a = warden_analyze::Analyzer::new(opts);
+        let (r, _) = run_analyzer(a, threads, files, live)?;
         if json_out {
             out_json(&r)?;
             return Ok(None);
@@ -712,9 +734,8 @@ fn analyze(
                 .with_context(|| format!("blocklist {}", p.display()))?,
         );
     }
-    let mut a = warden_analyze::Analyzer::with_sink(opts, warden_detect::Engine::new(dopts));
-    feed(&mut a, files, live)?;
-    let (r, mut engine) = a.finish_with_sink();
+    let a = warden_analyze::Analyzer::with_sink(opts, warden_detect::Engine::new(dopts));
+    let (r, mut engine) = run_analyzer(a, threads, files, live)?;
     // The context matters only when devices are judged against MUD files.
     let (compliance, notes) = if muds.is_empty() && explicit.is_empty() {
         (Vec::new(), Vec::new())

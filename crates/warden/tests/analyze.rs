@@ -311,3 +311,16 @@ fn dns_names_hold_for_their_ttl_and_anomalies_are_kept_per_device() {
     assert_eq!(d["anomalies"]["truncated ipv4"], 1);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn threads_flag_gives_the_same_report_and_refuses_zero() {
+    let f = pcap("slips/test-cc/test-cc-capture-1.pcap");
+    let (code1, one, _) = analyze(&["--json", "--threads", "1", &f]);
+    let (code3, three, _) = analyze(&["--json", "--threads", "3", &f]);
+    assert_eq!(code1, code3);
+    assert!(one["packets"].as_u64().unwrap() > 0);
+    assert_eq!(one, three, "three flow workers must report what one thread does");
+    let (code, _, err) = analyze(&["--json", "--threads", "0", &f]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--threads"), "{err}");
+}
