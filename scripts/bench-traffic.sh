@@ -8,7 +8,8 @@
 # warden's bare decode loop (the limit), nfpcapd (nfdump), softflowd -r,
 # argus -r, and tshark -q -z conv,tcp (on (b) and a 1M-packet cut of (a):
 # tshark keeps per-frame state and would need tens of GB for 10M).
-# Every tool is single-threaded here, so Mpps is per core. Prints figures;
+# Every tool is single-threaded here (warden with --threads 1), so Mpps is
+# per core; the -t2 rows are warden with two flow workers (same report). Prints figures;
 # asserts nothing. softflowd exports NetFlow to 127.0.0.1 (loopback only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,9 +62,12 @@ for f in "$GEN" "$CORPUS" "$D/gen-1m.pcap"; do
   echo "== $(basename "$f")"
   tmp=$(mktemp -d)
   BASE_MPPS=0
-  run "warden analyze --no-detect" "$f" "$B/warden" analyze --no-detect --json "$f"
-  run "warden analyze (full)" "$f" "$B/warden" analyze --json "$f"
+  run "warden analyze --no-detect" "$f" "$B/warden" analyze --threads 1 --no-detect --json "$f"
+  run "warden analyze (full)" "$f" "$B/warden" analyze --threads 1 --json "$f"
   BASE_MPPS=$(tail -1 "$D/last-run.txt" | awk '{for (i = 1; i < NF; i++) if ($(i + 1) == "Mpps") print $i}')
+  # Sharded: 2 flow workers beside the reader and the merger (same report).
+  run "warden analyze (full) -t2" "$f" "$B/warden" analyze --threads 2 --json "$f"
+  run "warden --no-detect -t2" "$f" "$B/warden" analyze --threads 2 --no-detect --json "$f"
   run "warden flow loop" "$f" "$B/flow-loop" "$f"
   run "warden decode loop (limit)" "$f" "$B/decode-loop" "$f"
   run "nfpcapd (nfdump)" "$f" nfpcapd -r "$f" -w "$tmp"

@@ -124,14 +124,16 @@ impl<S: Sink + Send + 'static> Sharded<S> {
             let (tx, rx) = sync_channel::<Arc<Batch>>(IN_FLIGHT);
             let (out_tx, out_rx) = sync_channel::<Vec<Done>>(IN_FLIGHT);
             let shards = shards.clone();
-            workers.push(std::thread::spawn(move || {
+            workers.push(spawn(format!("warden-flow-{me}"), move || {
                 flow_worker(me, &shards, shard_limits, rx, out_tx)
             }));
             to_workers.push(tx);
             from_workers.push(out_rx);
         }
         let (to_merger, merger_rx) = sync_channel::<Arc<Batch>>(IN_FLIGHT);
-        let merger = std::thread::spawn(move || merge(analyzer, &shards, merger_rx, from_workers));
+        let merger = spawn("warden-merge".into(), move || {
+            merge(analyzer, &shards, merger_rx, from_workers)
+        });
         Sharded {
             batch: Batch::default(),
             to_workers,
@@ -201,6 +203,15 @@ impl<S: Sink + Send + 'static> Sharded<S> {
     pub fn finish(self) -> crate::Report {
         self.finish_with_sink().0
     }
+}
+
+/// A named thread (names show in `top -H` and profiles). Spawning fails
+/// only when the system is out of threads or memory, as for `thread::spawn`.
+fn spawn<T: Send + 'static>(name: String, f: impl FnOnce() -> T + Send + 'static) -> JoinHandle<T> {
+    std::thread::Builder::new()
+        .name(name)
+        .spawn(f)
+        .unwrap_or_else(|e| panic!("cannot start a thread: {e}"))
 }
 
 fn flow_worker(

@@ -319,7 +319,10 @@ fn threads_flag_gives_the_same_report_and_refuses_zero() {
     let (code3, three, _) = analyze(&["--json", "--threads", "3", &f]);
     assert_eq!(code1, code3);
     assert!(one["packets"].as_u64().unwrap() > 0);
-    assert_eq!(one, three, "three flow workers must report what one thread does");
+    assert_eq!(
+        one, three,
+        "three flow workers must report what one thread does"
+    );
     let (code, _, err) = analyze(&["--json", "--threads", "0", &f]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--threads"), "{err}");
