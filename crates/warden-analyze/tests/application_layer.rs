@@ -8,24 +8,15 @@ use warden_capture::{Link, Packet};
 const DEVICE: [u8; 6] = [0x02, 0, 0, 0, 0, 0x10];
 const ROUTER: [u8; 6] = [0x02, 0, 0, 0, 0, 0x01];
 
-/// Ethernet + IPv4 + UDP, checksums zero (not checked by the decoder).
+/// Ethernet + IPv4 + UDP, written by warden-wire's emitter.
 fn udp(src_mac: [u8; 6], src: [u8; 4], dst: [u8; 4], ports: (u16, u16), payload: &[u8]) -> Vec<u8> {
-    let mut f = Vec::new();
-    f.extend(if src_mac == DEVICE { ROUTER } else { DEVICE });
-    f.extend(src_mac);
-    f.extend([0x08, 0x00]);
-    let total = (20 + 8 + payload.len()) as u16;
-    f.extend([0x45, 0]);
-    f.extend(total.to_be_bytes());
-    f.extend([0, 0, 0x40, 0, 64, 17, 0, 0]);
-    f.extend(src);
-    f.extend(dst);
-    f.extend(ports.0.to_be_bytes());
-    f.extend(ports.1.to_be_bytes());
-    f.extend(((8 + payload.len()) as u16).to_be_bytes());
-    f.extend([0, 0]);
-    f.extend(payload);
-    f
+    use warden_wire::emit::{EthernetRepr, IpRepr, TransportRepr};
+    let dst_mac = if src_mac == DEVICE { ROUTER } else { DEVICE };
+    EthernetRepr::new(src_mac, dst_mac).ip(
+        &IpRepr::v4(src, dst),
+        &TransportRepr::udp(ports.0, ports.1),
+        payload,
+    )
 }
 
 fn observe(a: &mut Analyzer, ts_s: i64, frame: &[u8]) {

@@ -9,9 +9,10 @@
 //! 203.0.113.0/24) or drawn at random (scan targets, spoofed sources) —
 //! only ever written to a file, never sent.
 
-use crate::{dns, tcp, udp, Frame, Rng, GW_IP, GW_MAC};
+use crate::{dns, ipv4_packet, tcp, udp, Frame, Rng, GW_IP, GW_MAC, L4};
 use std::io::Write;
 use warden_capture::{Link, PcapWriter};
+use warden_wire::emit::TransportRepr;
 
 pub const DEVICE_MAC: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x50];
 pub const DEVICE_IP: [u8; 4] = [192, 168, 0, 50];
@@ -52,7 +53,7 @@ impl<W: Write> Out<W> {
         src: [u8; 4],
         dst: [u8; 4],
         proto: u8,
-        l4: &[u8],
+        l4: &L4,
     ) -> std::io::Result<()> {
         self.put(ts, Frame::eth(DEVICE_MAC, GW_MAC).ipv4(src, dst, proto, l4))
     }
@@ -63,7 +64,7 @@ impl<W: Write> Out<W> {
         src: [u8; 4],
         dst: [u8; 4],
         proto: u8,
-        l4: &[u8],
+        l4: &L4,
     ) -> std::io::Result<()> {
         self.put(ts, Frame::eth(GW_MAC, DEVICE_MAC).ipv4(src, dst, proto, l4))
     }
@@ -86,12 +87,18 @@ fn public(rng: &mut Rng) -> [u8; 4] {
     }
 }
 
-fn icmp_echo(id: u16, seq: u16) -> Vec<u8> {
-    let mut v = vec![8, 0, 0, 0];
-    v.extend(id.to_be_bytes());
+fn icmp_echo(id: u16, seq: u16) -> L4 {
+    let mut v = id.to_be_bytes().to_vec();
     v.extend(seq.to_be_bytes());
     v.extend([0x61u8; 32]);
-    v
+    L4 {
+        repr: TransportRepr::Icmp {
+            v6: false,
+            icmp_type: 8,
+            code: 0,
+        },
+        payload: v,
+    }
 }
 
 /// Some ordinary traffic first, so that every scenario has a normal device
@@ -239,10 +246,9 @@ fn write_inner<W: Write>(name: &str, w: W, seed: u64) -> std::io::Result<u64> {
         "gre-flood-out" => {
             let target = [203, 0, 113, 14];
             for i in 0..2000i64 {
-                let inner = Frame { buf: Vec::new() }.ipv4(
+                let inner = ipv4_packet(
                     DEVICE_IP,
                     target,
-                    17,
                     &udp(
                         rng.below(65535) as u16,
                         rng.below(65535) as u16,
@@ -251,7 +257,7 @@ fn write_inner<W: Write>(name: &str, w: W, seed: u64) -> std::io::Result<u64> {
                 );
                 let mut gre = vec![0, 0, 0x08, 0x00];
                 gre.extend(inner);
-                o.up(t + i * MS, DEVICE_IP, target, 47, &gre)?;
+                o.up(t + i * MS, DEVICE_IP, target, 47, &L4::raw(47, gre))?;
             }
         }
         // Mirai's http flood: connections that each send GET requests.

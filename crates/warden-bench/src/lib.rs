@@ -10,6 +10,7 @@ pub mod eval;
 
 use std::io::Write;
 use warden_capture::{Link, PcapWriter};
+use warden_wire::emit::{EthernetRepr, IpRepr, TransportRepr};
 
 /// xorshift64*: deterministic, fast, good enough for traffic shapes.
 pub struct Rng(u64);
@@ -32,49 +33,58 @@ impl Rng {
 const GW_MAC: [u8; 6] = [0x02, 0x00, 0x5e, 0x00, 0x00, 0x01];
 const GW_IP: [u8; 4] = [192, 168, 0, 1];
 
+/// A transport header and its payload, for [`Frame::ipv4`].
+struct L4 {
+    repr: TransportRepr,
+    payload: Vec<u8>,
+}
+
+impl L4 {
+    /// Another protocol's bytes as they are (GRE, for instance).
+    fn raw(protocol: u8, payload: Vec<u8>) -> L4 {
+        L4 {
+            repr: TransportRepr::Other(protocol),
+            payload,
+        }
+    }
+}
+
+/// An Ethernet header waiting for its IPv4 packet; the bytes are written by
+/// warden-wire's emitter (lengths and checksums computed).
 struct Frame {
-    buf: Vec<u8>,
+    eth: EthernetRepr,
 }
 
 impl Frame {
     fn eth(src: [u8; 6], dst: [u8; 6]) -> Frame {
-        let mut buf = Vec::with_capacity(256);
-        buf.extend(dst);
-        buf.extend(src);
-        buf.extend([0x08, 0x00]);
-        Frame { buf }
+        Frame {
+            eth: EthernetRepr::new(src, dst),
+        }
     }
-    fn ipv4(mut self, src: [u8; 4], dst: [u8; 4], proto: u8, l4: &[u8]) -> Vec<u8> {
-        let total = (20 + l4.len()) as u16;
-        self.buf.extend([0x45, 0]);
-        self.buf.extend(total.to_be_bytes());
-        self.buf.extend([0, 0, 0x40, 0, 64, proto, 0, 0]);
-        self.buf.extend(src);
-        self.buf.extend(dst);
-        self.buf.extend_from_slice(l4);
-        self.buf
+    /// The frame, with IPv4 around `l4`; `proto` must be the transport's.
+    fn ipv4(self, src: [u8; 4], dst: [u8; 4], proto: u8, l4: &L4) -> Vec<u8> {
+        debug_assert_eq!(proto, l4.repr.protocol());
+        self.eth.ip(&IpRepr::v4(src, dst), &l4.repr, &l4.payload)
     }
 }
 
-fn udp(sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
-    let mut v = Vec::with_capacity(8 + payload.len());
-    v.extend(sport.to_be_bytes());
-    v.extend(dport.to_be_bytes());
-    v.extend(((8 + payload.len()) as u16).to_be_bytes());
-    v.extend([0, 0]);
-    v.extend_from_slice(payload);
-    v
+/// An IPv4 packet with no link layer (the inside of a tunnel).
+fn ipv4_packet(src: [u8; 4], dst: [u8; 4], l4: &L4) -> Vec<u8> {
+    IpRepr::v4(src, dst).packet(&l4.repr, &l4.payload)
 }
 
-fn tcp(sport: u16, dport: u16, seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
-    let mut v = Vec::with_capacity(20 + payload.len());
-    v.extend(sport.to_be_bytes());
-    v.extend(dport.to_be_bytes());
-    v.extend(seq.to_be_bytes());
-    v.extend(ack.to_be_bytes());
-    v.extend([0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-    v.extend_from_slice(payload);
-    v
+fn udp(sport: u16, dport: u16, payload: &[u8]) -> L4 {
+    L4 {
+        repr: TransportRepr::udp(sport, dport),
+        payload: payload.to_vec(),
+    }
+}
+
+fn tcp(sport: u16, dport: u16, seq: u32, ack: u32, flags: u8, payload: &[u8]) -> L4 {
+    L4 {
+        repr: TransportRepr::tcp(sport, dport, seq, ack, flags),
+        payload: payload.to_vec(),
+    }
 }
 
 fn dns_name(name: &str) -> Vec<u8> {

@@ -15,12 +15,12 @@
 //! use warden_flow::{FlowTable, Limits};
 //! use warden_wire::{decode, Link};
 //! let mut t = FlowTable::new(Limits::default());
-//! let mut f = vec![0u8; 14 + 20 + 8];
-//! f[12..14].copy_from_slice(&[0x08, 0x00]);
-//! f[14] = 0x45; f[16..18].copy_from_slice(&28u16.to_be_bytes()); f[23] = 17;
-//! f[26..30].copy_from_slice(&[10, 0, 0, 1]); f[30..34].copy_from_slice(&[10, 0, 0, 2]);
-//! f[34..36].copy_from_slice(&5353u16.to_be_bytes()); f[36..38].copy_from_slice(&53u16.to_be_bytes());
-//! f[38..40].copy_from_slice(&8u16.to_be_bytes());
+//! use warden_wire::emit::{EthernetRepr, IpRepr, TransportRepr};
+//! let f = EthernetRepr::new([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2]).ip(
+//!     &IpRepr::v4([10, 0, 0, 1], [10, 0, 0, 2]),
+//!     &TransportRepr::udp(5353, 53),
+//!     &[],
+//! );
 //! t.observe(0, &decode(Link::Ethernet, &f), f.len() as u32);
 //! assert_eq!(t.active().count(), 1);
 //! ```
@@ -425,28 +425,25 @@ fn is_new_syn(t: &TcpSegment<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use warden_wire::emit::{EthernetRepr, IpRepr, TransportRepr};
     use warden_wire::{decode, Link};
 
+    fn udp(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16) -> Vec<u8> {
+        EthernetRepr::new([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2]).ip(
+            &IpRepr::v4(src, dst),
+            &TransportRepr::udp(sport, dport),
+            &[],
+        )
+    }
+
+    /// A query from `src`:`sport` to 10.0.0.1:53.
     fn udp_frame(src: [u8; 4], sport: u16) -> Vec<u8> {
-        let mut f = vec![0u8; 14 + 20 + 8];
-        f[12..14].copy_from_slice(&[0x08, 0x00]);
-        f[14] = 0x45;
-        f[16..18].copy_from_slice(&28u16.to_be_bytes());
-        f[23] = 17;
-        f[26..30].copy_from_slice(&src);
-        f[30..34].copy_from_slice(&[10, 0, 0, 1]);
-        f[34..36].copy_from_slice(&sport.to_be_bytes());
-        f[36..38].copy_from_slice(&53u16.to_be_bytes());
-        f[38..40].copy_from_slice(&8u16.to_be_bytes());
-        f
+        udp(src, sport, [10, 0, 0, 1], 53)
     }
 
     /// The answer to [`udp_frame`]: from 10.0.0.1:53 back to `dst`:`dport`.
     fn udp_reply(dst: [u8; 4], dport: u16) -> Vec<u8> {
-        let mut f = udp_frame([10, 0, 0, 1], 53);
-        f[30..34].copy_from_slice(&dst);
-        f[36..38].copy_from_slice(&dport.to_be_bytes());
-        f
+        udp([10, 0, 0, 1], 53, dst, dport)
     }
 
     #[test]

@@ -12,27 +12,35 @@
 //! Malformed input is data: [`decode`] returns what it could read and an
 //! [`Anomaly`] for the rest; nothing here panics or allocates without a cap.
 //!
+//! [`emit`] goes the other way: small owned `Repr` values (Ethernet,
+//! IPv4, IPv6, TCP, UDP, ICMP, ARP) with `parse` from what the decoder read
+//! and `emit` with lengths and checksums computed. Tests, benchmarks and the
+//! traffic generator write their frames with it.
+//!
 //! ```
+//! use warden_wire::emit::{EthernetRepr, IpRepr, TransportRepr};
 //! use warden_wire::{decode, Link, Net, Transport};
-//! // A minimal Ethernet + IPv4 + UDP frame.
-//! let mut f = vec![0u8; 14 + 20 + 8];
-//! f[12..14].copy_from_slice(&[0x08, 0x00]);
-//! f[14] = 0x45; f[16..18].copy_from_slice(&28u16.to_be_bytes()); f[23] = 17;
-//! f[34..36].copy_from_slice(&5353u16.to_be_bytes()); f[36..38].copy_from_slice(&53u16.to_be_bytes());
-//! f[38..40].copy_from_slice(&8u16.to_be_bytes());
+//! let f = EthernetRepr::new([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2]).ip(
+//!     &IpRepr::v4([10, 0, 0, 1], [10, 0, 0, 2]),
+//!     &TransportRepr::udp(5353, 53),
+//!     &[],
+//! );
 //! let d = decode(Link::Ethernet, &f);
 //! let Net::Ip(ip) = d.net else { panic!() };
 //! assert!(matches!(ip.transport, Transport::Udp(u) if u.dst_port == 53));
 //! ```
 //!
 //! Not handled yet: HTTP heads and TLS hellos split over segments (a cut
-//! hello is marked truncated), QUIC's hello,
-//! VXLAN and other UDP tunnels, IP reassembly.
+//! hello is marked truncated), QUIC's hello, VXLAN and other UDP tunnels,
+//! IP reassembly. The link to transport decoder is one function over
+//! bounds-checked reads (`frame.rs`), not yet a checked view per header as
+//! smoltcp has.
 #![forbid(unsafe_code)]
 
 pub mod app;
 pub mod dhcp;
 pub mod dns;
+pub mod emit;
 pub mod frame;
 pub mod http;
 pub mod lldp;

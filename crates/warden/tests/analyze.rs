@@ -4,6 +4,7 @@
 mod common;
 
 use std::process::Command;
+use warden_wire::emit::{EthernetRepr, IpRepr, TransportRepr};
 
 fn analyze(args: &[&str]) -> (i32, serde_json::Value, String) {
     let o = Command::new(env!("CARGO_BIN_EXE_warden"))
@@ -212,15 +213,7 @@ fn a_lan_on_public_addresses_is_found_through_the_gateway_mac() {
     use warden_capture::{Link, PcapWriter};
     let (host, gw) = ([0x00, 0x1b, 0x21, 0, 0, 7], [0x00, 0x1b, 0x21, 0, 0, 1]);
     let frame = |src: [u8; 6], dst: [u8; 6], sip: [u8; 4], dip: [u8; 4], sp: u16, dp: u16| {
-        let mut f = dst.to_vec();
-        f.extend(src);
-        f.extend([0x08, 0x00, 0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0]);
-        f.extend(sip);
-        f.extend(dip);
-        f.extend(sp.to_be_bytes());
-        f.extend(dp.to_be_bytes());
-        f.extend([0, 8, 0, 0]);
-        f
+        EthernetRepr::new(src, dst).ip(&IpRepr::v4(sip, dip), &TransportRepr::udp(sp, dp), &[])
     };
     let dir = std::env::temp_dir().join(format!("warden-gw-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -259,19 +252,7 @@ fn dns_names_hold_for_their_ttl_and_anomalies_are_kept_per_device() {
     let (dev, gw) = ([0x00, 0x1b, 0x21, 0, 0, 9], [0x00, 0x1b, 0x21, 0, 0, 1]);
     let udp =
         |src: [u8; 6], dst: [u8; 6], sip: [u8; 4], dip: [u8; 4], sp: u16, dp: u16, body: &[u8]| {
-            let mut f = dst.to_vec();
-            f.extend(src);
-            f.extend([0x08, 0x00, 0x45, 0]);
-            f.extend(((28 + body.len()) as u16).to_be_bytes());
-            f.extend([0, 0, 0, 0, 64, 17, 0, 0]);
-            f.extend(sip);
-            f.extend(dip);
-            f.extend(sp.to_be_bytes());
-            f.extend(dp.to_be_bytes());
-            f.extend(((8 + body.len()) as u16).to_be_bytes());
-            f.extend([0, 0]);
-            f.extend_from_slice(body);
-            f
+            EthernetRepr::new(src, dst).ip(&IpRepr::v4(sip, dip), &TransportRepr::udp(sp, dp), body)
         };
     // A DNS answer: api.example.com A 203.0.113.5, TTL 60 s.
     let mut answer = vec![0, 1, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0];

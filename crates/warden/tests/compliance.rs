@@ -45,10 +45,10 @@ const MUD: &str = r#"{
      "tcp": {"destination-port": {"operator": "eq", "port": 80}, "ietf-mud:direction-initiated": "to-device"}},
     "actions": {"forwarding": "accept"}}]}}]}}"#;
 
-fn up(dst: [u8; 4], l4proto: u8, l4: Vec<u8>) -> Vec<u8> {
+fn up(dst: [u8; 4], l4proto: u8, l4: L4) -> Vec<u8> {
     eth(DEV, GW, ipv4(DEV_IP, dst, l4proto, &l4))
 }
-fn down(src: [u8; 4], l4proto: u8, l4: Vec<u8>) -> Vec<u8> {
+fn down(src: [u8; 4], l4proto: u8, l4: L4) -> Vec<u8> {
     eth(GW, DEV, ipv4(src, DEV_IP, l4proto, &l4))
 }
 

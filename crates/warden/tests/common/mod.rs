@@ -64,44 +64,56 @@ impl Drop for Netns {
 /// Frame builders for captures the tests write (Ethernet, IPv4, TCP, UDP,
 /// DNS, DHCP), so that a scenario is spelled out packet by packet.
 pub mod frames {
-    pub fn ipv4(src: [u8; 4], dst: [u8; 4], proto: u8, l4: &[u8]) -> Vec<u8> {
-        let mut v = vec![0x45, 0];
-        v.extend(((20 + l4.len()) as u16).to_be_bytes());
-        v.extend([0, 0, 0x40, 0, 64, proto, 0, 0]);
-        v.extend(src);
-        v.extend(dst);
-        v.extend_from_slice(l4);
-        v
+    use warden_wire::emit::{EthernetRepr, IpRepr, TransportRepr};
+
+    /// A transport header and its payload, written by warden-wire's emitter.
+    #[derive(Clone)]
+    pub struct L4 {
+        repr: TransportRepr,
+        payload: Vec<u8>,
     }
 
-    pub fn eth(src: [u8; 6], dst: [u8; 6], ip: Vec<u8>) -> Vec<u8> {
-        let mut v = dst.to_vec();
-        v.extend(src);
-        v.extend([0x08, 0x00]);
-        v.extend(ip);
-        v
+    /// An IPv4 packet waiting for its link layer.
+    pub struct Ip4 {
+        repr: IpRepr,
+        l4: L4,
+    }
+
+    /// IPv4 around `l4`; `proto` says what the scenario means to send and
+    /// must be the transport's protocol.
+    pub fn ipv4(src: [u8; 4], dst: [u8; 4], proto: u8, l4: &L4) -> Ip4 {
+        assert_eq!(
+            proto,
+            l4.repr.protocol(),
+            "ipv4(): protocol and transport disagree"
+        );
+        Ip4 {
+            repr: IpRepr::v4(src, dst),
+            l4: l4.clone(),
+        }
+    }
+
+    /// An Ethernet frame with lengths and checksums computed.
+    pub fn eth(src: [u8; 6], dst: [u8; 6], ip: Ip4) -> Vec<u8> {
+        EthernetRepr::new(src, dst).ip(&ip.repr, &ip.l4.repr, &ip.l4.payload)
     }
 
     pub const SYN: u8 = 0x02;
     pub const SYNACK: u8 = 0x12;
     pub const ACK: u8 = 0x10;
 
-    pub fn tcp(sp: u16, dp: u16, seq: u32, ack: u32, flags: u8) -> Vec<u8> {
-        let mut v = sp.to_be_bytes().to_vec();
-        v.extend(dp.to_be_bytes());
-        v.extend(seq.to_be_bytes());
-        v.extend(ack.to_be_bytes());
-        v.extend([0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-        v
+    pub fn tcp(sp: u16, dp: u16, seq: u32, ack: u32, flags: u8) -> L4 {
+        L4 {
+            repr: TransportRepr::tcp(sp, dp, seq, ack, flags),
+            payload: Vec::new(),
+        }
     }
 
-    pub fn udp(sp: u16, dp: u16, payload: &[u8]) -> Vec<u8> {
-        let mut v = sp.to_be_bytes().to_vec();
-        v.extend(dp.to_be_bytes());
-        v.extend(((8 + payload.len()) as u16).to_be_bytes());
-        v.extend([0, 0]);
-        v.extend_from_slice(payload);
-        v
+    pub fn udp(sp: u16, dp: u16, payload: &[u8]) -> L4 {
+        L4 {
+            repr: TransportRepr::udp(sp, dp),
+            payload: payload.to_vec(),
+        }
     }
 
     fn name(n: &str) -> Vec<u8> {
