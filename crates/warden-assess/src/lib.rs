@@ -33,6 +33,7 @@ pub mod html;
 pub mod label;
 pub mod oscal;
 pub mod policy;
+pub mod text;
 pub mod verdict;
 
 use serde::{Deserialize, Serialize};

@@ -892,7 +892,7 @@ fn progress_line(f: &Path, packets: u64, done: u64, size: u64) -> String {
 }
 
 fn standards(c: StdCmd) -> Result<Option<Findings>> {
-    use warden_assess::{Catalog, Status};
+    use warden_assess::Catalog;
     let load = |v: &str| -> Result<Catalog> {
         Ok(match v.trim_start_matches(['v', 'V']) {
             "2.1.1" => Catalog::v2_1_1()?,
@@ -917,29 +917,7 @@ fn standards(c: StdCmd) -> Result<Option<Findings>> {
             } else if json {
                 out_json(&cat)?;
             } else {
-                let mut t = format!("{} {} ({})\n", cat.standard, cat.version, cat.date);
-                for p in &cat.provisions {
-                    let cond = if p.conditions.is_empty() {
-                        String::new()
-                    } else {
-                        format!(
-                            " C({})",
-                            p.conditions
-                                .iter()
-                                .map(|c| c.to_string())
-                                .collect::<Vec<_>>()
-                                .join(",")
-                        )
-                    };
-                    let st = if p.status == Status::M { "M" } else { "R" };
-                    t += &format!(
-                        "{:<9} {st}{cond:<9} {}{}\n",
-                        p.id,
-                        p.title,
-                        if p.unverified { "  [unverified]" } else { "" }
-                    );
-                }
-                out(&t)?;
+                out(&cat.text())?;
             }
         }
         StdCmd::Crosswalk { regime, json } => {
@@ -960,36 +938,7 @@ fn standards(c: StdCmd) -> Result<Option<Findings>> {
             if json {
                 out_json(&chosen)?;
             } else {
-                let mut t = String::new();
-                for x in chosen {
-                    t += &format!(
-                        "{} ({}, {}){}\n  source: {}\n",
-                        x.name,
-                        x.regime,
-                        x.kind,
-                        if x.unverified {
-                            " [warden's own mapping, unverified]"
-                        } else {
-                            ""
-                        },
-                        x.source
-                    );
-                    for r in &x.rows {
-                        t += &format!(
-                            "  {:<28} {:<8} {}\n      {}\n",
-                            r.id,
-                            format!("{:?}", r.fit).to_lowercase(),
-                            r.title,
-                            if r.provisions.is_empty() {
-                                "(no EN 303 645 provision)".to_string()
-                            } else {
-                                r.provisions.join(" ")
-                            }
-                        );
-                    }
-                    t += "\n";
-                }
-                out(&t)?;
+                out(&chosen.iter().map(|x| x.text()).collect::<String>())?;
             }
         }
     }
@@ -1005,7 +954,7 @@ fn write_file(p: &Path, data: &str) -> Result<()> {
 }
 
 fn assess(args: &AssessArgs) -> Result<Option<Findings>> {
-    use warden_assess::verdict::{RegimeOutcome, Verdict};
+    use warden_assess::verdict::Verdict;
     let cat = warden_assess::Catalog::v2_1_1()?;
     let x = warden_assess::crosswalks(&cat)?;
     let text = judge::read_text(&args.declaration)?;
@@ -1057,29 +1006,7 @@ fn assess(args: &AssessArgs) -> Result<Option<Findings>> {
     });
     let label_svg = match &report_url {
         Some(url) => {
-            let regimes = a
-                .regimes
-                .iter()
-                .filter(|r| {
-                    matches!(
-                        r.regime.as_str(),
-                        "uk-psti" | "sg-cls" | "eu-cra" | "us-nist-ir-8425"
-                    )
-                })
-                .map(|r| {
-                    let o = match r.outcome {
-                        RegimeOutcome::Satisfied => "satisfied",
-                        RegimeOutcome::NotSatisfied => "not satisfied",
-                        RegimeOutcome::Undetermined => "undetermined",
-                        RegimeOutcome::PolicyAlignment => "alignment",
-                    };
-                    match &r.level {
-                        Some(l) => format!("{}: level {l}", r.name),
-                        None if r.regime == "sg-cls" => format!("{}: no level", r.name),
-                        None => format!("{}: {o}", r.name),
-                    }
-                })
-                .collect();
+            let regimes = a.label_regimes();
             Some(
                 warden_assess::label::svg(&warden_assess::label::LabelInput {
                     manufacturer: &a.manufacturer,
@@ -1110,58 +1037,7 @@ fn assess(args: &AssessArgs) -> Result<Option<Findings>> {
         out_json(&a)?;
         return Ok(failed.then_some(Findings));
     }
-    let count = |v: Verdict| a.provisions.iter().filter(|p| p.verdict == v).count();
-    let mut t = format!(
-        "{} {} against {}\n\nIn short: {} provisions pass, {} fail, {} do not apply, {} could not be judged.\n",
-        a.manufacturer,
-        a.model,
-        a.catalog,
-        count(Verdict::Pass),
-        count(Verdict::Fail),
-        count(Verdict::NotApplicable),
-        count(Verdict::Inconclusive)
-    );
-    if let Some(s) = &a.support_period_end {
-        t += &format!("Security updates promised until {s}.\n");
-    }
-    t += "\nRegimes:\n";
-    for r in &a.regimes {
-        let o = match r.outcome {
-            RegimeOutcome::Satisfied => "satisfied".to_string(),
-            RegimeOutcome::NotSatisfied => format!(
-                "NOT satisfied ({})",
-                r.rows
-                    .iter()
-                    .filter(|x| x.outcome == RegimeOutcome::NotSatisfied)
-                    .map(|x| format!("{}: {}", x.id, x.deciding.join(" ")))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-            RegimeOutcome::Undetermined => "undetermined".to_string(),
-            RegimeOutcome::PolicyAlignment => "policy alignment only".to_string(),
-        };
-        let lvl = r
-            .level
-            .as_ref()
-            .map(|l| format!(", level {l}"))
-            .unwrap_or_default();
-        t += &format!("  {:<48} {o}{lvl}\n", r.name);
-    }
-    t += &format!(
-        "\nLabel: level {} of 3 ({}){}\n",
-        a.label.level,
-        a.label.name,
-        if a.label.tested {
-            ""
-        } else {
-            ", declared only: the device was not tested"
-        }
-    );
-    t += "\nFailed provisions:\n";
-    for p in a.provisions.iter().filter(|p| p.verdict == Verdict::Fail) {
-        t += &format!("  {} {}\n    {}\n", p.id, p.title, p.reasons.join("; "));
-    }
-    out(&t)?;
+    out(&a.text())?;
     Ok(failed.then_some(Findings))
 }
 
@@ -1182,22 +1058,7 @@ fn policy_check(policy: &Path, assessment: &Path, json_out: bool) -> Result<Opti
     if json_out {
         out_json(&r)?;
     } else {
-        let mut t = format!(
-            "{} {} {} policy {:?}\n",
-            a.manufacturer,
-            a.model,
-            if r.met { "meets" } else { "does NOT meet" },
-            r.policy
-        );
-        for x in &r.rules {
-            t += &format!(
-                "  [{}] {}: {}\n",
-                if x.met { "ok" } else { "NO" },
-                x.rule,
-                x.detail
-            );
-        }
-        out(&t)?;
+        out(&r.text(&a))?;
     }
     Ok((!r.met).then_some(Findings))
 }
