@@ -274,8 +274,8 @@ pub enum TransportRepr {
         src_port: u16,
         dst_port: u16,
     },
-    /// ICMP or ICMPv6 (per the IP version): type, code, then the payload
-    /// as the message body.
+    /// ICMP (protocol 1) or ICMPv6 (58): type, code, then the payload as
+    /// the message body.
     Icmp {
         v6: bool,
         icmp_type: u8,
@@ -318,14 +318,16 @@ impl TransportRepr {
                 s.payload,
             ),
             Transport::Udp(u) => (TransportRepr::udp(u.src_port, u.dst_port), u.payload),
+            // The IP header's protocol says which ICMP it is: the decoder
+            // marks any ICMP inside IPv6 as v6.
             Transport::Icmp {
-                v6,
                 icmp_type,
                 code,
                 body,
+                ..
             } => (
                 TransportRepr::Icmp {
-                    v6,
+                    v6: protocol == 58,
                     icmp_type,
                     code,
                 },
