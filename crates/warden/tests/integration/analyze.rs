@@ -1,7 +1,7 @@
 //! `warden analyze` on real captures: identities, names, filters, the JSON
 //! schema, and exit codes.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 use warden_wire::emit::{EthernetRepr, IpRepr, TransportRepr};

@@ -1,7 +1,7 @@
 //! RFC 8520 §13 signatures: the real Cisco vector from the corpus, and
 //! certificates made here (RSA and ECDSA) for the failure cases.
 
-mod common;
+use crate::common;
 
 use openssl::asn1::Asn1Time;
 use openssl::bn::BigNum;

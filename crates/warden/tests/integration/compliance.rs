@@ -4,7 +4,7 @@
 //! names by the device's own DNS answers within their TTL, controllers by
 //! what the DHCP server announced, local networks, direction-initiated.
 
-mod common;
+use crate::common;
 
 use common::frames::*;
 use serde_json::Value;

@@ -3,7 +3,7 @@
 //! against it (`warden analyze --bind`) gives no violation; the capture
 //! with extra flows spliced in gives exactly those flows as violations.
 
-mod common;
+use crate::common;
 
 use common::frames::{eth, ipv4, tcp, udp};
 

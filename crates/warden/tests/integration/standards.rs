@@ -1,7 +1,7 @@
 //! `warden standards`: the catalog and crosswalks from the command line;
 //! the OSCAL output the binary prints validates against NIST's schema.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

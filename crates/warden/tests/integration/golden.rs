@@ -1,8 +1,8 @@
 //! Golden files (insta) for what people and the kernel read: the compiled
 //! ruleset in both forms, explanations, and the diagnostics of a broken file.
-//! A change to any of them shows up as a reviewed diff in tests/snapshots/.
+//! A change to any of them shows up as a reviewed diff in tests/integration/snapshots/.
 
-mod common;
+use crate::common;
 
 use warden_mud::{Context, MudError, ValidateOptions};
 

@@ -3,7 +3,7 @@
 //! each tool's own, and checks them against the differences the README
 //! explains (so a change in either output shows up here).
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 use std::collections::BTreeSet;

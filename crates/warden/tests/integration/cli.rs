@@ -1,6 +1,6 @@
 //! The `warden` binary: exit codes, JSON reports, closed pipes.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Stdio};
 

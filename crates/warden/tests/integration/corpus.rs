@@ -2,7 +2,7 @@
 //! kept in corpus_verdicts.toml, in both dialects; then compiles every file
 //! that validates and has the real `nft -c` check both output forms.
 
-mod common;
+use crate::common;
 
 use serde::Deserialize;
 use std::collections::BTreeSet;

@@ -2,7 +2,7 @@
 //! each abstraction binds to what the deployment context says, and to
 //! nothing when the context is silent.
 
-mod common;
+use crate::common;
 
 use warden_mud::{Context, Direction, IpPrefix, Policy, Remote, ValidateOptions};
 

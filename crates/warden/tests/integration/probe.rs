@@ -5,7 +5,7 @@
 //! small Python server (a banner and an HTTP answer), standing in for the
 //! real daemons the full probe tests will use.
 
-mod common;
+use crate::common;
 
 use std::process::{Child, Command, Stdio};
 
