@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Quick start, command 2: the whole test suite, exactly what CI runs (.ci/run).
 #   formatting, clippy (warnings are errors; it checks the benchmarks too),
-#   a short run of every fuzz target, then every unit and integration test.
+#   a short run of every fuzz target, every unit and integration test, then
+#   the Debian package built and checked (scripts/test-package.sh).
 #   Each stage prints how long it took.
 # Needs root: the nftables tests make their own network namespaces, and
 # missing system packages are installed with apt-get. Nothing waits for input.
@@ -48,7 +49,7 @@ cargo fmt --all --check
 stage "cargo clippy"
 cargo clippy --workspace --all-targets -q -- -D warnings
 
-stage "fuzz: every target for ${FUZZ_SECONDS:=15}s"
+stage "fuzz: every target for ${FUZZ_SECONDS:=10}s"
 mkdir -p fuzz/corpus/mud_pipeline fuzz/corpus/mud_signature fuzz/corpus/context_toml fuzz/corpus/capture_reader
 if [ -d ../shared/corpus/mud ]; then
   find ../shared/corpus/mud -type f \( -name '*.json' -o -name '*.mud' -o -name 'MUDFILE.NEST' \) \
@@ -119,5 +120,15 @@ passed=$(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4}
 failed=$(grep -oE '[0-9]+ failed;' "$log" | awk '{s+=$1} END {print s+0}')
 rm -f "$log"
 echo
-echo "tests: $passed passed, $failed failed (took $((SECONDS - stage_start)) s; whole run $SECONDS s)"
-exit "$status"
+echo "tests: $passed passed, $failed failed (took $((SECONDS - stage_start)) s)"
+tests_took=$((SECONDS - stage_start))
+stage_start=$SECONDS
+
+# The Debian package of the binary the tests just built: its files, control
+# data, maintainer script, and the unit's verify and security rating.
+echo "== package"
+package_status=0
+NO_BUILD=1 bash scripts/test-package.sh || package_status=$?
+echo "   (took $((SECONDS - stage_start)) s; tests $tests_took s; whole run $SECONDS s)"
+if [ "$status" -ne 0 ]; then exit "$status"; fi
+exit "$package_status"

@@ -783,4 +783,18 @@ mod tests {
         assert_eq!(c.lan_interfaces, vec!["br-lan".to_string()]);
         assert_eq!(c.retention_days, 30);
     }
+
+    #[test]
+    fn the_debian_packages_configuration_parses_and_keeps_state_where_the_unit_allows() {
+        let c = Config::parse(include_str!("../../../packaging/debian/gateway.toml")).unwrap();
+        // The unit's StateDirectory=warden: the only writable place under
+        // ProtectSystem=strict.
+        assert_eq!(c.state_dir, PathBuf::from("/var/lib/warden"));
+        let unit = include_str!("../../../packaging/debian/warden.service");
+        assert!(unit.contains("StateDirectory=warden\n"));
+        assert!(
+            unit.contains("ExecStart=/usr/bin/warden gateway --config /etc/warden/gateway.toml\n")
+        );
+        assert_eq!(c.mud.signature, SignaturePolicy::Warn);
+    }
 }

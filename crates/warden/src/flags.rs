@@ -201,6 +201,25 @@ pub(crate) enum Cmd {
     /// match an SBOM against one offline.
     #[command(subcommand, after_help = EXIT_HELP)]
     Vuln(VulnCmd),
+    /// Writes warden's manual pages or shell completions, generated from
+    /// this command line (the packages ship them).
+    #[command(subcommand)]
+    Generate(GenerateCmd),
+}
+
+#[derive(Subcommand)]
+pub(crate) enum GenerateCmd {
+    /// Manual pages: warden.1 and one page per subcommand (warden-analyze.1, ...).
+    Man {
+        /// The directory to write them into (made if missing).
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// The completion script for a shell, on standard output.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Subcommand)]

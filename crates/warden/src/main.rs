@@ -44,6 +44,39 @@ fn main() -> ExitCode {
     }
 }
 
+/// Manual pages and completion scripts, from the clap definition itself,
+/// so that they cannot drift from the flags.
+fn generate(g: GenerateCmd) -> Result<Option<Findings>> {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    match g {
+        GenerateCmd::Man { dir } => {
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot make {}", dir.display()))?;
+            cmd.build();
+            let mut pages = vec![("warden".to_string(), cmd.clone())];
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+                let name = format!("warden-{}", sub.get_name());
+                pages.push((name.clone(), sub.clone().display_name(name)));
+            }
+            for (name, page) in pages {
+                let mut buf = Vec::new();
+                clap_mangen::Man::new(page).render(&mut buf)?;
+                write_file(
+                    &dir.join(format!("{name}.1")),
+                    &String::from_utf8_lossy(&buf),
+                )?;
+            }
+        }
+        GenerateCmd::Completions { shell } => {
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "warden", &mut buf);
+            out(&String::from_utf8_lossy(&buf))?;
+        }
+    }
+    Ok(None)
+}
+
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
@@ -75,6 +108,7 @@ fn out_json<T: serde::Serialize + ?Sized>(v: &T) -> Result<()> {
 
 fn run(cli: Cli) -> Result<Option<Findings>> {
     match cli.cmd {
+        Cmd::Generate(g) => generate(g),
         Cmd::Capture {
             interface,
             filter,
