@@ -402,3 +402,43 @@ fn vuln_check_finds_the_real_sbom_s_weakness_and_assess_fails_5_3_8_with_it() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn generate_writes_a_manual_page_per_subcommand_and_completions_from_the_flags() {
+    let dir = std::env::temp_dir().join(format!("warden-man-{}", std::process::id()));
+    let o = warden(&["generate", "man", "--dir", dir.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let page = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    // The gateway's page documents its flag; analyze's lists the new ones.
+    assert!(page("warden-gateway.1").contains("config"));
+    let analyze = page("warden-analyze.1");
+    assert!(
+        analyze.contains("threads") && analyze.contains("no\\-detect"),
+        "{analyze}"
+    );
+    assert!(page("warden.1").contains("analyze"));
+    let pages = std::fs::read_dir(&dir).unwrap().count();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        pages >= 12,
+        "one page per subcommand and warden.1, got {pages}"
+    );
+    for shell in ["bash", "zsh", "fish"] {
+        let o = warden(&["generate", "completions", shell]);
+        assert_eq!(o.status.code(), Some(0));
+        let script = String::from_utf8(o.stdout).unwrap();
+        assert!(
+            script.contains("threads"),
+            "{shell} completions lack --threads"
+        );
+    }
+    assert_eq!(
+        warden(&["generate", "completions", "tcsh"]).status.code(),
+        Some(2)
+    );
+}
