@@ -150,4 +150,9 @@ pub enum SignatureError {
     /// untrusted, expired or not-yet-valid chain. The string is OpenSSL's reason.
     #[error("the signature does not verify: {0}")]
     Verification(String),
+    /// Signing was refused or failed: an unreadable key or certificate, a
+    /// key that is not the certificate's, or an algorithm warden would not
+    /// accept when verifying.
+    #[error("cannot sign: {0}")]
+    Signing(String),
 }

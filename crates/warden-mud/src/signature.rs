@@ -1,5 +1,6 @@
 //! MUD signatures (RFC 8520 §13): a detached DER CMS SignedData over the exact
-//! bytes of the MUD file, checked against a trust store at a given time.
+//! bytes of the MUD file, checked against a trust store at a given time
+//! ([`verify`]), and made by a maker's key and certificate ([`sign`]).
 //!
 //! The cryptography is OpenSSL's (`CMS_verify`: content digest, signed
 //! attributes, signature, and chain building with validity at the injected
@@ -131,6 +132,50 @@ pub fn verify(
         .next()
         .ok_or_else(|| SignatureError::Verification("no signer certificate".into()))?;
     Ok(describe(cert))
+}
+
+/// Signs `content` with `key` (PEM private key) and `cert` (PEM signer
+/// certificate), with `chain` (PEM intermediates, may be empty) carried in
+/// the signature: a detached DER CMS SignedData with signed attributes and
+/// SHA-256, as RFC 8520 §13 asks and `openssl cms -sign -binary -outform
+/// DER` makes. The signature passes the same algorithm allow-list as
+/// [`verify`] before it is returned: warden signs nothing it would refuse.
+pub fn sign(
+    content: &[u8],
+    key: &[u8],
+    cert: &[u8],
+    chain: &[u8],
+) -> Result<Vec<u8>, SignatureError> {
+    let err = |what: &str, e: openssl::error::ErrorStack| {
+        SignatureError::Signing(format!("{what}: {}", first_reason(&e)))
+    };
+    let pkey = openssl::pkey::PKey::private_key_from_pem(key).map_err(|e| err("the key", e))?;
+    let cert = X509::from_pem(cert).map_err(|e| err("the certificate", e))?;
+    let public = cert
+        .public_key()
+        .map_err(|e| err("the certificate's key", e))?;
+    if !public.public_eq(&pkey) {
+        return Err(SignatureError::Signing(
+            "the key is not the certificate's (its public key differs)".into(),
+        ));
+    }
+    let mut extra = Stack::<X509>::new().map_err(|e| err("the chain", e))?;
+    if !chain.is_empty() {
+        for c in X509::stack_from_pem(chain).map_err(|e| err("the chain", e))? {
+            extra.push(c).map_err(|e| err("the chain", e))?;
+        }
+    }
+    let cms = CmsContentInfo::sign(
+        Some(&cert),
+        Some(&pkey),
+        Some(&extra),
+        Some(content),
+        CMSOptions::DETACHED | CMSOptions::BINARY,
+    )
+    .map_err(|e| err("signing", e))?;
+    let der = cms.to_der().map_err(|e| err("encoding", e))?;
+    algorithms::check(&der).map_err(|e| SignatureError::Signing(e.to_string()))?;
+    Ok(der)
 }
 
 fn describe(c: &X509Ref) -> Signer {

@@ -388,6 +388,29 @@ pub(crate) enum MudCmd {
         #[command(flatten)]
         common: Common,
     },
+    /// Sign a MUD file as its maker: writes the detached DER CMS signature
+    /// of RFC 8520 §13 (SHA-256, signed attributes) that `mud verify` and
+    /// the gateway check. The file is validated first; an invalid one is not
+    /// signed.
+    Sign {
+        file: PathBuf,
+        /// The signer's private key (PEM).
+        #[arg(long)]
+        key: PathBuf,
+        /// The signer's certificate (PEM).
+        #[arg(long)]
+        cert: PathBuf,
+        /// Intermediate certificates to carry in the signature (PEM).
+        #[arg(long)]
+        chain: Option<PathBuf>,
+        /// Where to write the signature (default: FILE with .p7s for its
+        /// extension, the name the file's mud-signature should give).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Accept a legacy (pre-RFC) file.
+        #[arg(long)]
+        legacy: bool,
+    },
     /// Verify a detached CMS signature (RFC 8520 §13) over a MUD file.
     #[command(after_help = EXIT_HELP)]
     Verify {

@@ -316,6 +316,14 @@ fn run(cli: Cli) -> Result<Option<Findings>> {
                 format,
                 common,
             } => compile(&file, &device, context.as_deref(), format, &common),
+            MudCmd::Sign {
+                file,
+                key,
+                cert,
+                chain,
+                out,
+                legacy,
+            } => sign(&file, &key, &cert, chain.as_deref(), out, legacy),
             MudCmd::Verify {
                 file,
                 signature,
@@ -553,6 +561,46 @@ fn compile(
     } else {
         None
     })
+}
+
+fn sign(
+    file: &Path,
+    key: &Path,
+    cert: &Path,
+    chain: Option<&Path>,
+    out_path: Option<PathBuf>,
+    legacy: bool,
+) -> Result<Option<Findings>> {
+    let content = read(file)?;
+    // A maker signs what the gateways will accept: a valid file.
+    let opts = warden_mud::ValidateOptions {
+        dialect: if legacy {
+            warden_mud::Dialect::Legacy
+        } else {
+            warden_mud::Dialect::Strict
+        },
+        ..Default::default()
+    };
+    warden_mud::load(&content, &opts).map_err(|e| {
+        anyhow::anyhow!(
+            "{} is not a valid MUD file, not signed: {e}",
+            file.display()
+        )
+    })?;
+    let chain = match chain {
+        Some(p) => read(p)?,
+        None => Vec::new(),
+    };
+    let der = warden_mud::signature::sign(&content, &read(key)?, &read(cert)?, &chain)?;
+    let target = out_path.unwrap_or_else(|| file.with_extension("p7s"));
+    std::fs::write(&target, &der).with_context(|| format!("cannot write {}", target.display()))?;
+    eprintln!(
+        "warden: signed {} -> {} ({} bytes)",
+        file.display(),
+        target.display(),
+        der.len()
+    );
+    Ok(None)
 }
 
 fn verify(

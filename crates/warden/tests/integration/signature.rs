@@ -289,3 +289,196 @@ fn pem_armoured_signature_is_accepted() {
     let s = verify(MUD, &pem, &trust(&p.root), T_2026).unwrap();
     assert!(s.subject.contains("mud-signer.example.com"));
 }
+
+/// Runs a command in `dir`, returning its exit code and output.
+fn run_in(dir: &std::path::Path, program: &str, args: &[&str]) -> (i32, String) {
+    let o = std::process::Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (o.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn mud_sign_makes_what_mud_verify_and_openssl_cms_accept() {
+    // A maker's root and signing certificate, made with the openssl tool.
+    let dir = std::env::temp_dir().join(format!("warden-sign-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ossl = |args: &[&str]| {
+        let (code, out) = run_in(&dir, "openssl", args);
+        assert_eq!(code, 0, "openssl {args:?}: {out}");
+    };
+    ossl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "30",
+        "-subj",
+        "/CN=Example Maker Root",
+    ]);
+    ossl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "signer.key",
+        "-out",
+        "signer.csr",
+        "-subj",
+        "/CN=Example Maker MUD signer",
+    ]);
+    ossl(&[
+        "x509",
+        "-req",
+        "-in",
+        "signer.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "signer.pem",
+        "-days",
+        "20",
+    ]);
+    std::fs::copy(
+        common::repo().join("samples/mud/Luminaire_150.json"),
+        dir.join("lum.json"),
+    )
+    .unwrap();
+    let warden = env!("CARGO_BIN_EXE_warden");
+
+    let (code, out) = run_in(
+        &dir,
+        warden,
+        &[
+            "mud",
+            "sign",
+            "lum.json",
+            "--key",
+            "signer.key",
+            "--cert",
+            "signer.pem",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        dir.join("lum.p7s").is_file(),
+        "the signature goes beside the file, as .p7s"
+    );
+
+    let (code, out) = run_in(
+        &dir,
+        warden,
+        &[
+            "mud",
+            "verify",
+            "lum.json",
+            "--signature",
+            "lum.p7s",
+            "--trust",
+            "ca.pem",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("CN=Example Maker MUD signer"), "{out}");
+    // The reference implementation of CMS agrees.
+    let (code, out) = run_in(
+        &dir,
+        "openssl",
+        &[
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            "lum.p7s",
+            "-content",
+            "lum.json",
+            "-CAfile",
+            "ca.pem",
+            "-purpose",
+            "any",
+            "-out",
+            "/dev/null",
+        ],
+    );
+    assert_eq!(code, 0, "openssl cms -verify: {out}");
+
+    // One byte changed in the file: the signature no longer holds.
+    let mut json = std::fs::read(dir.join("lum.json")).unwrap();
+    let at = json.iter().position(|b| *b == b'1').unwrap();
+    json[at] = b'2';
+    std::fs::write(dir.join("changed.json"), &json).unwrap();
+    let (code, out) = run_in(
+        &dir,
+        warden,
+        &[
+            "mud",
+            "verify",
+            "changed.json",
+            "--signature",
+            "lum.p7s",
+            "--trust",
+            "ca.pem",
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+
+    // The wrong key for the certificate, and a file that is not MUD, are refused.
+    let (code, out) = run_in(
+        &dir,
+        warden,
+        &[
+            "mud",
+            "sign",
+            "lum.json",
+            "--key",
+            "ca.key",
+            "--cert",
+            "signer.pem",
+            "--out",
+            "x.p7s",
+        ],
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("not the certificate's"), "{out}");
+    std::fs::write(dir.join("bad.json"), "{}").unwrap();
+    let (code, out) = run_in(
+        &dir,
+        warden,
+        &[
+            "mud",
+            "sign",
+            "bad.json",
+            "--key",
+            "signer.key",
+            "--cert",
+            "signer.pem",
+        ],
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("not signed") && !dir.join("bad.p7s").exists(),
+        "{out}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
