@@ -24,6 +24,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 IOT=wdn-$tag-iot IOT2=wdn-$tag-iot2 GW=wdn-$tag-gw CLOUD=wdn-$tag-cloud
 W=${WARDEN:-$root/target/debug/warden}
+# The unprivileged user the gateway runs as (no passwd entry is needed).
+LAB_UID=${LAB_UID:-64500}
 inns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 down() {
@@ -130,8 +132,23 @@ total-timeout-ms = 8000
 at-end = "internet-only"
 TOML
   : > "$dir/warden.log"
-  # As the service unit runs it: 1,024 open files at most.
-  ip netns exec "$GW" prlimit --nofile=1024:1024 env ${WARDEN_TRACE_APPLY:+WARDEN_TRACE_APPLY=1} \
+  # As packaging/debian/warden.service runs it: not root but a user of its
+  # own (here a uid with no name, $LAB_UID), with only CAP_NET_ADMIN,
+  # CAP_NET_RAW and CAP_NET_BIND_SERVICE (ambient, so that the nft it runs
+  # has them too), no new privileges, its state directory its own with mode
+  # 0700, and 1,024 open files at most. WARDEN_LAB_AS_ROOT=1 runs it as root.
+  local caps=net_admin,net_raw,net_bind_service
+  local as_user=(setpriv --reuid="$LAB_UID" --regid="$LAB_UID" --clear-groups
+    --inh-caps="-all,+${caps//,/,+}" --ambient-caps="-all,+${caps//,/,+}"
+    --bounding-set="-all,+${caps//,/,+}" --no-new-privs)
+  if [ "${WARDEN_LAB_AS_ROOT:-0}" = 1 ]; then
+    as_user=()
+  else
+    chown -R "$LAB_UID:$LAB_UID" "$dir/state"
+    chmod 0700 "$dir/state"
+  fi
+  ip netns exec "$GW" prlimit --nofile=1024:1024 "${as_user[@]}" \
+    env ${WARDEN_TRACE_APPLY:+WARDEN_TRACE_APPLY=1} \
     "$W" gateway --config "$cfg" >> "$dir/warden.log" 2>&1 &
   echo $! > "$dir/warden.pid"
   wait_for "$dir/warden.log" "warden gateway: ready"

@@ -35,6 +35,7 @@
 pub mod context;
 pub mod error;
 pub mod explain;
+pub mod maker;
 pub mod model;
 pub mod policy;
 pub mod raw;

@@ -133,10 +133,7 @@ fn run(cli: Cli) -> Result<Option<Findings>> {
             no_detect,
             threads,
         } => {
-            let threads = threads.map_or_else(
-                || std::thread::available_parallelism().map_or(1, usize::from),
-                usize::from,
-            );
+            let threads = threads.map_or(1, usize::from);
             let live = interface.map(|i| (i, seconds.unwrap_or(60), filter));
             let j = JudgeArgs {
                 mud,
@@ -316,6 +313,54 @@ fn run(cli: Cli) -> Result<Option<Findings>> {
                 format,
                 common,
             } => compile(&file, &device, context.as_deref(), format, &common),
+            MudCmd::New {
+                profile,
+                mud_url,
+                mfg_name,
+                model_name,
+                systeminfo,
+                documentation,
+                firmware_rev,
+                software_rev,
+                unsupported,
+                signature_url,
+                cache_validity,
+                sbom_url,
+                vuln_url,
+                last_update,
+                out,
+            } => {
+                let last_update = match last_update {
+                    Some(t) => {
+                        time::OffsetDateTime::parse(
+                            &t,
+                            &time::format_description::well_known::Rfc3339,
+                        )
+                        .with_context(|| format!("--last-update {t:?} is not an RFC 3339 time"))?;
+                        t
+                    }
+                    None => time::OffsetDateTime::now_utc()
+                        .replace_nanosecond(0)
+                        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+                        .format(&time::format_description::well_known::Rfc3339)?,
+                };
+                let details = warden_mud::maker::MakerDetails {
+                    mud_url,
+                    signature_url,
+                    mfg_name,
+                    model_name,
+                    systeminfo,
+                    documentation,
+                    firmware_rev,
+                    software_rev,
+                    supported: !unsupported,
+                    last_update,
+                    cache_validity,
+                    sbom_url,
+                    vuln_urls: vuln_url,
+                };
+                mud_new(&profile, &details, out.as_deref())
+            }
             MudCmd::Sign {
                 file,
                 key,
@@ -561,6 +606,22 @@ fn compile(
     } else {
         None
     })
+}
+
+fn mud_new(
+    profile: &Path,
+    details: &warden_mud::maker::MakerDetails,
+    out_path: Option<&Path>,
+) -> Result<Option<Findings>> {
+    let v = read_json(profile)?;
+    let doc = warden_mud::maker::new_mud_file(&v, details)
+        .with_context(|| format!("from {}", profile.display()))?;
+    let text = format!("{}\n", serde_json::to_string_pretty(&doc)?);
+    match out_path {
+        Some(p) => write_file(p, &text)?,
+        None => out(&text)?,
+    }
+    Ok(None)
 }
 
 fn sign(

@@ -1314,6 +1314,27 @@ fn gateway_learns_enforces_quarantines_and_survives_sigkill() {
 }
 
 fn scenario(lab: &Lab) {
+    // 0. The gateway runs as the Debian unit runs it: not root, with only
+    // CAP_NET_ADMIN, CAP_NET_RAW and CAP_NET_BIND_SERVICE (lab.sh, setpriv).
+    let pid = std::fs::read_to_string(lab.dir.join("warden.pid")).unwrap();
+    let status = std::fs::read_to_string(format!("/proc/{}/status", pid.trim())).unwrap();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        !field("Uid:").starts_with('0'),
+        "the gateway runs as root: {status}"
+    );
+    // net_bind_service (10), net_admin (12), net_raw (13).
+    assert_eq!(field("CapEff:"), "0000000000003400", "{status}");
+    assert_eq!(field("CapBnd:"), "0000000000003400", "{status}");
+    assert_eq!(field("NoNewPrivs:"), "1", "{status}");
+
     // 1. Learned from DHCP, fetched, verified, applied.
     lab.wait("the device to be enforced", 30, &|| {
         lab.device(DEV)["state"] == "enforced"

@@ -305,10 +305,10 @@ fn run_in(dir: &std::path::Path, program: &str, args: &[&str]) -> (i32, String) 
     (o.status.code().unwrap_or(-1), text)
 }
 
-#[test]
-fn mud_sign_makes_what_mud_verify_and_openssl_cms_accept() {
-    // A maker's root and signing certificate, made with the openssl tool.
-    let dir = std::env::temp_dir().join(format!("warden-sign-{}", std::process::id()));
+/// A maker's root (ca.pem) and signing certificate (signer.pem, signer.key)
+/// in a new directory, made with the openssl tool.
+fn maker_pki(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("warden-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let ossl = |args: &[&str]| {
         let (code, out) = run_in(&dir, "openssl", args);
@@ -358,6 +358,12 @@ fn mud_sign_makes_what_mud_verify_and_openssl_cms_accept() {
         "-days",
         "20",
     ]);
+    dir
+}
+
+#[test]
+fn mud_sign_makes_what_mud_verify_and_openssl_cms_accept() {
+    let dir = maker_pki("sign");
     std::fs::copy(
         common::repo().join("samples/mud/Luminaire_150.json"),
         dir.join("lum.json"),
@@ -480,5 +486,127 @@ fn mud_sign_makes_what_mud_verify_and_openssl_cms_accept() {
         out.contains("not signed") && !dir.join("bad.p7s").exists(),
         "{out}"
     );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_traffic_profile_becomes_a_signed_makers_file_that_validates_strictly() {
+    // warden profile -> warden mud new (the maker's details, RFC 9472
+    // locations) -> warden mud sign -> warden mud verify and validate.
+    let dir = maker_pki("new");
+    let warden = env!("CARGO_BIN_EXE_warden");
+    let cap = common::corpus().join("pcap/iot-sentinel/TP-LinkPlugHS110/Setup-A-1-STA.pcap");
+    let o = std::process::Command::new(warden)
+        .args([
+            "profile",
+            cap.to_str().unwrap(),
+            "--device",
+            "50:c7:bf:00:c7:03",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::fs::write(dir.join("profile.json"), &o.stdout).unwrap();
+    let (code, out) = run_in(
+        &dir,
+        warden,
+        &[
+            "mud",
+            "new",
+            "profile.json",
+            "--mud-url",
+            "https://mud.example/plug.json",
+            "--mfg-name",
+            "TP-Link",
+            "--model-name",
+            "HS110",
+            "--documentation",
+            "https://example.com/hs110",
+            "--sbom-url",
+            "https://mud.example/plug-sbom.json",
+            "--vuln-url",
+            "https://mud.example/plug-csaf.json",
+            "--last-update",
+            "2026-12-04T00:00:00Z",
+            "--out",
+            "plug.json",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    let made: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("plug.json")).unwrap()).unwrap();
+    let profile: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("profile.json")).unwrap()).unwrap();
+    let m = &made["ietf-mud:mud"];
+    assert_eq!(m["mud-signature"], "https://mud.example/plug.p7s");
+    assert_eq!(m["model-name"], "HS110");
+    assert_eq!(
+        m["ietf-mud-transparency:transparency"]["vuln-url"][0],
+        "https://mud.example/plug-csaf.json"
+    );
+    // The profile's access lists are the file's, unchanged.
+    assert_eq!(
+        made["ietf-access-control-list:acls"],
+        profile["ietf-access-control-list:acls"]
+    );
+    assert_eq!(
+        m["from-device-policy"],
+        profile["ietf-mud:mud"]["from-device-policy"]
+    );
+
+    let (code, out) = run_in(
+        &dir,
+        warden,
+        &[
+            "mud",
+            "sign",
+            "plug.json",
+            "--key",
+            "signer.key",
+            "--cert",
+            "signer.pem",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run_in(
+        &dir,
+        warden,
+        &[
+            "mud",
+            "verify",
+            "plug.json",
+            "--signature",
+            "plug.p7s",
+            "--trust",
+            "ca.pem",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run_in(&dir, warden, &["mud", "validate", "plug.json"]);
+    assert_eq!(code, 0, "strict validation: {out}");
+
+    // A plain-HTTP URL is refused, with the key named.
+    let (code, out) = run_in(
+        &dir,
+        warden,
+        &[
+            "mud",
+            "new",
+            "profile.json",
+            "--mud-url",
+            "http://mud.example/plug.json",
+            "--mfg-name",
+            "TP-Link",
+            "--model-name",
+            "HS110",
+        ],
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("mud-url"), "{out}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
