@@ -37,13 +37,51 @@
 
 #![forbid(unsafe_code)]
 
-/// One line on standard error, prefixed "warden gateway: ", with every
-/// control character escaped: text from devices and API callers (a MUD URL,
-/// a host name, a reason) cannot start a forged log line.
+/// One line on standard error: plain text prefixed "warden gateway: " (for
+/// the journal, the default) or a JSON object ([`LogFormat::Json`]). In
+/// text, every control character is escaped; in JSON, the message is a JSON
+/// string: text from devices and API callers (a MUD URL, a host name, a
+/// reason) cannot start a forged log line either way.
 macro_rules! log {
     ($($t:tt)*) => {
-        eprintln!("warden gateway: {}", $crate::log_safe(&format!($($t)*)))
+        eprintln!("{}", $crate::log_line(&format!($($t)*)))
     };
+}
+
+/// How the gateway writes its log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// `warden gateway: message`, as journald shows it.
+    #[default]
+    Text,
+    /// `{"ts":"2026-12-04T05:00:00Z","level":"info","component":"gateway","msg":"..."}`.
+    Json,
+}
+
+static LOG_FORMAT: std::sync::OnceLock<LogFormat> = std::sync::OnceLock::new();
+
+/// Chooses the log format, once, before the gateway starts (later calls
+/// keep the first choice).
+pub fn set_log_format(f: LogFormat) {
+    let _ = LOG_FORMAT.set(f);
+}
+
+/// The line the gateway logs for `msg` in the chosen format.
+pub fn log_line(msg: &str) -> String {
+    match LOG_FORMAT.get().copied().unwrap_or_default() {
+        LogFormat::Text => format!("warden gateway: {}", log_safe(msg)),
+        LogFormat::Json => json_log_line(msg, time::OffsetDateTime::now_utc()),
+    }
+}
+
+/// One JSON log line for `msg` at `at` (seconds precision, UTC).
+pub fn json_log_line(msg: &str, at: time::OffsetDateTime) -> String {
+    let ts = at
+        .replace_nanosecond(0)
+        .unwrap_or(at)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    serde_json::json!({"ts": ts, "level": "info", "component": "gateway", "msg": msg}).to_string()
 }
 
 /// `s` with control characters escaped (`\n`, `\u{1b}`, ...).
@@ -65,6 +103,28 @@ pub fn log_safe(s: &str) -> String {
 /// A flow nobody answered ends after this many quiet seconds in the
 /// gateway (TCP retries its opening after 1, 3, 7 and 15 s).
 pub const UNANSWERED_IDLE_S: u32 = 10;
+
+#[cfg(test)]
+mod log_tests {
+    use super::*;
+
+    #[test]
+    fn json_log_lines_are_one_object_whatever_the_message_holds() {
+        let at = time::OffsetDateTime::from_unix_timestamp(1_796_000_000).unwrap();
+        let forged = "device said \"x\"\n{\"level\":\"alert\"}";
+        let line = json_log_line(forged, at);
+        assert!(!line.contains('\n'), "{line}");
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["msg"], forged);
+        assert_eq!(v["level"], "info");
+        assert_eq!(v["ts"], "2026-11-30T00:53:20Z");
+    }
+
+    #[test]
+    fn text_log_lines_escape_control_characters() {
+        assert_eq!(log_safe("a\nb\u{1b}[31m"), "a\\nb\\u{1b}[31m");
+    }
+}
 
 pub mod api;
 pub mod auth;

@@ -157,14 +157,16 @@ pub fn scan_tcp(
     let start = Instant::now();
     let workers = o.parallel.clamp(1, 256).min(ports.len().max(1));
     let rate = o.rate.max(1) as f64;
-    // Slowest answer (open or refused) so far, in microseconds, and how many.
-    let slowest = std::sync::atomic::AtomicU64::new(0);
+    // Slowest answer (open or refused) so far, in microseconds (u32: about
+    // 71 minutes, far beyond any timeout; 32-bit routers without 64-bit
+    // atomics can run this), and how many.
+    let slowest = std::sync::atomic::AtomicU32::new(0);
     let answers = AtomicUsize::new(0);
     let timeout = || {
         if !o.adaptive_timeout || answers.load(Ordering::Relaxed) < 3 {
             return o.connect_timeout;
         }
-        let t = Duration::from_micros(slowest.load(Ordering::Relaxed).saturating_mul(10));
+        let t = Duration::from_micros(u64::from(slowest.load(Ordering::Relaxed)) * 10);
         t.clamp(
             MIN_ADAPTIVE_TIMEOUT.min(o.connect_timeout),
             o.connect_timeout,
@@ -182,7 +184,7 @@ pub fn scan_tcp(
                 }
                 let t0 = Instant::now();
                 let answered = |t0: Instant| {
-                    let us = t0.elapsed().as_micros().min(u64::MAX as u128) as u64;
+                    let us = u32::try_from(t0.elapsed().as_micros()).unwrap_or(u32::MAX);
                     slowest.fetch_max(us, Ordering::Relaxed);
                     answers.fetch_add(1, Ordering::Relaxed);
                 };

@@ -189,6 +189,10 @@ pub(crate) enum Cmd {
         /// The configuration (TOML; see crates/warden-gateway/src/config.rs).
         #[arg(long)]
         config: PathBuf,
+        /// Log lines as plain text (for the journal) or as JSON objects,
+        /// one per line (for a log collector).
+        #[arg(long, value_enum, default_value = "text")]
+        log_format: LogFormatArg,
     },
     /// Procurement and deployment policies, checked against assessments.
     #[command(subcommand, after_help = EXIT_HELP)]
@@ -206,6 +210,12 @@ pub(crate) enum Cmd {
     /// this command line (the packages ship them).
     #[command(subcommand)]
     Generate(GenerateCmd),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum LogFormatArg {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]

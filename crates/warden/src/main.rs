@@ -183,7 +183,11 @@ fn run(cli: Cli) -> Result<Option<Findings>> {
             json,
         }),
         Cmd::Assess(a) => assess(&a),
-        Cmd::Gateway { config } => {
+        Cmd::Gateway { config, log_format } => {
+            warden_gateway::set_log_format(match log_format {
+                LogFormatArg::Text => warden_gateway::LogFormat::Text,
+                LogFormatArg::Json => warden_gateway::LogFormat::Json,
+            });
             let text = judge::read_text(&config)?;
             let cfg = warden_gateway::config::Config::parse(&text)
                 .with_context(|| config.display().to_string())?;
