@@ -49,6 +49,9 @@ cargo fmt --all --check
 stage "cargo clippy"
 cargo clippy --workspace --all-targets -q -- -D warnings
 
+stage "32-bit MIPS type check (no 64-bit atomics, 32-bit time_t)"
+bash scripts/check-32bit.sh
+
 stage "fuzz: every target for ${FUZZ_SECONDS:=10}s"
 mkdir -p fuzz/corpus/mud_pipeline fuzz/corpus/mud_signature fuzz/corpus/context_toml fuzz/corpus/capture_reader
 if [ -d ../shared/corpus/mud ]; then

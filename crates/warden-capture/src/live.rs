@@ -105,12 +105,14 @@ impl LiveSource {
                 self.buf.clear();
                 self.buf.extend_from_slice(p.data);
                 (
+                    // time_t and suseconds_t are 32 bits on 32-bit routers
+                    // (MIPS, ARMv7): widen before scaling (a no-op on
+                    // 64-bit, which clippy would call useless).
+                    #[allow(clippy::useless_conversion)]
                     crate::clamp_ts(
-                        p.header
-                            .ts
-                            .tv_sec
+                        i64::from(p.header.ts.tv_sec)
                             .saturating_mul(1_000_000_000)
-                            .saturating_add(p.header.ts.tv_usec.saturating_mul(1000)),
+                            .saturating_add(i64::from(p.header.ts.tv_usec).saturating_mul(1000)),
                     ),
                     p.header.len,
                 )
