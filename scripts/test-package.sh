@@ -41,7 +41,7 @@ gzip -9n "$out"/man/*.1
 "$bin" generate completions bash > "$out/completions/warden.bash"
 "$bin" generate completions zsh > "$out/completions/_warden"
 "$bin" generate completions fish > "$out/completions/warden.fish"
-cargo deb -q -p warden --no-build --profile "$PROFILE" --output "$out/" >/dev/null
+cargo deb -q -p warden --no-build --strip --profile "$PROFILE" --output "$out/" >/dev/null
 deb=$(ls "$out"/warden_*.deb)
 echo "built $deb ($(du -h "$deb" | cut -f1))"
 
