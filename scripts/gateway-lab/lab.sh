@@ -95,9 +95,16 @@ mudfile() { # URL -> a MUD file allowing tcp/8001 and udp/8001 to api.cloud.exam
 JSON
 }
 
-sign() { # FILE -> FILE.p7s (detached DER CMS, RFC 8520 section 13)
-  openssl cms -sign -binary -in "$1" -signer "$dir/pki/signer.pem" -inkey "$dir/pki/signer.key" \
-    -outform DER -out "${1%.json}.p7s"
+# The maker's tools, as a maker would use them: `warden mud new` puts the
+# maker's details around the access lists of a profile, `warden mud sign`
+# writes the detached DER CMS signature (RFC 8520 section 13).
+publish() { # URL FILE: the MUD file for URL, made and signed into FILE and FILE.p7s
+  local profile=$dir/profile-$(basename "$2")
+  mudfile "$1" > "$profile"
+  "$W" mud new "$profile" --mud-url "$1" --mfg-name "Lab Cams" --model-name "Cam 1" \
+    --systeminfo "warden lab camera" --sbom-url https://mud.example/sbom.spdx.json \
+    --last-update 2026-11-01T00:00:00Z --out "$2"
+  "$W" mud sign "$2" --key "$dir/pki/signer.key" --cert "$dir/pki/signer.pem" 2>/dev/null
 }
 
 wait_for() { # FILE TEXT
@@ -198,13 +205,11 @@ up() {
   inns "$IOT2" ip -6 route add default via fd77::1
 
   pki
-  mudfile https://mud.example/device.json > "$dir/www/device.json"
+  publish https://mud.example/device.json "$dir/www/device.json"
   # The SBOM its MUD file points at (RFC 9472): a real SPDX example.
   cp "$root/crates/warden-lifecycle/tests/data/sbom/example11-sbom.spdx.json" "$dir/www/sbom.spdx.json"
-  sign "$dir/www/device.json"
   # The tampered file: one byte changed after signing.
-  mudfile https://mud.example/tampered.json > "$dir/www/tampered.json"
-  sign "$dir/www/tampered.json"
+  publish https://mud.example/tampered.json "$dir/www/tampered.json"
   sed -i 's/"port": 8001/"port": 8002/' "$dir/www/tampered.json"
 
   ip netns exec "$CLOUD" python3 "$here/cloud.py" "$dir/www" "$dir/pki/mud.pem" "$dir/pki/mud.key" 198.51.100.10 \
