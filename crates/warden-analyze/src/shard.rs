@@ -104,8 +104,9 @@ pub struct Sharded<S: Sink + Send + 'static> {
 }
 
 impl<S: Sink + Send + 'static> Sharded<S> {
-    /// Takes over `analyzer` (fresh, nothing observed yet) with `n` flow
-    /// workers (at least one).
+    /// Takes over `analyzer` with `n` flow workers (at least one). Give it
+    /// fresh: flows it already holds are reported at the end, but the order
+    /// of one thread is kept only for packets observed here.
     pub fn new(analyzer: Analyzer<S>, n: usize) -> Sharded<S> {
         let n = n.max(1);
         let limits = analyzer.flows.limits();
@@ -185,7 +186,7 @@ impl<S: Sink + Send + 'static> Sharded<S> {
         self.dispatch();
         drop(self.to_workers);
         drop(self.to_merger);
-        let tables: Vec<FlowTable> = self
+        let mut tables: Vec<FlowTable> = self
             .workers
             .into_iter()
             .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
@@ -194,6 +195,13 @@ impl<S: Sink + Send + 'static> Sharded<S> {
             .merger
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        // Flows the analyzer held before it was handed over (none when it
+        // came fresh, as `new` asks) are not lost.
+        let limits = analyzer.flows.limits();
+        tables.push(std::mem::replace(
+            &mut analyzer.flows,
+            FlowTable::new(limits),
+        ));
         for (file, e) in self.capture_errors {
             analyzer.capture_errors.push(format!("{file}: {e}"));
         }
