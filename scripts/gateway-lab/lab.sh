@@ -153,6 +153,9 @@ TOML
   else
     chown -R "$LAB_UID:$LAB_UID" "$dir/state"
     chmod 0700 "$dir/state"
+    # The lab's directory may be private (mktemp -d): the gateway's user
+    # must pass through it to its configuration, trust roots and state.
+    chmod go+x "$dir"
   fi
   ip netns exec "$GW" prlimit --nofile=1024:1024 "${as_user[@]}" \
     env ${WARDEN_TRACE_APPLY:+WARDEN_TRACE_APPLY=1} \
