@@ -148,6 +148,7 @@ TOML
   local as_user=(setpriv --reuid="$LAB_UID" --regid="$LAB_UID" --clear-groups
     --inh-caps="-all,+${caps//,/,+}" --ambient-caps="-all,+${caps//,/,+}"
     --bounding-set="-all,+${caps//,/,+}" --no-new-privs)
+  local gw_bin=$W
   if [ "${WARDEN_LAB_AS_ROOT:-0}" = 1 ]; then
     as_user=()
   else
@@ -156,10 +157,18 @@ TOML
     # The lab's directory may be private (mktemp -d): the gateway's user
     # must pass through it to its configuration, trust roots and state.
     chmod go+x "$dir"
+    # So may the checkout the binary was built in: the gateway runs from a
+    # copy in the lab directory (renamed into place: a running copy is
+    # never overwritten).
+    mkdir -p "$dir/bin"
+    cp "$W" "$dir/bin/.warden.new"
+    chmod 0755 "$dir/bin" "$dir/bin/.warden.new"
+    mv -f "$dir/bin/.warden.new" "$dir/bin/warden"
+    gw_bin=$dir/bin/warden
   fi
   ip netns exec "$GW" prlimit --nofile=1024:1024 "${as_user[@]}" \
     env ${WARDEN_TRACE_APPLY:+WARDEN_TRACE_APPLY=1} \
-    "$W" gateway --config "$cfg" >> "$dir/warden.log" 2>&1 &
+    "$gw_bin" gateway --config "$cfg" >> "$dir/warden.log" 2>&1 &
   echo $! > "$dir/warden.pid"
   wait_for "$dir/warden.log" "warden gateway: ready"
 }
