@@ -478,12 +478,18 @@ pub async fn run(cfg: config::Config) -> Result<(), GatewayError> {
         egress: None,
     });
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    // SIGHUP's default action would end the gateway, and systemd does not
+    // restart a service a SIGHUP ended: say what to do instead.
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     let mut last_prune = 0i64;
     println!(
-        "warden gateway: ready (watching {}, API on {}, remediation page on {})",
-        cfg.lan_interfaces.join(", "),
-        cfg.api_listen,
-        cfg.remediation_listen
+        "{}",
+        log_line(&format!(
+            "ready (watching {}, API on {}, remediation page on {})",
+            cfg.lan_interfaces.join(", "),
+            cfg.api_listen,
+            cfg.remediation_listen
+        ))
     );
     loop {
         tokio::select! {
@@ -580,6 +586,9 @@ pub async fn run(cfg: config::Config) -> Result<(), GatewayError> {
             }
             _ = tokio::signal::ctrl_c() => break,
             _ = term.recv() => break,
+            _ = hup.recv() => {
+                log!("SIGHUP: the configuration is not re-read while running; restart the gateway to read it (systemctl restart warden); carrying on");
+            }
         }
     }
     log!("stopping; the kernel keeps the ruleset");

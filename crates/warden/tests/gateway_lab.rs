@@ -1334,6 +1334,21 @@ fn scenario(lab: &Lab) {
     assert_eq!(field("CapEff:"), "0000000000003400", "{status}");
     assert_eq!(field("CapBnd:"), "0000000000003400", "{status}");
     assert_eq!(field("NoNewPrivs:"), "1", "{status}");
+    // A SIGHUP (an operator's reflex) does not end it.
+    assert!(Command::new("kill")
+        .args(["-HUP", pid.trim()])
+        .status()
+        .unwrap()
+        .success());
+    lab.wait("the gateway to answer SIGHUP", 10, &|| {
+        std::fs::read_to_string(lab.dir.join("warden.log"))
+            .unwrap_or_default()
+            .contains("SIGHUP: the configuration is not re-read")
+    });
+    assert!(
+        std::path::Path::new(&format!("/proc/{}", pid.trim())).exists(),
+        "SIGHUP ended the gateway"
+    );
 
     // 1. Learned from DHCP, fetched, verified, applied.
     lab.wait("the device to be enforced", 30, &|| {
