@@ -500,14 +500,19 @@ pub(crate) struct Common {
 
 impl Common {
     pub(crate) fn options(&self) -> ValidateOptions {
-        ValidateOptions {
-            dialect: if self.legacy {
-                Dialect::Legacy
-            } else {
-                Dialect::Strict
-            },
-            ..Default::default()
-        }
+        validate_options(self.legacy)
+    }
+}
+
+/// The strict dialect, or the legacy one with `--legacy`.
+pub(crate) fn validate_options(legacy: bool) -> ValidateOptions {
+    ValidateOptions {
+        dialect: if legacy {
+            Dialect::Legacy
+        } else {
+            Dialect::Strict
+        },
+        ..Default::default()
     }
 }
 

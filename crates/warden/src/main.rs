@@ -334,20 +334,7 @@ fn run(cli: Cli) -> Result<Option<Findings>> {
                 last_update,
                 out,
             } => {
-                let last_update = match last_update {
-                    Some(t) => {
-                        time::OffsetDateTime::parse(
-                            &t,
-                            &time::format_description::well_known::Rfc3339,
-                        )
-                        .with_context(|| format!("--last-update {t:?} is not an RFC 3339 time"))?;
-                        t
-                    }
-                    None => time::OffsetDateTime::now_utc()
-                        .replace_nanosecond(0)
-                        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-                        .format(&time::format_description::well_known::Rfc3339)?,
-                };
+                let last_update = rfc3339_or_now(last_update, "--last-update")?;
                 let details = warden_mud::maker::MakerDetails {
                     mud_url,
                     signature_url,
@@ -612,6 +599,23 @@ fn compile(
     })
 }
 
+/// `given` when it is an RFC 3339 time (`flag` names it otherwise), else
+/// now, to the second.
+fn rfc3339_or_now(given: Option<String>, flag: &str) -> Result<String> {
+    let rfc3339 = &time::format_description::well_known::Rfc3339;
+    match given {
+        Some(t) => {
+            time::OffsetDateTime::parse(&t, rfc3339)
+                .with_context(|| format!("{flag} {t:?} is not an RFC 3339 time"))?;
+            Ok(t)
+        }
+        None => Ok(time::OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+            .format(rfc3339)?),
+    }
+}
+
 fn mud_new(
     profile: &Path,
     details: &warden_mud::maker::MakerDetails,
@@ -638,15 +642,7 @@ fn sign(
 ) -> Result<Option<Findings>> {
     let content = read(file)?;
     // A maker signs what the gateways will accept: a valid file.
-    let opts = warden_mud::ValidateOptions {
-        dialect: if legacy {
-            warden_mud::Dialect::Legacy
-        } else {
-            warden_mud::Dialect::Strict
-        },
-        ..Default::default()
-    };
-    warden_mud::load(&content, &opts).map_err(|e| {
+    warden_mud::load(&content, &validate_options(legacy)).map_err(|e| {
         anyhow::anyhow!(
             "{} is not a valid MUD file, not signed: {e}",
             file.display()
@@ -1107,17 +1103,7 @@ fn assess(args: &AssessArgs) -> Result<Option<Findings>> {
     let text = judge::read_text(&args.declaration)?;
     let d = warden_assess::declaration::Declaration::parse(&text, &cat)
         .with_context(|| args.declaration.display().to_string())?;
-    let at = match &args.at {
-        Some(t) => {
-            time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
-                .with_context(|| format!("--at {t:?} is not an RFC 3339 time"))?;
-            t.clone()
-        }
-        None => time::OffsetDateTime::now_utc()
-            .replace_nanosecond(0)
-            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-            .format(&time::format_description::well_known::Rfc3339)?,
-    };
+    let at = rfc3339_or_now(args.at.clone(), "--at")?;
     let mut findings = Vec::new();
     if let (Some(r), Some(dev)) = (&args.report, &args.device) {
         let v = read_json(r)?;
