@@ -7,7 +7,7 @@ use anyhow::{bail, Context as _, Result};
 use std::path::{Path, PathBuf};
 use warden_analyze::Report;
 use warden_detect::{DevKey, DeviceCompliance, Engine};
-use warden_mud::{Context, Dialect, IpPrefix, MacAddr, ValidateOptions, ValidatedMud};
+use warden_mud::{Context, IpPrefix, MacAddr, ValidatedMud};
 
 pub fn read_text(p: &Path) -> Result<String> {
     let b = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
@@ -28,20 +28,9 @@ pub struct Mud {
     pub mud: ValidatedMud,
 }
 
-fn options(legacy: bool) -> ValidateOptions {
-    ValidateOptions {
-        dialect: if legacy {
-            Dialect::Legacy
-        } else {
-            Dialect::Strict
-        },
-        ..Default::default()
-    }
-}
-
 fn load_file(p: &Path, legacy: bool) -> Result<Mud> {
     let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
-    let v = warden_mud::load(&bytes, &options(legacy))
+    let v = warden_mud::load(&bytes, &crate::flags::validate_options(legacy))
         .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
     Ok(Mud {
         path: p.to_path_buf(),
@@ -139,7 +128,7 @@ pub fn check_all(
 /// Checks a generated profile the way any MUD file is checked.
 pub fn validate_generated(doc: &serde_json::Value) -> Result<()> {
     let bytes = serde_json::to_vec(doc)?;
-    if let Err(e) = warden_mud::load(&bytes, &options(false)) {
+    if let Err(e) = warden_mud::load(&bytes, &crate::flags::validate_options(false)) {
         bail!("internal error: the generated profile does not validate: {e}");
     }
     Ok(())
