@@ -71,8 +71,10 @@ impl Batch {
     }
 }
 
-/// What a worker did with one of its packets.
-type Done = (Application, Vec<Flow>);
+/// What a worker did with one of its packets: the packet's place in its
+/// batch (so the merger need not find its shard again), its application
+/// layer, and the flows it ended.
+type Done = (usize, Application, Vec<Flow>);
 
 /// Which worker a decoded packet belongs to.
 #[derive(Clone)]
@@ -133,7 +135,7 @@ impl<S: Sink + Send + 'static> Sharded<S> {
         }
         let (to_merger, merger_rx) = sync_channel::<Arc<Batch>>(IN_FLIGHT);
         let merger = spawn("warden-merge".into(), move || {
-            merge(analyzer, &shards, merger_rx, from_workers)
+            merge(analyzer, merger_rx, from_workers)
         });
         Sharded {
             batch: Batch::default(),
@@ -232,7 +234,7 @@ fn flow_worker(
     let mut table = FlowTable::new(limits);
     for b in batches {
         let mut done = Vec::with_capacity(b.packets.len() / shards.n + 16);
-        for m in &b.packets {
+        for (i, m) in b.packets.iter().enumerate() {
             let p = b.packet(m);
             let d = decode(p.link, p.data);
             if shards.of(&d) != me {
@@ -240,7 +242,7 @@ fn flow_worker(
             }
             let application = app::decode(&d);
             table.observe(p.ts_nanos, &d, p.orig_len);
-            done.push((application, table.drain_finished()));
+            done.push((i, application, table.drain_finished()));
         }
         if out.send(done).is_err() {
             break;
@@ -251,7 +253,6 @@ fn flow_worker(
 
 fn merge<S: Sink>(
     mut analyzer: Analyzer<S>,
-    shards: &Shards,
     batches: Receiver<Arc<Batch>>,
     from_workers: Vec<Receiver<Vec<Done>>>,
 ) -> Analyzer<S> {
@@ -259,16 +260,19 @@ fn merge<S: Sink>(
         let mut outs = Vec::with_capacity(from_workers.len());
         for rx in &from_workers {
             match rx.recv() {
-                Ok(v) => outs.push(v.into_iter()),
+                Ok(v) => outs.push(v.into_iter().peekable()),
                 // A worker is gone (it panicked): `finish` raises it.
                 Err(_) => return analyzer,
             }
         }
-        for m in &b.packets {
+        for (i, m) in b.packets.iter().enumerate() {
             let p = b.packet(m);
             let d = decode(p.link, p.data);
-            let (application, ended) = match outs.get_mut(shards.of(&d)).and_then(Iterator::next) {
-                Some(x) => x,
+            // Each worker's results come in batch order: packet i is at the
+            // head of exactly one of them.
+            let mine = outs.iter_mut().find_map(|o| o.next_if(|(at, ..)| *at == i));
+            let (application, ended) = match mine {
+                Some((_, a, f)) => (a, f),
                 // Cannot happen (the worker took every packet of its shard),
                 // and costs nothing to keep correct.
                 None => (app::decode(&d), Vec::new()),
