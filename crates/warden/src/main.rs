@@ -62,10 +62,7 @@ fn generate(g: GenerateCmd) -> Result<Option<Findings>> {
             for (name, page) in pages {
                 let mut buf = Vec::new();
                 clap_mangen::Man::new(page).render(&mut buf)?;
-                write_file(
-                    &dir.join(format!("{name}.1")),
-                    &String::from_utf8_lossy(&buf),
-                )?;
+                write_file(&dir.join(format!("{name}.1")), &buf)?;
             }
         }
         GenerateCmd::Completions { shell } => {
@@ -654,7 +651,7 @@ fn sign(
     };
     let der = warden_mud::signature::sign(&content, &read(key)?, &read(cert)?, &chain)?;
     let target = out_path.unwrap_or_else(|| file.with_extension("p7s"));
-    std::fs::write(&target, &der).with_context(|| format!("cannot write {}", target.display()))?;
+    write_file(&target, &der)?;
     eprintln!(
         "warden: signed {} -> {} ({} bytes)",
         file.display(),
@@ -1092,7 +1089,7 @@ fn read_json(p: &Path) -> Result<serde_json::Value> {
     serde_json::from_slice(&read(p)?).with_context(|| format!("{} is not JSON", p.display()))
 }
 
-fn write_file(p: &Path, data: &str) -> Result<()> {
+fn write_file(p: &Path, data: impl AsRef<[u8]>) -> Result<()> {
     std::fs::write(p, data).with_context(|| format!("cannot write {}", p.display()))
 }
 
@@ -1129,7 +1126,7 @@ fn assess(args: &AssessArgs) -> Result<Option<Findings>> {
     let failed = a.provisions.iter().any(|p| p.verdict == Verdict::Fail);
     if let Some(f) = &args.oscal {
         let doc = warden_assess::oscal::assessment_results(&a, &at);
-        write_file(f, &format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
+        write_file(f, format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
     }
     let report_url = args.report_url.clone().or_else(|| {
         args.html.as_ref().map(|h| {
@@ -1163,7 +1160,7 @@ fn assess(args: &AssessArgs) -> Result<Option<Findings>> {
         write_file(f, svg)?;
     }
     if let Some(f) = &args.html {
-        write_file(f, &warden_assess::html::report(&a, label_svg.as_deref()))?;
+        write_file(f, warden_assess::html::report(&a, label_svg.as_deref()))?;
     }
     let json_out = args.json;
     if json_out {
