@@ -21,12 +21,14 @@ stage() {
 # tested against (BusyBox telnetd, OpenSSH, dnsmasq, OpenSSL), rsvg-convert
 # and zbarimg for the label; dhcpcd (with its mudurl option) and curl for the
 # gateway's namespace test; Chromium renders the HTML report, and drives the
-# dashboard over WebDriver (chromium-driver).
+# dashboard over WebDriver (chromium-driver); Prometheus (promtool and a real
+# server) reads the gateway's /metrics.
 need_packages nft:nftables ip:iproute2 pkg-config:pkg-config tshark:tshark \
   dpkg:libssl-dev dpkg:libpcap-dev dpkg:libssh2-1-dev /usr/share/ieee-data/oui.csv:ieee-data \
   python3:python3 openssl:openssl /usr/sbin/sshd:openssh-server dnsmasq:dnsmasq-base \
   rsvg-convert:librsvg2-bin zbarimg:zbar-tools ssh-keygen:openssh-client \
-  dhcpcd:dhcpcd-base curl:curl chromium:chromium chromedriver:chromium-driver hping3:hping3
+  dhcpcd:dhcpcd-base curl:curl chromium:chromium chromedriver:chromium-driver hping3:hping3 \
+  promtool:prometheus
 # The browser test's accessibility checker (axe-core), from the npm registry
 # with the lockfile in crates/warden/tests/browser.
 command -v npm >/dev/null 2>&1 || need_packages npm:npm

@@ -1045,6 +1045,61 @@ async fn reload_vulns(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
     }
 }
 
+/// The operator's figures in the Prometheus text format (owner, operator;
+/// with the API's token, as Prometheus's `authorization` sends it).
+async fn metrics(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
+    let _who = allow!(api, h, Permission::SeeMetrics);
+    let s = shared(&api).await;
+    let (m, devices, ids, db) = {
+        let c = api.core.lock().unwrap_or_else(|e| e.into_inner());
+        let mut devices = std::collections::BTreeMap::new();
+        let mut ids = Vec::with_capacity(c.devices.len());
+        for d in c.devices.values() {
+            *devices.entry(d.state.name()).or_insert(0i64) += 1;
+            ids.push(d.mac);
+        }
+        (
+            c.metrics.clone(),
+            devices,
+            ids,
+            c.cfg.state_dir.join("warden.db"),
+        )
+    };
+    let mut snapshot = crate::metrics::Snapshot {
+        devices,
+        store_bytes: store_bytes(&db),
+        ..Default::default()
+    };
+    for mac in ids {
+        let id: String = mac.0.iter().map(|b| format!("{b:02x}")).collect();
+        for (direction, chain) in [
+            ("from_device", format!("from_{id}")),
+            ("to_device", format!("to_{id}")),
+        ] {
+            if let Some(&counts) = s.drops.get(&chain) {
+                snapshot.drops.insert((mac.to_string(), direction), counts);
+            }
+        }
+    }
+    let accept = h
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let (kind, text) = m.render(&snapshot, accept);
+    ([("content-type", kind)], text).into_response()
+}
+
+/// The database and its write-ahead log, in bytes.
+fn store_bytes(db: &std::path::Path) -> i64 {
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    [db.to_path_buf(), wal.into()]
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len() as i64)
+        .sum()
+}
+
 async fn openapi() -> Response {
     ([("content-type", "application/json")], OPENAPI).into_response()
 }
@@ -1052,6 +1107,7 @@ async fn openapi() -> Response {
 pub fn router(api: Api) -> Router {
     Router::new()
         .route("/api/v1/openapi.json", get(openapi))
+        .route("/metrics", get(metrics))
         .route("/api/v1/devices", get(devices))
         .route("/api/v1/devices/:mac", get(device).delete(erase))
         .route("/api/v1/devices/:mac/export", get(export))

@@ -74,6 +74,9 @@ pub enum Permission {
     /// tablets, unplaced devices) talk to: their flows and the remotes in
     /// their alerts.
     SeePersonalTraffic,
+    /// The operator's figures (`/metrics`): every device's MAC and drop
+    /// counters, alerts by kind.
+    SeeMetrics,
 }
 
 impl Role {
@@ -106,7 +109,10 @@ impl Role {
             Role::Owner => true,
             Role::Member => matches!(p, SeeDevices | SeeAlerts | SeeReports),
             Role::Operator => {
-                matches!(p, SeeDevices | SeeAlerts | Enforce | Restrict | SeeReports)
+                matches!(
+                    p,
+                    SeeDevices | SeeAlerts | Enforce | Restrict | SeeReports | SeeMetrics
+                )
             }
             Role::Auditor => matches!(p, SeeReports),
             Role::Tenant => matches!(p, SeeDevices | SeeAlerts | Restrict),
@@ -576,16 +582,23 @@ mod tests {
         assert!(Role::Operator.may(Enforce) && !Role::Operator.may(Administer));
         assert!(!Role::Member.may(Enforce) && Role::Member.may(SeeDevices));
         assert!(Role::Auditor.may(SeeReports));
-        for p in [SeeDevices, SeeAlerts, Enforce, Administer] {
+        for p in [SeeDevices, SeeAlerts, Enforce, Administer, SeeMetrics] {
             assert!(!Role::Auditor.may(p), "{p:?}");
         }
+        assert!(Role::Operator.may(SeeMetrics) && !Role::Member.may(SeeMetrics));
     }
 
     #[test]
     fn a_tenant_restricts_but_never_releases_and_the_account_ends_on_its_day() {
         use Permission::*;
         assert!(Role::Tenant.may(SeeDevices) && Role::Tenant.may(Restrict));
-        for p in [Enforce, Administer, SeePersonalTraffic, SeeReports] {
+        for p in [
+            Enforce,
+            Administer,
+            SeePersonalTraffic,
+            SeeReports,
+            SeeMetrics,
+        ] {
             assert!(!Role::Tenant.may(p), "{p:?}");
         }
         assert!(Role::Operator.may(Restrict) && !Role::Member.may(Restrict));

@@ -109,7 +109,7 @@ pub enum SignaturePolicy {
     Off,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct MudConfig {
     #[serde(default = "require")]
@@ -524,6 +524,102 @@ impl Config {
 #[error("config: {0}")]
 pub struct ConfigError(pub String);
 
+/// A configuration file is read at most this large.
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+/// What a running gateway takes from its configuration file re-read (on
+/// SIGHUP).
+#[derive(Debug)]
+pub struct Reload {
+    /// What the gateway runs with from now: the file's settings, except
+    /// those only a restart changes, which keep their running values.
+    pub config: Config,
+    /// Settings the file changes that take effect only at the next start
+    /// (what the LAN watchers, the listeners and the MUD fetcher were made
+    /// with).
+    pub at_restart: Vec<&'static str>,
+    /// Settings the file changes that take effect now.
+    pub now: Vec<&'static str>,
+}
+
+impl Config {
+    /// Reads and checks the file at `path` (at most [`MAX_CONFIG_BYTES`]).
+    pub fn read(path: &std::path::Path) -> Result<Config, ConfigError> {
+        use std::io::Read;
+        let f = std::fs::File::open(path)
+            .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+        let mut text = String::new();
+        f.take(MAX_CONFIG_BYTES + 1)
+            .read_to_string(&mut text)
+            .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+        if text.len() as u64 > MAX_CONFIG_BYTES {
+            return Err(ConfigError(format!(
+                "{}: larger than {MAX_CONFIG_BYTES} bytes",
+                path.display()
+            )));
+        }
+        Config::parse(&text).map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))
+    }
+
+    /// What of `new` (a file re-read while running) the gateway takes now.
+    pub fn reload(&self, new: Config) -> Reload {
+        let mut config = new;
+        let mut at_restart = vec![];
+        macro_rules! at_restart {
+            ($name:literal, $($field:ident).+) => {
+                if config.$($field).+ != self.$($field).+ {
+                    at_restart.push($name);
+                    config.$($field).+ = self.$($field).+.clone();
+                }
+            };
+        }
+        at_restart!("lan-interfaces", lan_interfaces);
+        at_restart!("gateway-address", gateway_address);
+        at_restart!("local-networks", local_networks);
+        at_restart!("state-dir", state_dir);
+        at_restart!("deployment", deployment);
+        at_restart!("api-listen", api_listen);
+        at_restart!("remediation-listen", remediation_listen);
+        at_restart!("web-listen", web_listen);
+        at_restart!("web-plain-http", web_plain_http);
+        at_restart!("mud", mud);
+        at_restart!("infrastructure", infrastructure);
+        at_restart!("dns.servers", dns.servers);
+        at_restart!("dhcp.servers", dhcp.servers);
+        // The deployment context carries the deployment, the local networks
+        // and (for DNS and NTP) the gateway's address: as running, when those
+        // wait for the restart.
+        if at_restart.contains(&"gateway-address") {
+            config.context = self.context.clone();
+        }
+        config.context.deployment = config.deployment;
+        config.context.local_networks = config.local_networks.clone();
+        // The rest is taken now. Their types compare by what they print
+        // (several hold compiled patterns or catalogues without equality).
+        let mut now = vec![];
+        macro_rules! taken {
+            ($name:literal, $($field:ident).+) => {
+                if format!("{:?}", config.$($field).+) != format!("{:?}", self.$($field).+) {
+                    now.push($name);
+                }
+            };
+        }
+        taken!("unknown-devices", unknown_devices);
+        taken!("quarantine", quarantine);
+        taken!("support", support);
+        taken!("privacy", privacy);
+        taken!("retention", retention);
+        taken!("retention-days", retention_days);
+        taken!("controllers and my-controller", context);
+        taken!("dns", dns);
+        Reload {
+            config,
+            at_restart,
+            now,
+        }
+    }
+}
+
 impl Config {
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
         let r: RawConfig = toml::from_str(text).map_err(|e| ConfigError(e.to_string()))?;
@@ -796,5 +892,41 @@ mod tests {
             unit.contains("ExecStart=/usr/bin/warden gateway --config /etc/warden/gateway.toml\n")
         );
         assert_eq!(c.mud.signature, SignaturePolicy::Warn);
+    }
+
+    #[test]
+    fn a_reload_takes_what_can_change_now_and_names_what_waits() {
+        let text = include_str!("../../../samples/gateway.toml");
+        let running = Config::parse(text).unwrap();
+        let same = running.reload(Config::parse(text).unwrap());
+        assert!(
+            same.at_restart.is_empty() && same.now.is_empty(),
+            "{same:?}"
+        );
+        let changed = text
+            .replace("automatic = true", "automatic = false")
+            .replace("api-listen = \"", "api-listen = \"127.0.0.9:1\"\n# was \"")
+            .replace("lan-interfaces = [", "lan-interfaces = [\"lan9\", ");
+        let r = running.reload(Config::parse(&changed).unwrap());
+        assert_eq!(r.now, ["quarantine"], "{r:?}");
+        assert_eq!(r.at_restart, ["lan-interfaces", "api-listen"], "{r:?}");
+        assert!(!r.config.quarantine.automatic);
+        assert_eq!(r.config.api_listen, running.api_listen);
+        assert_eq!(r.config.lan_interfaces, running.lan_interfaces);
+    }
+
+    #[test]
+    fn a_file_too_large_or_missing_is_refused_by_name() {
+        let dir = std::env::temp_dir().join(format!("warden-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let big = dir.join("big.toml");
+        std::fs::write(&big, vec![b'#'; MAX_CONFIG_BYTES as usize + 1]).unwrap();
+        let e = Config::read(&big).unwrap_err().to_string();
+        assert!(e.contains("big.toml") && e.contains("larger than"), "{e}");
+        let e = Config::read(&dir.join("none.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("none.toml"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

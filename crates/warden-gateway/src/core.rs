@@ -211,6 +211,41 @@ pub enum Action {
     Fetch(String),
 }
 
+/// The policies warden writes itself, made from the configuration.
+struct OwnPolicies {
+    quarantine: Policy,
+    blocked: Policy,
+    default_policy: Option<Policy>,
+    internet_only: Policy,
+    updates_only: Policy,
+}
+
+impl OwnPolicies {
+    fn of(cfg: &Config) -> Result<OwnPolicies, CoreError> {
+        let ctx = &cfg.context;
+        let rport = cfg.remediation_listen.port();
+        let quarantine =
+            enforce::own_policy(&enforce::quarantine_doc(cfg.gateway_address, rport), ctx)?;
+        let internet_only =
+            enforce::own_policy(&enforce::internet_only_doc(cfg.gateway_address), ctx)?;
+        let default_policy = match cfg.unknown_devices {
+            UnknownDevices::Observe => None,
+            UnknownDevices::InternetOnly => Some(internet_only.clone()),
+            UnknownDevices::Block => Some(quarantine.clone()),
+        };
+        Ok(OwnPolicies {
+            blocked: enforce::own_policy(&enforce::blocked_doc(), ctx)?,
+            updates_only: enforce::own_policy(
+                &enforce::updates_only_doc(cfg.gateway_address, &cfg.support.update_hosts),
+                ctx,
+            )?,
+            quarantine,
+            default_policy,
+            internet_only,
+        })
+    }
+}
+
 pub struct Core {
     pub cfg: Config,
     pub store: SqliteStore,
@@ -308,6 +343,8 @@ pub struct Core {
     fetch_alerted: HashMap<String, i64>,
     /// When each (device, remote, protocol, port) violation was last alerted.
     violations_alerted: HashMap<(MacAddr, String, String, u16, bool), i64>,
+    /// The figures `/metrics` shows (shared with the watchers).
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 /// A violation of the same (device, remote, protocol, port) is alerted
@@ -467,17 +504,7 @@ fn last_good(store: &SqliteStore, url: &str) -> Option<(ValidatedMud, i64)> {
 impl Core {
     /// Loads what the store holds. Nothing is applied yet: see [`Core::reconcile`].
     pub fn load(cfg: Config, store: SqliteStore, enforcer: Enforcer) -> Result<Core, CoreError> {
-        let ctx = &cfg.context;
-        let rport = cfg.remediation_listen.port();
-        let quarantine =
-            enforce::own_policy(&enforce::quarantine_doc(cfg.gateway_address, rport), ctx)?;
-        let blocked = enforce::own_policy(&enforce::blocked_doc(), ctx)?;
-        let internet_only =
-            enforce::own_policy(&enforce::internet_only_doc(cfg.gateway_address), ctx)?;
-        let updates_only = enforce::own_policy(
-            &enforce::updates_only_doc(cfg.gateway_address, &cfg.support.update_hosts),
-            ctx,
-        )?;
+        let own = OwnPolicies::of(&cfg)?;
         let support_alerted: HashMap<MacAddr, String> = store
             .support_milestones()?
             .into_iter()
@@ -488,14 +515,6 @@ impl Core {
             .filter(|(_, s)| s.as_str() == "ended")
             .map(|(m, _)| *m)
             .collect();
-        let default_policy = match cfg.unknown_devices {
-            UnknownDevices::Observe => None,
-            UnknownDevices::InternetOnly => Some(enforce::own_policy(
-                &enforce::internet_only_doc(cfg.gateway_address),
-                ctx,
-            )?),
-            UnknownDevices::Block => Some(quarantine.clone()),
-        };
         let mut devices = BTreeMap::new();
         for r in store.devices()? {
             let Some(mac) = MacAddr::parse(&r.mac) else {
@@ -549,11 +568,11 @@ impl Core {
             dns: HashMap::new(),
             name_sets: BTreeMap::new(),
             applied_sha: None,
-            quarantine,
-            blocked,
-            default_policy,
-            internet_only,
-            updates_only,
+            quarantine: own.quarantine,
+            blocked: own.blocked,
+            default_policy: own.default_policy,
+            internet_only: own.internet_only,
+            updates_only: own.updates_only,
             support_ended,
             support_alerted,
             support_day: support::day_of(
@@ -596,6 +615,7 @@ impl Core {
             resolved: HashMap::new(),
             violations_alerted: HashMap::new(),
             fetch_alerted: HashMap::new(),
+            metrics: Default::default(),
         };
         core.reload_vulns()?;
         core.vulns_alerted = core
@@ -727,6 +747,31 @@ impl Core {
     /// Compiles and applies everything, then refills the DNS sets. Within
     /// a batch, only notes that an apply is due. A failure is retried with
     /// back-off ([`Core::retry_apply`]) and alerted once per failing streak.
+    /// Runs with `reload`'s configuration from now (the file re-read on
+    /// SIGHUP): warden's own policies are made from it first, so one they
+    /// cannot be made from leaves the running configuration as it was.
+    /// Then the ruleset is applied again.
+    pub fn reconfigure(
+        &mut self,
+        reload: crate::config::Reload,
+        now: i64,
+    ) -> Result<(), CoreError> {
+        let own = OwnPolicies::of(&reload.config)?;
+        self.cfg = reload.config;
+        self.quarantine = own.quarantine;
+        self.blocked = own.blocked;
+        self.default_policy = own.default_policy;
+        self.internet_only = own.internet_only;
+        self.updates_only = own.updates_only;
+        self.event(
+            now,
+            None,
+            "configuration-reloaded",
+            json!({"changed": reload.now, "at_restart": reload.at_restart}),
+        );
+        self.reapply(now, "configuration re-read")
+    }
+
     pub fn reapply(&mut self, now: i64, why: &str) -> Result<(), CoreError> {
         // A MUD file may have changed: verdicts resolve it again.
         self.resolved.clear();
@@ -749,6 +794,7 @@ impl Core {
                 for (mac, at) in std::mem::take(&mut self.latency_marks) {
                     let ms = live.saturating_duration_since(at).as_secs_f64() * 1000.0;
                     self.apply_latencies_ms.push(ms);
+                    self.metrics.apply_latency(ms / 1000.0);
                     log!("{mac}: cached MUD file live {ms:.2} ms after its DHCP request");
                     self.event(now, Some(&mac), "apply-latency", json!({"ms": ms}));
                 }
@@ -819,7 +865,11 @@ impl Core {
             .into_iter()
             .map(|(e, kind, url)| (e, (kind, url)))
             .unzip();
-        let applied = match self.enforcer.apply(&plain) {
+        let t0 = std::time::Instant::now();
+        let applied = self.enforcer.apply(&plain);
+        self.metrics
+            .apply(applied.is_ok(), t0.elapsed().as_secs_f64());
+        let applied = match applied {
             Ok(a) => a,
             Err(e) => {
                 self.event(
@@ -1471,6 +1521,7 @@ impl Core {
             acknowledged_by: None,
             acknowledged_at: None,
         };
+        self.metrics.alert(kind, severity);
         if let Err(e) = self.store.record_alert(&row) {
             log!("store: {e}");
         }
@@ -2069,6 +2120,7 @@ impl Core {
             return Err(CoreError::NoSuchDevice);
         }
         let sha = crate::fetch::sha256_hex(body);
+        self.metrics.fetch("ok");
         self.store.record_fetch(&FetchRow {
             id: 0,
             url: url.into(),
@@ -2344,6 +2396,14 @@ impl Core {
     }
 
     /// A fetch ended: record it; apply the file when it is good enough.
+    /// A fetch's outcome, in the store and the figures.
+    fn record_fetch(&mut self, row: &FetchRow) {
+        self.metrics.fetch(&row.outcome);
+        if let Err(e) = self.store.record_fetch(row) {
+            log!("store: {e}");
+        }
+    }
+
     pub fn on_fetched(&mut self, url: &str, r: Result<Fetched, FetchError>, now: i64) {
         self.fetching.remove(url);
         self.failed_at.insert(url.to_string(), now);
@@ -2379,7 +2439,7 @@ impl Core {
                 }
                 .into();
                 row.error = Some(e.to_string());
-                let _ = self.store.record_fetch(&row);
+                self.record_fetch(&row);
                 // One alert per URL and failure streak (at most one per
                 // 10 minutes): many devices announcing one URL, made-up
                 // ones included, do not flood the alert list.
@@ -2433,7 +2493,7 @@ impl Core {
                 _ => "signature not checked".into(),
             });
             let why = row.error.clone().unwrap_or_default();
-            let _ = self.store.record_fetch(&row);
+            self.record_fetch(&row);
             for m in &macs {
                 self.alert(now, Some(m), "mud.signature", "high", &format!("The MUD file from {url} was not applied: {why}. The last good file, if any, stays in force."), json!({"url": url, "sha256": f.sha256}));
             }
@@ -2458,7 +2518,7 @@ impl Core {
         row.outcome = "ok".into();
         row.body = Some(f.body.clone());
         row.valid_until = Some(now + f.cache_seconds);
-        let _ = self.store.record_fetch(&row);
+        self.record_fetch(&row);
         for m in &macs {
             if let Some(d) = self.devices.get_mut(m) {
                 if d.pending_url.as_deref() == Some(url) {

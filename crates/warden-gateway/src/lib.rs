@@ -137,6 +137,7 @@ pub mod export;
 pub mod fetch;
 pub mod identity;
 pub mod lifecycle;
+pub mod metrics;
 pub mod ports;
 pub mod serve;
 pub mod tls;
@@ -314,7 +315,11 @@ fn check_state_dir(dir: &std::path::Path) -> Result<(), String> {
 }
 
 /// Runs the daemon until SIGINT or SIGTERM.
-pub async fn run(cfg: config::Config) -> Result<(), GatewayError> {
+/// Runs the gateway with `cfg`, read from `config_path` (re-read on SIGHUP).
+pub async fn run(
+    cfg: config::Config,
+    config_path: Option<std::path::PathBuf>,
+) -> Result<(), GatewayError> {
     secure_state_dir(&cfg.state_dir)?;
     let store = SqliteStore::open(&cfg.state_dir.join("warden.db"))?;
     let token = api::token(&cfg.state_dir)?;
@@ -357,6 +362,7 @@ pub async fn run(cfg: config::Config) -> Result<(), GatewayError> {
     let outcome = core.reconcile(now())?;
     log!("reconcile: {outcome}");
     core.repin();
+    let metrics = core.metrics.clone();
     let core = Arc::new(Mutex::new(core));
 
     let (tx, mut rx) = mpsc::channel(4096);
@@ -373,16 +379,17 @@ pub async fn run(cfg: config::Config) -> Result<(), GatewayError> {
             resolvers: vec![cfg.gateway_address],
             ..Default::default()
         });
-        let (ifc, tx, lan, trust) = (
+        let (ifc, tx, lan, trust, traffic) = (
             ifc.clone(),
             tx.clone(),
             cfg.local_networks.clone(),
             trust.clone(),
+            metrics.traffic(ifc),
         );
         std::thread::Builder::new()
             .name(format!("watch-{ifc}"))
             .spawn(move || {
-                if let Err(e) = watch::watch(&ifc, opts, engine, lan, trust, tx) {
+                if let Err(e) = watch::watch(&ifc, opts, engine, lan, trust, tx, traffic) {
                     log!("watching {ifc}: {e}");
                 }
             })?;
@@ -478,8 +485,7 @@ pub async fn run(cfg: config::Config) -> Result<(), GatewayError> {
         egress: None,
     });
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    // SIGHUP's default action would end the gateway, and systemd does not
-    // restart a service a SIGHUP ended: say what to do instead.
+    // SIGHUP: the configuration file is read again (`systemctl reload warden`).
     let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     let mut last_prune = 0i64;
     println!(
@@ -586,22 +592,64 @@ pub async fn run(cfg: config::Config) -> Result<(), GatewayError> {
             }
             _ = tokio::signal::ctrl_c() => break,
             _ = term.recv() => break,
-            _ = hup.recv() => {
-                log!("SIGHUP: the configuration is not re-read while running; restart the gateway to read it (systemctl restart warden); carrying on");
-            }
+            _ = hup.recv() => reload(&core, config_path.as_deref()),
         }
     }
     log!("stopping; the kernel keeps the ruleset");
     Ok(())
 }
 
+/// SIGHUP: reads the configuration file again and checks it; a file that
+/// does not read, or whose policies cannot be made, leaves the running
+/// configuration and the log says why. Settings only a restart changes
+/// keep their running values, and the log names them.
+fn reload(core: &Arc<Mutex<Core>>, path: Option<&std::path::Path>) {
+    let Some(path) = path else {
+        log!("SIGHUP: the gateway was not started from a file; nothing to re-read");
+        return;
+    };
+    let new = match config::Config::read(path) {
+        Ok(c) => c,
+        Err(e) => {
+            log!("SIGHUP: {e}; keeping the running configuration");
+            return;
+        }
+    };
+    let mut c = core.lock().unwrap_or_else(|e| e.into_inner());
+    let r = c.cfg.reload(new);
+    let (taken, waiting) = (r.now.join(", "), r.at_restart.join(", "));
+    match c.reconfigure(r, now()) {
+        Ok(()) => log!(
+            "SIGHUP: {} re-read: {}{}",
+            path.display(),
+            if taken.is_empty() {
+                "nothing that applies now changed".to_string()
+            } else {
+                format!("now applied: {taken}")
+            },
+            if waiting.is_empty() {
+                String::new()
+            } else {
+                format!("; changed but taking effect at the next restart: {waiting}")
+            }
+        ),
+        Err(e) => log!(
+            "SIGHUP: {}: {e}; keeping the running configuration",
+            path.display()
+        ),
+    }
+}
+
 /// [`run`] on a runtime of its own (the binary is not async).
-pub fn run_blocking(cfg: config::Config) -> Result<(), GatewayError> {
+pub fn run_blocking(
+    cfg: config::Config,
+    config_path: Option<std::path::PathBuf>,
+) -> Result<(), GatewayError> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?
-        .block_on(run(cfg))
+        .block_on(run(cfg, config_path))
 }
 
 /// One fetch as the gateway would make it (for `warden mud fetch`).

@@ -518,6 +518,7 @@ pub fn watch(
     lan: Vec<warden_mud::IpPrefix>,
     trust: Trust,
     tx: Sender<Event>,
+    traffic: crate::metrics::Traffic,
 ) -> Result<(), String> {
     let mut src =
         warden_capture::LiveSource::open(interface, None, None).map_err(|e| e.to_string())?;
@@ -528,7 +529,11 @@ pub fn watch(
     let mut last_tick = std::time::Instant::now();
     loop {
         match src.poll() {
-            Ok(warden_capture::Poll::Packet(p)) => a.observe(&p),
+            Ok(warden_capture::Poll::Packet(p)) => {
+                traffic.packets.inc();
+                traffic.bytes.inc_by(u64::from(p.orig_len));
+                a.observe(&p)
+            }
             Ok(warden_capture::Poll::Idle) => {}
             Ok(warden_capture::Poll::End) => return Ok(()),
             Err(e) => return Err(format!("{interface}: {e}")),
@@ -542,6 +547,9 @@ pub fn watch(
             a.sink_mut().tick(now_ns);
         }
         for ev in a.sink_mut().events.drain(..) {
+            if matches!(ev, Event::Flow { .. }) {
+                traffic.flows.inc();
+            }
             if tx.blocking_send(ev).is_err() {
                 return Ok(());
             }

@@ -188,7 +188,8 @@ fn run(cli: Cli) -> Result<Option<Findings>> {
             let text = judge::read_text(&config)?;
             let cfg = warden_gateway::config::Config::parse(&text)
                 .with_context(|| config.display().to_string())?;
-            warden_gateway::run_blocking(cfg).map_err(|e| anyhow::anyhow!("gateway: {e}"))?;
+            warden_gateway::run_blocking(cfg, Some(config.clone()))
+                .map_err(|e| anyhow::anyhow!("gateway: {e}"))?;
             Ok(None)
         }
         Cmd::Inventory(i) => {
