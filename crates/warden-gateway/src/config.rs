@@ -542,9 +542,31 @@ pub struct Reload {
     pub now: Vec<&'static str>,
 }
 
+/// How a configuration file is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigFormat {
+    /// warden's own TOML (this module documents every key).
+    Toml,
+    /// OpenWrt's UCI (`/etc/config/warden`; see [`crate::uci`]).
+    Uci,
+}
+
+/// Where the gateway's configuration comes from (re-read on SIGHUP).
+#[derive(Debug, Clone)]
+pub struct ConfigSource {
+    pub path: PathBuf,
+    pub format: ConfigFormat,
+}
+
+impl ConfigSource {
+    pub fn read(&self) -> Result<Config, ConfigError> {
+        Config::read(&self.path, self.format)
+    }
+}
+
 impl Config {
     /// Reads and checks the file at `path` (at most [`MAX_CONFIG_BYTES`]).
-    pub fn read(path: &std::path::Path) -> Result<Config, ConfigError> {
+    pub fn read(path: &std::path::Path, format: ConfigFormat) -> Result<Config, ConfigError> {
         use std::io::Read;
         let f = std::fs::File::open(path)
             .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
@@ -558,7 +580,11 @@ impl Config {
                 path.display()
             )));
         }
-        Config::parse(&text).map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))
+        match format {
+            ConfigFormat::Toml => Config::parse(&text),
+            ConfigFormat::Uci => crate::uci::config(&text),
+        }
+        .map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))
     }
 
     /// What of `new` (a file re-read while running) the gateway takes now.
@@ -921,9 +947,11 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let big = dir.join("big.toml");
         std::fs::write(&big, vec![b'#'; MAX_CONFIG_BYTES as usize + 1]).unwrap();
-        let e = Config::read(&big).unwrap_err().to_string();
+        let e = Config::read(&big, ConfigFormat::Toml)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("big.toml") && e.contains("larger than"), "{e}");
-        let e = Config::read(&dir.join("none.toml"))
+        let e = Config::read(&dir.join("none.toml"), ConfigFormat::Uci)
             .unwrap_err()
             .to_string();
         assert!(e.contains("none.toml"), "{e}");

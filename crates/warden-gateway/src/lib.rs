@@ -142,6 +142,7 @@ pub mod ports;
 pub mod serve;
 pub mod tls;
 pub mod trust;
+pub mod uci;
 pub mod watch;
 pub mod web;
 
@@ -315,10 +316,10 @@ fn check_state_dir(dir: &std::path::Path) -> Result<(), String> {
 }
 
 /// Runs the daemon until SIGINT or SIGTERM.
-/// Runs the gateway with `cfg`, read from `config_path` (re-read on SIGHUP).
+/// Runs the gateway with `cfg`, read from `source` (re-read on SIGHUP).
 pub async fn run(
     cfg: config::Config,
-    config_path: Option<std::path::PathBuf>,
+    source: Option<config::ConfigSource>,
 ) -> Result<(), GatewayError> {
     secure_state_dir(&cfg.state_dir)?;
     let store = SqliteStore::open(&cfg.state_dir.join("warden.db"))?;
@@ -592,7 +593,7 @@ pub async fn run(
             }
             _ = tokio::signal::ctrl_c() => break,
             _ = term.recv() => break,
-            _ = hup.recv() => reload(&core, config_path.as_deref()),
+            _ = hup.recv() => reload(&core, source.as_ref()),
         }
     }
     log!("stopping; the kernel keeps the ruleset");
@@ -603,12 +604,13 @@ pub async fn run(
 /// does not read, or whose policies cannot be made, leaves the running
 /// configuration and the log says why. Settings only a restart changes
 /// keep their running values, and the log names them.
-fn reload(core: &Arc<Mutex<Core>>, path: Option<&std::path::Path>) {
-    let Some(path) = path else {
+fn reload(core: &Arc<Mutex<Core>>, source: Option<&config::ConfigSource>) {
+    let Some(source) = source else {
         log!("SIGHUP: the gateway was not started from a file; nothing to re-read");
         return;
     };
-    let new = match config::Config::read(path) {
+    let path = &source.path;
+    let new = match source.read() {
         Ok(c) => c,
         Err(e) => {
             log!("SIGHUP: {e}; keeping the running configuration");
@@ -643,13 +645,13 @@ fn reload(core: &Arc<Mutex<Core>>, path: Option<&std::path::Path>) {
 /// [`run`] on a runtime of its own (the binary is not async).
 pub fn run_blocking(
     cfg: config::Config,
-    config_path: Option<std::path::PathBuf>,
+    source: Option<config::ConfigSource>,
 ) -> Result<(), GatewayError> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?
-        .block_on(run(cfg, config_path))
+        .block_on(run(cfg, source))
 }
 
 /// One fetch as the gateway would make it (for `warden mud fetch`).

@@ -187,8 +187,13 @@ pub(crate) enum Cmd {
     #[command(after_help = EXIT_HELP)]
     Gateway {
         /// The configuration (TOML; see crates/warden-gateway/src/config.rs).
+        /// Re-read on SIGHUP.
         #[arg(long)]
         config: PathBuf,
+        /// The configuration is OpenWrt's UCI file (/etc/config/warden),
+        /// not TOML.
+        #[arg(long)]
+        uci: bool,
         /// Log lines as plain text (for the journal) or as JSON objects,
         /// one per line (for a log collector).
         #[arg(long, value_enum, default_value = "text")]
@@ -230,6 +235,13 @@ pub(crate) enum GenerateCmd {
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+    /// The gateway's TOML configuration that an OpenWrt UCI file
+    /// (/etc/config/warden) maps to, checked, on standard output.
+    GatewayToml {
+        /// The UCI file.
+        #[arg(long)]
+        uci: PathBuf,
     },
 }
 

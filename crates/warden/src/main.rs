@@ -70,6 +70,15 @@ fn generate(g: GenerateCmd) -> Result<Option<Findings>> {
             clap_complete::generate(shell, &mut cmd, "warden", &mut buf);
             out(&String::from_utf8_lossy(&buf))?;
         }
+        GenerateCmd::GatewayToml { uci } => {
+            let text = judge::read_text(&uci)?;
+            let toml = warden_gateway::uci::to_toml(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", uci.display()))?;
+            // Checked as the gateway would check it.
+            warden_gateway::config::Config::parse(&toml)
+                .map_err(|e| anyhow::anyhow!("{}: from UCI: {}", uci.display(), e.0))?;
+            out(&toml)?;
+        }
     }
     Ok(None)
 }
@@ -180,15 +189,25 @@ fn run(cli: Cli) -> Result<Option<Findings>> {
             json,
         }),
         Cmd::Assess(a) => assess(&a),
-        Cmd::Gateway { config, log_format } => {
+        Cmd::Gateway {
+            config,
+            uci,
+            log_format,
+        } => {
             warden_gateway::set_log_format(match log_format {
                 LogFormatArg::Text => warden_gateway::LogFormat::Text,
                 LogFormatArg::Json => warden_gateway::LogFormat::Json,
             });
-            let text = judge::read_text(&config)?;
-            let cfg = warden_gateway::config::Config::parse(&text)
-                .with_context(|| config.display().to_string())?;
-            warden_gateway::run_blocking(cfg, Some(config.clone()))
+            let source = warden_gateway::config::ConfigSource {
+                path: config,
+                format: if uci {
+                    warden_gateway::config::ConfigFormat::Uci
+                } else {
+                    warden_gateway::config::ConfigFormat::Toml
+                },
+            };
+            let cfg = source.read()?;
+            warden_gateway::run_blocking(cfg, Some(source))
                 .map_err(|e| anyhow::anyhow!("gateway: {e}"))?;
             Ok(None)
         }

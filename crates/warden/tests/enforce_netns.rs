@@ -13,6 +13,9 @@ struct Lab {
     dev: String,
     gw: String,
     srv: String,
+    /// The gateway's LAN and WAN interfaces.
+    lan: String,
+    wan: String,
     children: Vec<Child>,
 }
 
@@ -30,12 +33,16 @@ fn in_ns(ns: &str, cmd: &[&str]) -> std::process::Output {
 }
 
 impl Lab {
-    fn new() -> Lab {
+    /// `tag`: one letter, so that the tests of this binary, which run at
+    /// once, make namespaces and links of their own.
+    fn new(tag: char) -> Lab {
         let id = std::process::id() % 100_000;
-        let lab = Lab {
-            dev: format!("wd-dev-{id}"),
-            gw: format!("wd-gw-{id}"),
-            srv: format!("wd-srv-{id}"),
+        let mut lab = Lab {
+            dev: format!("wd-dev{tag}-{id}"),
+            gw: format!("wd-gw{tag}-{id}"),
+            srv: format!("wd-srv{tag}-{id}"),
+            lan: String::new(),
+            wan: String::new(),
             children: Vec::new(),
         };
         for ns in [&lab.dev, &lab.gw, &lab.srv] {
@@ -43,11 +50,13 @@ impl Lab {
             ip(&["-n", ns, "link", "set", "lo", "up"]);
         }
         let (a, b, c, d) = (
-            format!("wa{id}"),
-            format!("wb{id}"),
-            format!("wc{id}"),
-            format!("wd{id}"),
+            format!("wa{tag}{id}"),
+            format!("wb{tag}{id}"),
+            format!("wc{tag}{id}"),
+            format!("wd{tag}{id}"),
         );
+        lab.lan = b.clone();
+        lab.wan = c.clone();
         ip(&[
             "link", "add", &a, "netns", &lab.dev, "type", "veth", "peer", "name", &b, "netns",
             &lab.gw,
@@ -165,6 +174,33 @@ const MUD: &str = r#"{
         "tcp": {"source-port": {"operator": "eq", "port": 8443}, "ietf-mud:direction-initiated": "from-device"}},
        "actions": {"forwarding": "accept"}}]}}]}}"#;
 
+/// Compiles [`MUD`] for the lab's device and applies it in the gateway
+/// namespace with `nft -j -f`, as the gateway does.
+fn apply_warden(lab: &Lab, dir: &std::path::Path) -> warden_nft::Ruleset {
+    let v = warden_mud::load(MUD.as_bytes(), &ValidateOptions::default()).unwrap();
+    let policy = warden_mud::resolve(&v.mud, &Context::default());
+    assert!(policy.notes().is_empty(), "{:?}", policy.notes());
+    let dev = warden_nft::Device::parse("02:77:00:00:00:02,10.77.1.2").unwrap();
+    let rs = warden_nft::compile(
+        &[warden_nft::DevicePolicy {
+            device: dev,
+            policy: &policy,
+        }],
+        &Default::default(),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    let f = dir.join("rules.json");
+    std::fs::write(&f, &rs.json).unwrap();
+    let o = in_ns(&lab.gw, &["nft", "-j", "-f", f.to_str().unwrap()]);
+    assert!(
+        o.status.success(),
+        "nft -j -f: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    rs
+}
+
 fn drop_counter(ns: &str, chain: &str) -> u64 {
     let o = in_ns(ns, &["nft", "-j", "list", "chain", "inet", "warden", chain]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -181,29 +217,9 @@ fn drop_counter(ns: &str, chain: &str) -> u64 {
 
 #[test]
 fn compiled_mud_policy_allows_exactly_what_the_file_says() {
-    let mut lab = Lab::new();
-    let v = warden_mud::load(MUD.as_bytes(), &ValidateOptions::default()).unwrap();
-    let policy = warden_mud::resolve(&v.mud, &Context::default());
-    assert!(policy.notes().is_empty(), "{:?}", policy.notes());
-    let dev = warden_nft::Device::parse("02:77:00:00:00:02,10.77.1.2").unwrap();
-    let rs = warden_nft::compile(
-        &[warden_nft::DevicePolicy {
-            device: dev,
-            policy: &policy,
-        }],
-        &Default::default(),
-    )
-    .unwrap();
+    let mut lab = Lab::new('m');
     let dir = std::env::temp_dir().join(format!("warden-lab-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let f = dir.join("rules.json");
-    std::fs::write(&f, &rs.json).unwrap();
-    let o = in_ns(&lab.gw, &["nft", "-j", "-f", f.to_str().unwrap()]);
-    assert!(
-        o.status.success(),
-        "nft -j -f: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let rs = apply_warden(&lab, &dir);
 
     lab.listen(&lab.srv.clone(), &[8443, 8444, 8445]);
     lab.listen(&lab.dev.clone(), &[9000]);
@@ -258,5 +274,114 @@ fn compiled_mud_policy_allows_exactly_what_the_file_says() {
         lab.connects(&lab.gw, "10.77.2.2", 8445),
         "the gateway itself is not a managed device"
     );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The chains of a table, as `nft list table` names them (None: no table).
+fn chains(ns: &str, family: &str, table: &str) -> Option<Vec<String>> {
+    let o = in_ns(ns, &["nft", "-j", "list", "table", family, table]);
+    if !o.status.success() {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut names: Vec<String> = v["nftables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x["chain"]["name"].as_str().map(str::to_string))
+        .collect();
+    names.sort();
+    Some(names)
+}
+
+/// OpenWrt: warden's table beside fw4's. Both hook the same places at the
+/// same priority (filter), and a packet passes only if every base chain on
+/// its hook lets it: fw4 accepting the device's traffic to the wan does not
+/// open what warden's MUD policy drops, whichever of the two runs first,
+/// and warden accepting does not open what fw4 drops. `fw4 reload` (its
+/// table flushed and written again) leaves warden's table and counters
+/// alone, `fw4 stop` (its table deleted) too; warden's apply leaves fw4's.
+#[test]
+fn warden_and_fw4_keep_their_own_tables() {
+    let mut lab = Lab::new('f');
+    let dir = std::env::temp_dir().join(format!("warden-fw4-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fw4 =
+        std::fs::read_to_string(common::repo().join("crates/warden/tests/data/fw4-layout.nft"))
+            .unwrap()
+            .replace("\"LAN\"", &format!("\"{}\"", lab.lan))
+            .replace("\"WAN\"", &format!("\"{}\"", lab.wan));
+    let fw4_file = dir.join("fw4.nft");
+    std::fs::write(&fw4_file, fw4).unwrap();
+    let gw = lab.gw.clone();
+    let fw4_reload = || {
+        let o = in_ns(&gw, &["nft", "-f", fw4_file.to_str().unwrap()]);
+        assert!(
+            o.status.success(),
+            "fw4: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    fw4_reload();
+    let fw4_chains = chains(&lab.gw, "inet", "fw4").expect("fw4's table");
+    apply_warden(&lab, &dir);
+    let warden_chains = chains(&lab.gw, "inet", "warden").expect("warden's table");
+    assert_eq!(
+        chains(&lab.gw, "inet", "fw4").as_ref(),
+        Some(&fw4_chains),
+        "warden's apply left fw4's table alone"
+    );
+
+    lab.listen(&lab.srv.clone(), &[8443, 8445]);
+    lab.listen(&lab.dev.clone(), &[9000]);
+    let check = |when: &str| {
+        assert!(
+            lab.connects(&lab.dev, "10.77.2.2", 8443),
+            "{when}: both allow TCP 8443"
+        );
+        let before = drop_counter(&lab.gw, "from_027700000002");
+        assert!(
+            !lab.connects(&lab.dev, "10.77.2.2", 8445),
+            "{when}: fw4 forwards lan to wan, warden's MUD policy drops TCP 8445"
+        );
+        assert!(
+            drop_counter(&lab.gw, "from_027700000002") > before,
+            "{when}: counted by warden"
+        );
+    };
+    check("fw4 and warden");
+    // The wan may not open connections into the lan: fw4's drop holds
+    // whatever warden says.
+    assert!(!lab.connects(&lab.srv, "10.77.1.2", 9000));
+
+    // fw4 reload: its table flushed and loaded again.
+    let counted = drop_counter(&lab.gw, "from_027700000002");
+    fw4_reload();
+    assert_eq!(
+        chains(&lab.gw, "inet", "warden").as_ref(),
+        Some(&warden_chains),
+        "fw4 reload left warden's table"
+    );
+    assert_eq!(
+        drop_counter(&lab.gw, "from_027700000002"),
+        counted,
+        "and its counters"
+    );
+    assert_eq!(chains(&lab.gw, "inet", "fw4").as_ref(), Some(&fw4_chains));
+    check("after fw4 reload");
+
+    // warden applies again (a device changed): fw4's table stays.
+    apply_warden(&lab, &dir);
+    assert_eq!(chains(&lab.gw, "inet", "fw4").as_ref(), Some(&fw4_chains));
+    check("after warden's apply");
+
+    // fw4 stop: its table goes, warden's stays and still enforces.
+    let o = in_ns(&lab.gw, &["nft", "delete", "table", "inet", "fw4"]);
+    assert!(o.status.success());
+    assert_eq!(
+        chains(&lab.gw, "inet", "warden").as_ref(),
+        Some(&warden_chains)
+    );
+    check("after fw4 stop");
     let _ = std::fs::remove_dir_all(dir);
 }
