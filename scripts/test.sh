@@ -2,7 +2,9 @@
 # Quick start, command 2: the whole test suite, exactly what CI runs (.ci/run).
 #   formatting, clippy (warnings are errors; it checks the benchmarks too),
 #   a short run of every fuzz target, every unit and integration test, then
-#   the Debian package built and checked (scripts/test-package.sh).
+#   the Debian package built and checked (scripts/test-package.sh), the
+#   OpenWrt feed checked (scripts/check-openwrt.sh), and the binary
+#   cross-built for aarch64 and run under qemu-user (scripts/check-aarch64.sh).
 #   Each stage prints how long it took.
 # Needs root: the nftables tests make their own network namespaces, and
 # missing system packages are installed with apt-get. Nothing waits for input.
@@ -70,6 +72,8 @@ cp samples/declarations/*.toml fuzz/corpus/assess_declaration/
 mkdir -p fuzz/corpus/probe_answers fuzz/corpus/assess_inputs
 cp crates/warden-probe/data/*.csv fuzz/corpus/probe_answers/
 cp samples/policies/*.toml fuzz/corpus/assess_inputs/
+mkdir -p fuzz/corpus/uci_config
+cp packaging/openwrt/net/warden/files/warden.config fuzz/corpus/uci_config/
 mkdir -p fuzz/corpus/gateway_inputs
 cp samples/gateway.toml fuzz/corpus/gateway_inputs/
 if [ -d ../shared/corpus/pcap ]; then
@@ -134,6 +138,20 @@ stage_start=$SECONDS
 echo "== package"
 package_status=0
 NO_BUILD=1 bash scripts/test-package.sh || package_status=$?
+echo "   (took $((SECONDS - stage_start)) s)"
+stage_start=$SECONDS
+# The OpenWrt feed, as far as this machine can check it.
+echo "== openwrt feed"
+openwrt_status=0
+WARDEN=target/debug/warden bash scripts/check-openwrt.sh || openwrt_status=$?
+echo "   (took $((SECONDS - stage_start)) s)"
+stage_start=$SECONDS
+# A router's CPU: the binary cross-built for aarch64 and run under qemu-user.
+echo "== aarch64 under qemu-user"
+arm_status=0
+bash scripts/check-aarch64.sh || arm_status=$?
 echo "   (took $((SECONDS - stage_start)) s; tests $tests_took s; whole run $SECONDS s)"
 if [ "$status" -ne 0 ]; then exit "$status"; fi
-exit "$package_status"
+for s in "$package_status" "$openwrt_status" "$arm_status"; do
+  if [ "$s" -ne 0 ]; then exit "$s"; fi
+done
