@@ -56,7 +56,7 @@ cargo clippy --workspace --all-targets -q -- -D warnings
 stage "32-bit MIPS type check (no 64-bit atomics, 32-bit time_t)"
 bash scripts/check-32bit.sh
 
-stage "fuzz: every target for ${FUZZ_SECONDS:=10}s"
+stage "fuzz: every target for ${FUZZ_SECONDS:=6}s"
 mkdir -p fuzz/corpus/mud_pipeline fuzz/corpus/mud_signature fuzz/corpus/context_toml fuzz/corpus/capture_reader
 if [ -d ../shared/corpus/mud ]; then
   find ../shared/corpus/mud -type f \( -name '*.json' -o -name '*.mud' -o -name 'MUDFILE.NEST' \) \
