@@ -750,7 +750,7 @@ impl Core {
     /// Runs with `reload`'s configuration from now (the file re-read on
     /// SIGHUP): warden's own policies are made from it first, so one they
     /// cannot be made from leaves the running configuration as it was.
-    /// Then the ruleset is applied again.
+    /// Then the ruleset is applied again (retried if that fails).
     pub fn reconfigure(
         &mut self,
         reload: crate::config::Reload,
@@ -769,7 +769,12 @@ impl Core {
             "configuration-reloaded",
             json!({"changed": reload.now, "at_restart": reload.at_restart}),
         );
-        self.reapply(now, "configuration re-read")
+        // The configuration is taken; an apply that fails is retried as
+        // any failed apply is.
+        if let Err(e) = self.reapply(now, "configuration re-read") {
+            log!("the configuration is taken, but its ruleset did not apply ({e}); retrying");
+        }
+        Ok(())
     }
 
     pub fn reapply(&mut self, now: i64, why: &str) -> Result<(), CoreError> {
@@ -2901,6 +2906,49 @@ mod tests {
         assert!(d.mud.is_some());
         assert_eq!(d.mud_url.as_deref(), Some("https://maker.example/cam.json"));
         assert_eq!(c.intended_kind(d), Some("mud"));
+    }
+
+    /// SIGHUP's reload: what unknown devices may do changes at once (the
+    /// observed device gets the block policy), and a bad file changes nothing.
+    #[test]
+    fn a_reloaded_configuration_takes_effect_and_a_bad_one_changes_nothing() {
+        let mut c = test_core("");
+        let dev = MacAddr([2, 0, 0, 0, 0, 9]);
+        c.on_event(
+            Event::Lease {
+                mac: dev,
+                ip: "10.0.0.9".parse().unwrap(),
+            },
+            1_000,
+        );
+        assert!(
+            c.entries().iter().all(|(e, _, _)| e.mac != dev),
+            "observed: no policy"
+        );
+        let text = |extra: &str| {
+            format!(
+                "lan-interfaces = [\"lan0\"]\ngateway-address = \"10.0.0.1\"\nstate-dir = \"/nonexistent\"\n\
+                 api-listen = \"10.0.0.1:8443\"\nremediation-listen = \"10.0.0.1:8080\"\n{extra}"
+            )
+        };
+        let new = Config::parse(&text("unknown-devices = \"block\"\nretention-days = 9")).unwrap();
+        let r = c.cfg.reload(new);
+        assert_eq!(r.now, ["unknown-devices", "retention", "retention-days"]);
+        c.reconfigure(r, 1_001).unwrap();
+        assert_eq!(c.cfg.retention_days, 9);
+        let kinds: Vec<_> = c
+            .entries()
+            .into_iter()
+            .filter(|(e, _, _)| e.mac == dev)
+            .collect();
+        assert_eq!(
+            kinds.len(),
+            1,
+            "the observed device now has the default policy"
+        );
+        assert_eq!(kinds[0].1, "default");
+        assert!(Config::parse(&text("unknown-devices = \"sometimes\"")).is_err());
+        assert_eq!(c.cfg.unknown_devices, UnknownDevices::Block);
     }
 
     #[test]
