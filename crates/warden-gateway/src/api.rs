@@ -154,6 +154,20 @@ struct Shared {
     kernel_marker: Option<String>,
 }
 
+impl Shared {
+    /// A device's drop counters, (packets, bytes), from the device and to
+    /// it: its two chains, `from_<MAC hex>` and `to_<MAC hex>` as warden-nft
+    /// names them (None: no such chain in the kernel).
+    fn drops_of(&self, mac: &MacAddr) -> [(&'static str, Option<(u64, u64)>); 2] {
+        let id: String = mac.0.iter().map(|b| format!("{b:02x}")).collect();
+        let get = |chain: String| self.drops.get(&chain).copied();
+        [
+            ("from_device", get(format!("from_{id}"))),
+            ("to_device", get(format!("to_{id}"))),
+        ]
+    }
+}
+
 /// Reads the kernel's counters and the ruleset hash it holds, with no lock
 /// of the core held (a blocking task: `nft` and SQLite both block).
 async fn shared(api: &Api) -> Shared {
@@ -276,8 +290,8 @@ fn personal_macs(api: &Api) -> std::collections::HashSet<String> {
 }
 
 fn device_json(d: &DevView, s: &Shared) -> Value {
-    let id: String = d.mac.0.iter().map(|b| format!("{b:02x}")).collect();
-    let count = |chain: String| s.drops.get(&chain).map(|x| x.0).unwrap_or(0);
+    let [(_, from), (_, to)] = s.drops_of(&d.mac);
+    let packets = |c: Option<(u64, u64)>| c.map_or(0, |x| x.0);
     // What the kernel holds: the last applied policy, if the kernel's
     // table still carries the ruleset warden applied.
     let kernel_ok = match (&s.kernel_marker, &d.applied_sha) {
@@ -304,7 +318,7 @@ fn device_json(d: &DevView, s: &Shared) -> Value {
         "support": d.support,
         "category_chosen": d.category_chosen,
         "maker": d.maker,
-        "drops": {"from_device": count(format!("from_{id}")), "to_device": count(format!("to_{id}"))},
+        "drops": {"from_device": packets(from), "to_device": packets(to)},
     })
 }
 
@@ -1071,12 +1085,8 @@ async fn metrics(AxState(api): AxState<Api>, h: HeaderMap) -> Response {
         ..Default::default()
     };
     for mac in ids {
-        let id: String = mac.0.iter().map(|b| format!("{b:02x}")).collect();
-        for (direction, chain) in [
-            ("from_device", format!("from_{id}")),
-            ("to_device", format!("to_{id}")),
-        ] {
-            if let Some(&counts) = s.drops.get(&chain) {
+        for (direction, counts) in s.drops_of(&mac) {
+            if let Some(counts) = counts {
                 snapshot.drops.insert((mac.to_string(), direction), counts);
             }
         }

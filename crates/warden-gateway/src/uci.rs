@@ -47,8 +47,9 @@ pub struct Section {
     pub options: Vec<(String, Value, usize)>,
 }
 
+/// A mistake in a UCI file, at a line (0: the file as a whole).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}: {message}")]
+#[error("{}{message}", if *line == 0 { String::new() } else { format!("line {line}: ") })]
 pub struct UciError {
     pub line: usize,
     pub message: String,
@@ -418,8 +419,15 @@ pub fn to_toml(text: &str) -> Result<String, UciError> {
 /// The gateway's configuration from a UCI file's text: mapped, then
 /// checked as any configuration is.
 pub fn config(text: &str) -> Result<Config, ConfigError> {
+    checked_toml(text).map(|(_, c)| c)
+}
+
+/// The TOML a UCI file's text maps to, with the configuration it makes
+/// (checked as any configuration is).
+pub fn checked_toml(text: &str) -> Result<(String, Config), ConfigError> {
     let toml = to_toml(text).map_err(|e| ConfigError(format!("UCI {e}")))?;
-    Config::parse(&toml).map_err(|e| ConfigError(format!("from UCI: {}", e.0)))
+    let config = Config::parse(&toml).map_err(|e| ConfigError(format!("from UCI: {}", e.0)))?;
+    Ok((toml, config))
 }
 
 #[cfg(test)]

@@ -527,19 +527,28 @@ pub fn watch(
     // an ended flow reaches the store, beacon and compliance checks within
     // seconds.
     let mut last_tick = std::time::Instant::now();
+    // Packets and bytes since the last tick: the shared counters are
+    // added to once a second, not once a packet.
+    let (mut packets, mut bytes) = (0u64, 0u64);
     loop {
         match src.poll() {
             Ok(warden_capture::Poll::Packet(p)) => {
-                traffic.packets.inc();
-                traffic.bytes.inc_by(u64::from(p.orig_len));
+                packets += 1;
+                bytes += u64::from(p.orig_len);
                 a.observe(&p)
             }
             Ok(warden_capture::Poll::Idle) => {}
-            Ok(warden_capture::Poll::End) => return Ok(()),
+            Ok(warden_capture::Poll::End) => {
+                traffic.packets.inc_by(packets);
+                traffic.bytes.inc_by(bytes);
+                return Ok(());
+            }
             Err(e) => return Err(format!("{interface}: {e}")),
         }
         if last_tick.elapsed() >= std::time::Duration::from_secs(1) {
             last_tick = std::time::Instant::now();
+            traffic.packets.inc_by(std::mem::take(&mut packets));
+            traffic.bytes.inc_by(std::mem::take(&mut bytes));
             let now_ns = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_nanos().min(i64::MAX as u128) as i64);

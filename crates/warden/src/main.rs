@@ -72,11 +72,9 @@ fn generate(g: GenerateCmd) -> Result<Option<Findings>> {
         }
         GenerateCmd::GatewayToml { uci } => {
             let text = judge::read_text(&uci)?;
-            let toml = warden_gateway::uci::to_toml(&text)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", uci.display()))?;
             // Checked as the gateway would check it.
-            warden_gateway::config::Config::parse(&toml)
-                .map_err(|e| anyhow::anyhow!("{}: from UCI: {}", uci.display(), e.0))?;
+            let (toml, _) = warden_gateway::uci::checked_toml(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {}", uci.display(), e.0))?;
             out(&toml)?;
         }
     }
