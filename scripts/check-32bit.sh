@@ -3,7 +3,8 @@
 # traffic engine's crates are type-checked for mips-unknown-linux-gnu with
 # the standard library built from source (nightly, -Z build-std). The crates
 # that link C libraries (OpenSSL, SQLite, libssh2) need a cross sysroot to
-# run their build scripts and are not checked here (README: Not supported yet).
+# run their build scripts and are not type-checked here; clippy.toml forbids
+# AtomicU64 and AtomicI64 in every crate (README: Not supported yet).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! rustup component list --toolchain nightly --installed 2>/dev/null | grep -q '^rust-src'; then
