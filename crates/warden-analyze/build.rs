@@ -1,5 +1,6 @@
 //! Compiles the IEEE MA-L (OUI) registry from Debian's `ieee-data` package
-//! into a sorted table: 24-bit prefix → index of the organisation name.
+//! into a sorted table: 24-bit prefix → index of the organisation name
+//! (plain read-only data: no pointers for the loader to relocate).
 //! The file is read at build time only; `WARDEN_OUI_CSV` points elsewhere.
 //! Without it the table is empty and vendor names are unavailable (a cargo
 //! warning says so); scripts/test.sh and scripts/demo.sh install ieee-data.
@@ -51,21 +52,47 @@ fn main() {
     let mut names: Vec<String> = table.values().cloned().collect();
     names.sort();
     names.dedup();
-    let mut s = String::new();
-    let _ = writeln!(s, "/// Organisation names of the IEEE MA-L registry.");
-    let _ = writeln!(s, "pub static NAMES: &[&str] = &[");
+    // No table of `&str`: each would be a pointer the loader relocates at
+    // start (a dynamic relocation per name in the file, and pages of the
+    // table written, so private, in every process). One string of all the
+    // names, their end offsets, and the prefixes beside their name's index
+    // are plain read-only data.
+    assert!(
+        names.len() <= usize::from(u16::MAX) + 1,
+        "more organisation names than a u16 indexes"
+    );
+    let mut all = String::new();
+    let mut ends = Vec::with_capacity(names.len());
     for n in &names {
-        let _ = writeln!(s, "    {n:?},");
+        all.push_str(n);
+        ends.push(all.len());
     }
-    let _ = writeln!(s, "];");
+    let mut s = String::new();
     let _ = writeln!(
         s,
-        "/// (24-bit prefix, index into NAMES), sorted by prefix."
+        "/// Organisation names of the IEEE MA-L registry, one after another."
     );
-    let _ = writeln!(s, "pub static PREFIXES: &[(u32, u16)] = &[");
-    for (p, n) in &table {
+    let _ = writeln!(s, "pub static NAMES: &str = {all:?};");
+    let _ = writeln!(
+        s,
+        "/// Where each name in NAMES ends (the next begins there)."
+    );
+    let _ = writeln!(s, "pub static NAME_ENDS: &[u32] = &[");
+    for e in &ends {
+        let _ = writeln!(s, "    {e},");
+    }
+    let _ = writeln!(s, "];");
+    let _ = writeln!(s, "/// The 24-bit prefixes, sorted.");
+    let _ = writeln!(s, "pub static PREFIXES: &[u32] = &[");
+    for p in table.keys() {
+        let _ = writeln!(s, "    {p:#08x},");
+    }
+    let _ = writeln!(s, "];");
+    let _ = writeln!(s, "/// The index in NAME_ENDS of each prefix's name.");
+    let _ = writeln!(s, "pub static NAME_OF: &[u16] = &[");
+    for n in table.values() {
         let i = names.binary_search(n).unwrap_or(0);
-        let _ = writeln!(s, "    ({p:#08x}, {i}),");
+        let _ = writeln!(s, "    {i},");
     }
     let _ = writeln!(s, "];");
     let out = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("oui.rs");

@@ -13,9 +13,14 @@ pub fn vendor(mac: [u8; 6]) -> Option<&'static str> {
         return None;
     }
     let p = (mac[0] as u32) << 16 | (mac[1] as u32) << 8 | mac[2] as u32;
-    let i = table::PREFIXES.binary_search_by_key(&p, |(k, _)| *k).ok()?;
-    let (_, n) = table::PREFIXES.get(i)?;
-    table::NAMES.get(*n as usize).copied()
+    let i = table::PREFIXES.binary_search(&p).ok()?;
+    let n = usize::from(*table::NAME_OF.get(i)?);
+    let end = *table::NAME_ENDS.get(n)? as usize;
+    let start = match n {
+        0 => 0,
+        _ => *table::NAME_ENDS.get(n - 1)? as usize,
+    };
+    table::NAMES.get(start..end)
 }
 
 /// Entries compiled in (0 when ieee-data was missing at build time).
@@ -48,5 +53,27 @@ mod tests {
             "locally administered"
         );
         assert_eq!(vendor([0x01, 0x00, 0x5e, 0, 0, 1]), None, "multicast");
+    }
+
+    #[test]
+    fn every_prefix_has_its_own_nonempty_name() {
+        assert_eq!(table::PREFIXES.len(), table::NAME_OF.len());
+        assert!(table::PREFIXES.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(
+            table::NAME_ENDS.last().map(|&e| e as usize),
+            Some(table::NAMES.len())
+        );
+        for &p in table::PREFIXES {
+            let mac = [(p >> 16) as u8, (p >> 8) as u8, p as u8, 0, 0, 0];
+            // Locally administered and group prefixes are refused by design.
+            if mac[0] & 0x03 == 0 {
+                let name = vendor(mac).expect("a registered prefix has a name");
+                assert!(!name.is_empty() && name.trim() == name, "{p:06x}: {name:?}");
+            }
+        }
+        assert_eq!(
+            vendor([0x00, 0x00, 0x0c, 0, 0, 0]),
+            Some("Cisco Systems, Inc")
+        );
     }
 }
