@@ -79,7 +79,16 @@ pub fn verify(
     // become a root.
     let mut param = openssl::x509::verify::X509VerifyParam::new()
         .map_err(|e| SignatureError::TrustStore(e.to_string()))?;
-    param.set_time(at as _);
+    // OpenSSL takes a time_t: 32 bits on 32-bit ARM and MIPS routers,
+    // where a time past January 2038 cannot be said (not wrapped around).
+    // (The same type as i64 on 64-bit targets, hence the allow.)
+    #[allow(clippy::useless_conversion)]
+    let at_c = at.try_into().map_err(|_| {
+        SignatureError::Verification(format!(
+            "the time {at} (Unix seconds) is outside this system's time_t"
+        ))
+    })?;
+    param.set_time(at_c);
     // No X509_V_FLAG_PARTIAL_CHAIN: the chain must end in a self-signed root.
     param
         .clear_flags(X509VerifyFlags::PARTIAL_CHAIN)

@@ -81,8 +81,25 @@ fn x509_name(n: &openssl::x509::X509NameRef) -> String {
         .join(", ")
 }
 
+/// A Unix time as an ASN.1 time, made from its calendar form: not from a
+/// time_t, which is 32 bits on 32-bit ARM and MIPS routers and ends in
+/// January 2038. None outside the years 0000 to 9999.
+fn asn1_time(unix: i64) -> Option<Asn1Time> {
+    let t = time::OffsetDateTime::from_unix_timestamp(unix).ok()?;
+    let text = format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    );
+    Asn1Time::from_str(&text).ok()
+}
+
 fn describe(cert: &openssl::x509::X509Ref, now_unix: i64) -> Certificate {
-    let now = Asn1Time::from_unix(now_unix).ok();
+    let now = asn1_time(now_unix);
     let expired = now.as_ref().is_some_and(|n| cert.not_after() < n.as_ref());
     let not_yet_valid = now.as_ref().is_some_and(|n| cert.not_before() > n.as_ref());
     let (key_type, key_bits) = match cert.public_key() {
@@ -205,5 +222,30 @@ pub fn check(scope: &Scope, addr: SocketAddr, timeout: Duration, now_unix: i64) 
         versions,
         certificate,
         legacy_versions,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cmp::Ordering;
+
+    #[test]
+    fn asn1_times_are_right_past_2038_on_every_cpu() {
+        let at = |text: &str| Asn1Time::from_str(text).unwrap();
+        for (unix, text) in [
+            (0, "19700101000000Z"),
+            (2_147_483_647, "20380119031407Z"),
+            (2_147_483_648, "20380119031408Z"),
+            (4_102_444_800, "21000101000000Z"),
+            (-86_400, "19691231000000Z"),
+        ] {
+            let t = asn1_time(unix).unwrap();
+            assert_eq!(t.compare(&at(text)).unwrap(), Ordering::Equal, "{unix}");
+        }
+        let before = asn1_time(2_147_483_000).unwrap();
+        let after = asn1_time(2_147_484_000).unwrap();
+        assert_eq!(before.compare(&after).unwrap(), Ordering::Less);
+        assert!(asn1_time(i64::MAX).is_none());
     }
 }
