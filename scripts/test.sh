@@ -4,7 +4,8 @@
 #   a short run of every fuzz target, every unit and integration test, then
 #   the Debian package built and checked (scripts/test-package.sh), the
 #   OpenWrt feed checked (scripts/check-openwrt.sh), and the binary
-#   cross-built for aarch64 and run under qemu-user (scripts/check-aarch64.sh).
+#   cross-built for aarch64 and armv7 and run under qemu-user
+#   (scripts/check-cross.sh).
 #   Each stage prints how long it took.
 # Needs root: the nftables tests make their own network namespaces, and
 # missing system packages are installed with apt-get. Nothing waits for input.
@@ -146,10 +147,11 @@ openwrt_status=0
 WARDEN=target/debug/warden bash scripts/check-openwrt.sh || openwrt_status=$?
 echo "   (took $((SECONDS - stage_start)) s)"
 stage_start=$SECONDS
-# A router's CPU: the binary cross-built for aarch64 and run under qemu-user.
-echo "== aarch64 under qemu-user"
+# Routers' CPUs: the binary cross-built for aarch64 and armv7 and run
+# under qemu-user.
+echo "== aarch64 and armv7 under qemu-user"
 arm_status=0
-HOST_WARDEN=target/debug/warden bash scripts/check-aarch64.sh || arm_status=$?
+HOST_WARDEN=target/debug/warden bash scripts/check-cross.sh || arm_status=$?
 echo "   (took $((SECONDS - stage_start)) s; tests $tests_took s; whole run $SECONDS s)"
 if [ "$status" -ne 0 ]; then exit "$status"; fi
 for s in "$package_status" "$openwrt_status" "$arm_status"; do

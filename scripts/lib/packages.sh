@@ -13,8 +13,8 @@ need_packages() {
     what=${spec%%:*}
     pkg=${spec#*:}
     case "$what" in
-      # With a second architecture in dpkg (scripts/check-aarch64.sh adds
-      # arm64), a bare name installed for both is ambiguous: ask for ours.
+      # With a second architecture in dpkg (scripts/check-cross.sh adds
+      # arm64 and armhf), a bare name installed for both is ambiguous: ask for ours.
       dpkg) dpkg -s "$pkg" >/dev/null 2>&1 || dpkg -s "$pkg:$(dpkg --print-architecture)" >/dev/null 2>&1 \
           || need+=("$pkg") ;;
       /*) [ -e "$what" ] || need+=("$pkg") ;;
