@@ -26,8 +26,11 @@ cd "$(dirname "$0")/.."
 . scripts/lib/packages.sh
 need_packages iperf3:iperf3 dhcpcd:dhcpcd-base dnsmasq:dnsmasq-base python3:python3 curl:curl
 DEVICES=${DEVICES:-200} RUN_SECONDS=${RUN_SECONDS:-5}
-cargo build --release -q -p warden -p warden-bench
-export WARDEN=$PWD/target/release/warden
+# PROFILE=stripped measures the size-optimised build routers run.
+PROFILE=${PROFILE:-release}
+cargo build --release -q -p warden-bench
+cargo build --profile "$PROFILE" -q -p warden --bin warden
+export WARDEN=${CARGO_TARGET_DIR:-$PWD/target}/$PROFILE/warden
 tag=b$$ dir=${BENCH_DIR:-$(mktemp -d)}
 IOT=wdn-$tag-iot IOT2=wdn-$tag-iot2 GW=wdn-$tag-gw CLOUD=wdn-$tag-cloud
 trap 'bash scripts/gateway-lab/lab.sh down $tag $dir; [ -n "${BENCH_DIR:-}" ] || rm -rf $dir' EXIT
@@ -42,6 +45,9 @@ ip netns exec "$IOT" python3 scripts/gateway-lab/inject.py iot0 https://mud.exam
 sleep 2
 pid=$(cat "$dir/warden.pid")
 rss100=$(awk '/VmRSS/ {print $2}' /proc/"$pid"/status)
+# What the RSS is made of: the process's own memory (heap, stacks) and
+# pages of mapped files (the binary, its libraries, libpcap's ring).
+rss_parts=$(awk '/RssAnon/ {a=$2} /RssFile/ {f=$2} /RssShmem/ {s=$2} END {printf "anonymous %d kB, file-backed %d kB, shared %d kB", a, f, s}' /proc/"$pid"/status)
 ip netns exec "$IOT" python3 scripts/gateway-lab/inject.py iot0 https://mud.example/device.json "$((DEVICES - half))" 0.1 $((half + 1)) >/dev/null
 sleep 2
 grep -o 'live [0-9.]* ms' "$dir/warden.log" | awk '{print $2}' | sort -g > "$dir/lat"
@@ -49,7 +55,7 @@ n=$(wc -l < "$dir/lat")
 pct() { awk -v p="$1" '{a[NR]=$1} END {i=int((NR*p/100)+0.999); if (i<1) i=1; print a[i]}' "$dir/lat"; }
 printf '  %d applies: p50 %.2f ms, p99 %.2f ms, max %.2f ms (each compiles the whole ruleset and sends the kernel only what changed)\n' \
   "$n" "$(pct 50)" "$(pct 99)" "$(tail -1 "$dir/lat")"
-echo "== 2. gateway RSS with $((half + 2)) devices: $((rss100 / 1024)) MB ($rss100 kB); peak $(awk '/VmHWM/ {print $2}' /proc/"$pid"/status) kB after $((DEVICES + 2))"
+echo "== 2. gateway RSS with $((half + 2)) devices: $((rss100 / 1024)) MB ($rss100 kB: $rss_parts); peak $(awk '/VmHWM/ {print $2}' /proc/"$pid"/status) kB after $((DEVICES + 2))"
 
 echo "== 5. quarantine to the last packet of a live session (${QUARANTINES:=20} times)"
 : > "$dir/cut"
@@ -97,12 +103,12 @@ base=$(rate)
 printf '  %-8s %14s %14s\n' devices "warden (map)" "linear"
 printf '  %-8s %14s %14s   (no firewall)\n' 0 "$base" "$base"
 for n in 1 100 1000 5000; do
-  target/release/gen-ruleset map "$n" "$mac" "$ip" 198.51.100.11 5201 > "$dir/map.json"
+  ${CARGO_TARGET_DIR:-target}/release/gen-ruleset map "$n" "$mac" "$ip" 198.51.100.11 5201 > "$dir/map.json"
   ip netns exec "$GW" nft -j -f "$dir/map.json"
   m=$(rate)
   ip netns exec "$GW" nft delete table inet warden
   ip netns exec "$GW" nft delete table bridge warden
-  target/release/gen-ruleset linear "$n" "$mac" "$ip" 198.51.100.11 5201 > "$dir/linear.nft"
+  ${CARGO_TARGET_DIR:-target}/release/gen-ruleset linear "$n" "$mac" "$ip" 198.51.100.11 5201 > "$dir/linear.nft"
   ip netns exec "$GW" nft -f "$dir/linear.nft"
   l=$(rate)
   ip netns exec "$GW" nft delete table inet linear
@@ -121,7 +127,7 @@ bbase=$(brate)
 printf '  %-8s %14s\n' devices "warden bridge"
 printf '  %-8s %14s   (no firewall)\n' 0 "$bbase"
 for n in 1 100 1000 5000; do
-  target/release/gen-ruleset map "$n" "$mac" "$ip" "$ip2" 5201 > "$dir/map.json"
+  ${CARGO_TARGET_DIR:-target}/release/gen-ruleset map "$n" "$mac" "$ip" "$ip2" 5201 > "$dir/map.json"
   ip netns exec "$GW" nft -j -f "$dir/map.json"
   b=$(brate)
   ip netns exec "$GW" nft delete table inet warden
