@@ -25,7 +25,8 @@ pub(crate) fn test_core(extra: &str) -> Core {
     .unwrap();
     let enforcer = Enforcer {
         nft: "/nonexistent/nft".into(),
-        state_dir: std::env::temp_dir(),
+        // Nothing is written: a whole replacement fails at its file.
+        state_dir: "/nonexistent/state".into(),
         last: None,
         egress: None,
     };
@@ -990,7 +991,7 @@ impl Core {
     /// when it does not (an unchanged table keeps its filled DNS sets).
     pub fn reconcile(&mut self, now: i64) -> Result<String, CoreError> {
         let plain: Vec<Entry> = self.entries().into_iter().map(|(e, _, _)| e).collect();
-        let (rs, intended, _json) = self.enforcer.build(&plain)?;
+        let (rs, intended) = self.enforcer.build(&plain)?;
         let kernel = self.enforcer.kernel_marker();
         let outcome = if kernel.as_deref() == Some(&intended[..16]) {
             self.applied_sha = Some(intended.clone());
@@ -1000,7 +1001,7 @@ impl Core {
                 .values()
                 .filter_map(|d| self.intended_kind(d).map(|k| (d.mac, k)))
                 .collect();
-            self.enforcer.last = Some((rs, intended.clone()));
+            self.enforcer.remember(rs, intended.clone());
             "the kernel holds what the store intends: nothing applied".to_string()
         } else {
             self.reapply(now, "reconcile")?;
@@ -3038,7 +3039,7 @@ mod tests {
             SqliteStore::open_in_memory().unwrap(),
             Enforcer {
                 nft: "/nonexistent/nft".into(),
-                state_dir: std::env::temp_dir(),
+                state_dir: "/nonexistent/state".into(),
                 last: None,
                 egress: None,
             },

@@ -226,6 +226,7 @@ pub struct Entry {
     pub policy: Policy,
 }
 
+#[derive(Debug)]
 pub struct Applied {
     /// Only what changed was sent (the table was not replaced).
     pub incremental: bool,
@@ -247,7 +248,8 @@ pub struct Enforcer {
     pub nft: PathBuf,
     pub state_dir: PathBuf,
     /// The ruleset last applied (or found in the kernel) and its hash, for
-    /// deltas computed over warden-nft's typed model.
+    /// deltas computed over warden-nft's typed model (its JSON text freed:
+    /// see [`Enforcer::remember`]).
     pub last: Option<(Ruleset, String)>,
     /// The LAN interfaces and networks, for egress filtering (BCP 38).
     pub egress: Option<warden_nft::Egress>,
@@ -257,9 +259,24 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// The whole-replacement transaction of a built ruleset, in parts:
+/// warden-nft's transaction with the marker chains (`markers`, from
+/// [`kernel::marker_commands`] with the ruleset's hash) put in before the
+/// closing `]}` its writer always ends with. Parts, not one string: a copy
+/// of a ruleset of many devices is megabytes, and parsing and printing the
+/// whole transaction again cost more than compiling it.
+pub fn full_transaction<'a>(rs: &'a Ruleset, markers: &'a str) -> [&'a str; 3] {
+    [
+        rs.json.strip_suffix("]}").unwrap_or(&rs.json),
+        markers,
+        "]}",
+    ]
+}
+
 impl Enforcer {
-    /// Compiles every entry into one ruleset (with its marker chain).
-    pub fn build(&self, entries: &[Entry]) -> Result<(Ruleset, String, String), EnforceError> {
+    /// Compiles every entry into one ruleset and the hash of its JSON text
+    /// (the marker chains carry it; see [`full_transaction`]).
+    pub fn build(&self, entries: &[Entry]) -> Result<(Ruleset, String), EnforceError> {
         let devs: Vec<DevicePolicy> = entries
             .iter()
             .map(|e| DevicePolicy {
@@ -280,15 +297,14 @@ impl Enforcer {
             },
         )?;
         let sha = hex(&openssl::sha::sha256(rs.json.as_bytes()));
-        // The marker chains go in as text before the closing `]}` that
-        // warden-nft's writer always ends with: parsing and printing the
-        // whole transaction again cost more than compiling it.
-        let body = rs.json.strip_suffix("]}").unwrap_or(&rs.json);
-        let mut json = String::with_capacity(rs.json.len() + 256);
-        json.push_str(body);
-        json.push_str(&kernel::marker_commands(TABLE, Verb::Add, &sha));
-        json.push_str("]}");
-        Ok((rs, sha, json))
+        Ok((rs, sha))
+    }
+
+    /// Keeps a ruleset the kernel holds, for the next delta: its model,
+    /// not its JSON text.
+    pub fn remember(&mut self, mut rs: Ruleset, sha: String) {
+        rs.forget_json();
+        self.last = Some((rs, sha));
     }
 
     fn run_nft(&self, args: &[&str], input: Option<&str>) -> Result<String, EnforceError> {
@@ -320,14 +336,15 @@ impl Enforcer {
 
     /// Applies the ruleset in one transaction: only what changed when the
     /// table already holds the previous one (device chains and map
-    /// elements), else a whole replacement. The full ruleset is kept as
-    /// `applied-ruleset.json` in the state directory.
+    /// elements), else a whole replacement, written to
+    /// `applied-ruleset.json` in the state directory for `nft -f` and
+    /// removed once the kernel took it (kept, and named in the error, when
+    /// it did not). A ruleset that changed by deltas is not written at all:
+    /// on a router the state directory is flash.
     pub fn apply(&mut self, entries: &[Entry]) -> Result<Applied, EnforceError> {
         let t0 = std::time::Instant::now();
-        let (rs, sha, json) = self.build(entries)?;
+        let (rs, sha) = self.build(entries)?;
         let t_build = t0.elapsed();
-        let path = self.state_dir.join("applied-ruleset.json");
-        let tmp = self.state_dir.join("applied-ruleset.json.tmp");
         let mut done = false;
         let (mut t_delta, mut t_nft) = (t_build, t_build);
         if let Some((old, old_sha)) = &self.last {
@@ -348,14 +365,22 @@ impl Enforcer {
                 t_nft = t0.elapsed();
             }
         }
-        std::fs::write(&tmp, &json).map_err(|source| EnforceError::File {
-            path: tmp.clone(),
-            source,
-        })?;
         if !done {
-            self.run_nft(&["-j", "-f", tmp.to_str().unwrap_or_default()], None)?;
+            let path = self.state_dir.join("applied-ruleset.json");
+            let markers = kernel::marker_commands(TABLE, Verb::Add, &sha);
+            let file = |source| EnforceError::File {
+                path: path.clone(),
+                source,
+            };
+            let mut w = std::io::BufWriter::new(std::fs::File::create(&path).map_err(file)?);
+            for part in full_transaction(&rs, &markers) {
+                w.write_all(part.as_bytes()).map_err(file)?;
+            }
+            w.flush().map_err(file)?;
+            drop(w);
+            self.run_nft(&["-j", "-f", path.to_str().unwrap_or_default()], None)?;
+            let _ = std::fs::remove_file(&path);
         }
-        let _ = std::fs::rename(&tmp, &path);
         if std::env::var_os("WARDEN_TRACE_APPLY").is_some() {
             log!(
                 "apply: {} devices, build {:.2} ms, delta {:.2} ms, nft {:.2} ms, total {:.2} ms, incremental {done}",
@@ -372,7 +397,7 @@ impl Enforcer {
             rules: rs.rule_count,
             name_sets: name_sets(&rs),
         };
-        self.last = Some((rs, sha));
+        self.remember(rs, sha);
         Ok(applied)
     }
 
@@ -499,13 +524,14 @@ mod tests {
                 local_networks: ctx.local_networks.clone(),
             }),
         };
-        let (_, _, json) = e
-            .build(&[
+        let json = full_json(
+            e.build(&[
                 entry(1, "10.0.0.5", &q),
                 entry(2, "fd00:1::6", &i),
                 entry(3, "10.0.0.7", &b),
             ])
-            .unwrap();
+            .unwrap(),
+        );
         let ns = Netns::add(&format!("wdn-ownpol-{}", std::process::id()));
         let ns = &ns.0;
         let mut child = Command::new("ip")
@@ -526,6 +552,60 @@ mod tests {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+
+    /// A whole replacement goes to nft as a file in the state directory,
+    /// removed once the kernel took it; a delta writes nothing there (on a
+    /// router it is flash); a refused replacement keeps its file and the
+    /// error names it. With the real nft, in a namespace of its own.
+    #[test]
+    fn only_a_whole_replacement_touches_the_state_directory() {
+        let gw: IpAddr = "10.0.0.1".parse().unwrap();
+        let q = own_policy(&quarantine_doc(gw, 8080), &Context::default()).unwrap();
+        let ns = Netns::add(&format!("wdn-applyfile-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("wdn-applyfile-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let script = |name: &str, body: &str| {
+            let p = dir.join(name);
+            std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
+            Command::new("chmod").arg("755").arg(&p).status().unwrap();
+            p
+        };
+        let state = dir.join("state");
+        std::fs::create_dir(&state).unwrap();
+        let file = state.join("applied-ruleset.json");
+        let mut e = Enforcer {
+            nft: script("nft", &format!("exec ip netns exec {} nft \"$@\"", ns.0)),
+            state_dir: state.clone(),
+            last: None,
+            egress: None,
+        };
+        let first = e.apply(&[entry(1, "10.0.0.5", &q)]).unwrap();
+        assert!(!first.incremental);
+        assert!(!file.exists(), "removed once nft took it");
+        assert_eq!(e.kernel_marker().as_deref(), Some(&first.sha256[..16]));
+        assert!(
+            e.last.as_ref().is_some_and(|(rs, _)| rs.json.is_empty()),
+            "the text is not kept"
+        );
+        // A second device: a delta, and the state directory stays empty.
+        let second = e
+            .apply(&[entry(1, "10.0.0.5", &q), entry(2, "10.0.0.6", &q)])
+            .unwrap();
+        assert!(second.incremental);
+        assert_eq!(std::fs::read_dir(&state).unwrap().count(), 0);
+        assert_eq!(e.kernel_marker().as_deref(), Some(&second.sha256[..16]));
+        // An nft that refuses everything: the file stays, the error names it.
+        e.nft = script("refuse", "echo 'Error: no' >&2; exit 1");
+        e.last = None;
+        let err = e
+            .apply(&[entry(1, "10.0.0.5", &q)])
+            .unwrap_err()
+            .to_string();
+        assert!(file.exists(), "kept for whoever reads the error");
+        assert!(err.contains(file.to_str().unwrap()), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     /// A network namespace for one test, removed when it goes out of scope
@@ -549,6 +629,10 @@ mod tests {
         fn drop(&mut self) {
             let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
         }
+    }
+
+    fn full_json((rs, sha): (Ruleset, String)) -> String {
+        full_transaction(&rs, &kernel::marker_commands(TABLE, Verb::Add, &sha)).concat()
     }
 
     fn entry(mac: u8, ip: &str, p: &Policy) -> Entry {
@@ -620,12 +704,14 @@ mod tests {
             last: None,
             egress: None,
         };
-        let (a, _, a_json) = e
+        let (a, a_sha) = e
             .build(&[entry(1, "10.0.0.5", &q), entry(2, "10.0.0.6", &i)])
             .unwrap();
-        let (b, _, b_json) = e
+        let a_json = full_json((a.clone(), a_sha));
+        let (b, b_sha) = e
             .build(&[entry(1, "10.0.0.5", &i), entry(3, "10.0.0.7", &q)])
             .unwrap();
+        let b_json = full_json((b.clone(), b_sha));
         let ns = Netns::add(&format!("wdn-delta-{}", std::process::id()));
         let ns = &ns.0;
         let nft = |input: &str| {

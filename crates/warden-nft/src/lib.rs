@@ -233,6 +233,13 @@ impl Ruleset {
         std::iter::once(&self.table).chain(&self.bridge).collect()
     }
 
+    /// Frees the JSON text, which for many devices is megabytes: a ruleset
+    /// kept only to compute the next delta ([`Ruleset::delta_from`] and
+    /// `text()` work from the model) need not hold it.
+    pub fn forget_json(&mut self) {
+        self.json = String::new();
+    }
+
     /// The commands that turn `old` (applied earlier, so in the kernel)
     /// into this ruleset without replacing its tables, so the DNS-name
     /// sets keep their addresses: only the device chains and map elements
