@@ -29,8 +29,12 @@ DEVICES=${DEVICES:-200} RUN_SECONDS=${RUN_SECONDS:-5}
 # PROFILE=stripped measures the size-optimised build routers run.
 PROFILE=${PROFILE:-release}
 cargo build --release -q -p warden-bench
-cargo build --profile "$PROFILE" -q -p warden --bin warden
-export WARDEN=${CARGO_TARGET_DIR:-$PWD/target}/$PROFILE/warden
+# WARDEN=/path/to/warden measures that binary instead (an older build, say).
+if [ -z "${WARDEN:-}" ]; then
+  cargo build --profile "$PROFILE" -q -p warden --bin warden
+  WARDEN=${CARGO_TARGET_DIR:-$PWD/target}/$PROFILE/warden
+fi
+export WARDEN
 tag=b$$ dir=${BENCH_DIR:-$(mktemp -d)}
 IOT=wdn-$tag-iot IOT2=wdn-$tag-iot2 GW=wdn-$tag-gw CLOUD=wdn-$tag-cloud
 trap 'bash scripts/gateway-lab/lab.sh down $tag $dir; [ -n "${BENCH_DIR:-}" ] || rm -rf $dir' EXIT
