@@ -3,8 +3,8 @@
 //! section and option to a key of [`crate::config::Config`].
 //!
 //! The file is hostile input like any other: the parser never panics,
-//! keeps at most [`MAX_SECTIONS`] sections and [`MAX_VALUE`] bytes per
-//! value, and each error names the line. The mapping knows every option
+//! keeps at most [`MAX_SECTIONS`] sections, [`MAX_OPTIONS`] options per
+//! section and [`MAX_VALUE`] bytes per value, and each error names the line. The mapping knows every option
 //! and its type; an unknown section or option is an error (as an unknown
 //! TOML key is), not silently dropped. The TOML it writes is made by the
 //! `toml` crate, so no value can break out of its string.
@@ -29,6 +29,9 @@ pub const MAX_SECTIONS: usize = 1024;
 pub const MAX_VALUE: usize = 4096;
 /// Values of one list.
 pub const MAX_LIST: usize = 1024;
+/// Options of one section (warden's largest section has 15; each new
+/// option is looked up among the section's others).
+pub const MAX_OPTIONS: usize = 256;
 
 /// An option's value: `option` gives one, `list` one more each time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,6 +169,12 @@ pub fn parse(text: &str) -> Result<Vec<Section>, UciError> {
                 }
                 let value = w[2].clone();
                 let at = s.options.iter().position(|(n, _, _)| n == &w[1]);
+                if at.is_none() && s.options.len() >= MAX_OPTIONS {
+                    return Err(err(
+                        line,
+                        format!("more than {MAX_OPTIONS} options in a section"),
+                    ));
+                }
                 match (keyword.as_str(), at) {
                     ("option", Some(k)) => match &s.options[k].1 {
                         Value::One(_) => s.options[k] = (w[1].clone(), Value::One(value), line),
@@ -489,6 +498,12 @@ mod tests {
         assert!(parse(&long).unwrap_err().message.contains("longer"));
         let list = format!("config mud\n{}", "list x a\n".repeat(MAX_LIST + 1));
         assert!(parse(&list).unwrap_err().message.contains("more than"));
+        let options: String = (0..=MAX_OPTIONS)
+            .map(|i| format!("option o{i} x\n"))
+            .collect();
+        let e = parse(&format!("config mud\n{options}")).unwrap_err();
+        assert_eq!(e.line, MAX_OPTIONS + 2, "{e}");
+        assert!(e.message.contains("options in a section"), "{e}");
     }
 
     /// The shipped UCI file (packaging/openwrt) maps to the configuration
