@@ -564,22 +564,29 @@ impl ConfigSource {
     }
 }
 
+/// The text of a configuration file, at most [`MAX_CONFIG_BYTES`]; the
+/// error names the file.
+pub fn read_file(path: &std::path::Path) -> Result<String, ConfigError> {
+    use std::io::Read;
+    let f =
+        std::fs::File::open(path).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+    let mut text = String::new();
+    f.take(MAX_CONFIG_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(ConfigError(format!(
+            "{}: larger than {MAX_CONFIG_BYTES} bytes",
+            path.display()
+        )));
+    }
+    Ok(text)
+}
+
 impl Config {
-    /// Reads and checks the file at `path` (at most [`MAX_CONFIG_BYTES`]).
+    /// Reads and checks the file at `path` (see [`read_file`]).
     pub fn read(path: &std::path::Path, format: ConfigFormat) -> Result<Config, ConfigError> {
-        use std::io::Read;
-        let f = std::fs::File::open(path)
-            .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
-        let mut text = String::new();
-        f.take(MAX_CONFIG_BYTES + 1)
-            .read_to_string(&mut text)
-            .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
-        if text.len() as u64 > MAX_CONFIG_BYTES {
-            return Err(ConfigError(format!(
-                "{}: larger than {MAX_CONFIG_BYTES} bytes",
-                path.display()
-            )));
-        }
+        let text = read_file(path)?;
         match format {
             ConfigFormat::Toml => Config::parse(&text),
             ConfigFormat::Uci => crate::uci::config(&text),

@@ -71,8 +71,8 @@ fn generate(g: GenerateCmd) -> Result<Option<Findings>> {
             out(&String::from_utf8_lossy(&buf))?;
         }
         GenerateCmd::GatewayToml { uci } => {
-            let text = judge::read_text(&uci)?;
-            // Checked as the gateway would check it.
+            // Read and checked as the gateway would read and check it.
+            let text = warden_gateway::config::read_file(&uci)?;
             let (toml, _) = warden_gateway::uci::checked_toml(&text)
                 .map_err(|e| anyhow::anyhow!("{}: {}", uci.display(), e.0))?;
             out(&toml)?;
