@@ -156,15 +156,12 @@ struct Shared {
 
 impl Shared {
     /// A device's drop counters, (packets, bytes), from the device and to
-    /// it: its two chains, `from_<MAC hex>` and `to_<MAC hex>` as warden-nft
-    /// names them (None: no such chain in the kernel).
+    /// it: the counters of its two chains (None: no such chain in the
+    /// kernel).
     fn drops_of(&self, mac: &MacAddr) -> [(&'static str, Option<(u64, u64)>); 2] {
-        let id: String = mac.0.iter().map(|b| format!("{b:02x}")).collect();
+        let (from, to) = warden_nft::device_chains(mac);
         let get = |chain: String| self.drops.get(&chain).copied();
-        [
-            ("from_device", get(format!("from_{id}"))),
-            ("to_device", get(format!("to_{id}"))),
-        ]
+        [("from_device", get(from)), ("to_device", get(to))]
     }
 }
 

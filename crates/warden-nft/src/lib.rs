@@ -93,9 +93,14 @@ impl Device {
         }
         Ok(Device { mac, addresses })
     }
-    fn id(&self) -> String {
-        self.mac.0.iter().map(|b| format!("{b:02x}")).collect()
-    }
+}
+
+/// The names of a device's two chains, (from the device, to it):
+/// `from_<MAC hex>` and `to_<MAC hex>`, in both tables. The kernel's
+/// counters on them are the device's drops.
+pub fn device_chains(mac: &MacAddr) -> (String, String) {
+    let id: String = mac.0.iter().map(|b| format!("{b:02x}")).collect();
+    (format!("from_{id}"), format!("to_{id}"))
 }
 
 /// One device and the policy it must follow.
@@ -307,8 +312,7 @@ pub fn compile(devices: &[DevicePolicy<'_>], opts: &Options) -> Result<Ruleset, 
     let mut to_ip6 = Vec::new();
     let mut rule_count = 0;
     for d in &devs {
-        let id = d.device.id();
-        let (from_name, to_name) = (format!("from_{id}"), format!("to_{id}"));
+        let (from_name, to_name) = device_chains(&d.device.mac);
         let mut from = Chain::regular(&from_name);
         let mut to = Chain::regular(&to_name);
         for r in d.policy.rules() {
@@ -506,8 +510,7 @@ fn bridge_table(
     let mut from_mac = Vec::new();
     let mut to_mac = Vec::new();
     for d in devs {
-        let id = d.device.id();
-        let (from_name, to_name) = (format!("from_{id}"), format!("to_{id}"));
+        let (from_name, to_name) = device_chains(&d.device.mac);
         let mut from = Chain::regular(&from_name);
         let mut to = Chain::regular(&to_name);
         // Answers first, as `ct state established` comes first in `inet`.
