@@ -121,6 +121,9 @@ pub enum Transition {
 }
 
 impl State {
+    /// Every state's [`State::name`], in the order of the life cycle.
+    pub const NAMES: [&'static str; 4] = ["observed", "enforced", "quarantined", "blocked"];
+
     pub fn name(&self) -> &'static str {
         match self {
             State::Observed => "observed",
@@ -215,8 +218,12 @@ pub enum Action {
 /// The policies warden writes itself, made from the configuration.
 struct OwnPolicies {
     quarantine: Policy,
+    /// What a blocked device gets: nothing.
     blocked: Policy,
+    /// What a device without a MUD file gets (`unknown-devices`).
     default_policy: Option<Policy>,
+    /// warden's internet-only and updates-only policies, for devices past
+    /// their support period ([`support`]).
     internet_only: Policy,
     updates_only: Policy,
 }
@@ -256,14 +263,8 @@ pub struct Core {
     dns: HashMap<String, HashMap<IpAddr, i64>>,
     name_sets: BTreeMap<String, (String, String)>,
     pub applied_sha: Option<String>,
-    quarantine: Policy,
-    /// What a blocked device gets: nothing.
-    blocked: Policy,
-    default_policy: Option<Policy>,
-    /// warden's internet-only and updates-only policies, for devices past
-    /// their support period ([`support`]).
-    internet_only: Policy,
-    updates_only: Policy,
+    /// warden's own policies, made from the configuration.
+    own: OwnPolicies,
     /// Devices whose security updates have ended, and the support
     /// milestone last alerted for each.
     support_ended: BTreeSet<MacAddr>,
@@ -569,11 +570,7 @@ impl Core {
             dns: HashMap::new(),
             name_sets: BTreeMap::new(),
             applied_sha: None,
-            quarantine: own.quarantine,
-            blocked: own.blocked,
-            default_policy: own.default_policy,
-            internet_only: own.internet_only,
-            updates_only: own.updates_only,
+            own,
             support_ended,
             support_alerted,
             support_day: support::day_of(
@@ -685,7 +682,7 @@ impl Core {
             {
                 Some("support-end")
             }
-            _ => self.default_policy.as_ref().map(|_| "default"),
+            _ => self.own.default_policy.as_ref().map(|_| "default"),
         }
     }
 
@@ -697,10 +694,10 @@ impl Core {
                 continue; // the network's own equipment: never locked out
             }
             let (policy, kind) = match (&d.state, &d.mud) {
-                (State::Quarantined { .. }, _) => (Some(self.quarantine.clone()), "quarantine"),
-                (State::Blocked { .. }, _) => (Some(self.blocked.clone()), "block"),
+                (State::Quarantined { .. }, _) => (Some(self.own.quarantine.clone()), "quarantine"),
+                (State::Blocked { .. }, _) => (Some(self.own.blocked.clone()), "block"),
                 (State::Enforced, Some(m)) => (Some(resolve(m, &self.cfg.context)), "mud"),
-                _ => (self.default_policy.clone(), "default"),
+                _ => (self.own.default_policy.clone(), "default"),
             };
             // Past its support period: the deployment's restriction, never
             // wider than a default that blocks.
@@ -745,9 +742,6 @@ impl Core {
         }
     }
 
-    /// Compiles and applies everything, then refills the DNS sets. Within
-    /// a batch, only notes that an apply is due. A failure is retried with
-    /// back-off ([`Core::retry_apply`]) and alerted once per failing streak.
     /// Runs with `reload`'s configuration from now (the file re-read on
     /// SIGHUP): warden's own policies are made from it first, so one they
     /// cannot be made from leaves the running configuration as it was.
@@ -759,11 +753,7 @@ impl Core {
     ) -> Result<(), CoreError> {
         let own = OwnPolicies::of(&reload.config)?;
         self.cfg = reload.config;
-        self.quarantine = own.quarantine;
-        self.blocked = own.blocked;
-        self.default_policy = own.default_policy;
-        self.internet_only = own.internet_only;
-        self.updates_only = own.updates_only;
+        self.own = own;
         self.event(
             now,
             None,
@@ -778,6 +768,9 @@ impl Core {
         Ok(())
     }
 
+    /// Compiles and applies everything, then refills the DNS sets. Within
+    /// a batch, only notes that an apply is due. A failure is retried with
+    /// back-off ([`Core::retry_apply`]) and alerted once per failing streak.
     pub fn reapply(&mut self, now: i64, why: &str) -> Result<(), CoreError> {
         // A MUD file may have changed: verdicts resolve it again.
         self.resolved.clear();
@@ -1043,9 +1036,9 @@ impl Core {
     }
 
     fn in_ruleset(&self, mac: &MacAddr) -> bool {
-        self.devices
-            .get(mac)
-            .is_some_and(|d| !(matches!(d.state, State::Observed) && self.default_policy.is_none()))
+        self.devices.get(mac).is_some_and(|d| {
+            !(matches!(d.state, State::Observed) && self.own.default_policy.is_none())
+        })
     }
 
     /// The gateway's own frames are not a device's.
@@ -1194,7 +1187,7 @@ impl Core {
                             actions.push(Action::Fetch(url));
                         }
                     }
-                } else if !known && self.default_policy.is_some() {
+                } else if !known && self.own.default_policy.is_some() {
                     let _ = self.reapply(now, "new device without MUD");
                 }
             }
@@ -1217,7 +1210,7 @@ impl Core {
                 if self.add_address(mac, ip, now) {
                     self.event(now, Some(&mac), "address", json!({"ip": ip}));
                     self.save(&mac);
-                    if self.in_ruleset(&mac) || self.default_policy.is_some() {
+                    if self.in_ruleset(&mac) || self.own.default_policy.is_some() {
                         let _ = self.reapply(now, "device address");
                     }
                 }
@@ -1338,14 +1331,14 @@ impl Core {
                 let dropped = match self.applied_kinds.get(&mac).copied() {
                     Some("mud") => verdict == "violation",
                     Some("quarantine") => matches!(
-                        warden_detect::judge(&self.quarantine, &attempt),
+                        warden_detect::judge(&self.own.quarantine, &attempt),
                         Verdict::Violation(_)
                     ),
                     Some("block") => !matches!(
-                        warden_detect::judge(&self.blocked, &attempt),
+                        warden_detect::judge(&self.own.blocked, &attempt),
                         Verdict::Exempt
                     ),
-                    Some("default") => self.default_policy.as_ref().is_some_and(|p| {
+                    Some("default") => self.own.default_policy.as_ref().is_some_and(|p| {
                         matches!(warden_detect::judge(p, &attempt), Verdict::Violation(_))
                     }),
                     Some("support-end") => self.support_applied.get(&mac).is_some_and(|p| {
@@ -2126,7 +2119,6 @@ impl Core {
             return Err(CoreError::NoSuchDevice);
         }
         let sha = crate::fetch::sha256_hex(body);
-        self.metrics.fetch("ok");
         self.store.record_fetch(&FetchRow {
             id: 0,
             url: url.into(),
@@ -2140,6 +2132,7 @@ impl Core {
             body: Some(body.to_vec()),
             valid_until: Some(valid_until),
         })?;
+        self.metrics.fetch("ok");
         let d = self.devices.get_mut(mac).ok_or(CoreError::NoSuchDevice)?;
         d.mud_url = Some(url.into());
         d.pending_url = None;
@@ -2401,7 +2394,6 @@ impl Core {
         Ok(())
     }
 
-    /// A fetch ended: record it; apply the file when it is good enough.
     /// A fetch's outcome, in the store and the figures.
     fn record_fetch(&mut self, row: &FetchRow) {
         self.metrics.fetch(&row.outcome);
@@ -2410,6 +2402,7 @@ impl Core {
         }
     }
 
+    /// A fetch ended: record it; apply the file when it is good enough.
     pub fn on_fetched(&mut self, url: &str, r: Result<Fetched, FetchError>, now: i64) {
         self.fetching.remove(url);
         self.failed_at.insert(url.to_string(), now);
@@ -3089,6 +3082,19 @@ mod tests {
 
     #[test]
     fn transitions_are_explicit() {
+        let every = [
+            State::Observed,
+            State::Enforced,
+            State::Quarantined {
+                reason: String::new(),
+                since: 0,
+            },
+            State::Blocked {
+                reason: String::new(),
+                since: 0,
+            },
+        ];
+        assert_eq!(every.map(|s| s.name()), State::NAMES);
         let q = Transition::Quarantine {
             reason: "scan".into(),
             at: 5,

@@ -51,9 +51,6 @@ pub struct DropLabels {
     pub direction: String,
 }
 
-/// The device states, every one shown (0 when no device is in it).
-pub const STATES: [&str; 4] = ["observed", "enforced", "quarantined", "blocked"];
-
 /// Seconds: from 1 ms to 10 s.
 const LATENCY_BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
@@ -251,7 +248,8 @@ impl Metrics {
     /// format 0.0.4 (what `promtool check metrics` and older scrapers read).
     pub fn render(&self, snapshot: &Snapshot, accept: &str) -> (&'static str, String) {
         let _one = self.scrape.lock().unwrap_or_else(|e| e.into_inner());
-        for state in STATES {
+        // Every state is shown, 0 when no device is in it.
+        for state in crate::core::State::NAMES {
             let n = snapshot.devices.get(state).copied().unwrap_or(0);
             self.devices
                 .get_or_create(&StateLabels {

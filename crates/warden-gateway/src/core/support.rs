@@ -277,7 +277,7 @@ impl Core {
         }
         match self.cfg.support.at_end {
             AtSupportEnd::Tell => None,
-            AtSupportEnd::UpdatesOnly => Some(self.updates_only.clone()),
+            AtSupportEnd::UpdatesOnly => Some(self.own.updates_only.clone()),
             AtSupportEnd::InternetOnly => Some(match base {
                 // Its own rules, after the internet-only policy's local
                 // drops (both ways): DNS and time from the gateway stay, no
@@ -285,6 +285,7 @@ impl Core {
                 // only what its own rules allowed.
                 Some(p) => {
                     let guard: Vec<Rule> = self
+                        .own
                         .internet_only
                         .rules()
                         .iter()
@@ -303,7 +304,7 @@ impl Core {
                     );
                     p.with_rules_first(rules)
                 }
-                None => self.internet_only.clone(),
+                None => self.own.internet_only.clone(),
             }),
         }
     }
