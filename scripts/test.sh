@@ -134,26 +134,26 @@ echo "tests: $passed passed, $failed failed (took $((SECONDS - stage_start)) s)"
 tests_took=$((SECONDS - stage_start))
 stage_start=$SECONDS
 
+# Stages after the tests run whatever the tests gave; the first failure
+# among them is the run's status when the tests passed.
+after_status=0
+after_tests() { # NAME COMMAND...
+  echo "== $1"; shift
+  local rc=0
+  "$@" || rc=$?
+  echo "   (took $((SECONDS - stage_start)) s)"
+  stage_start=$SECONDS
+  if [ "$after_status" -eq 0 ]; then after_status=$rc; fi
+}
 # The Debian package of the binary the tests just built: its files, control
 # data, maintainer script, and the unit's verify and security rating.
-echo "== package"
-package_status=0
-NO_BUILD=1 bash scripts/test-package.sh || package_status=$?
-echo "   (took $((SECONDS - stage_start)) s)"
-stage_start=$SECONDS
+after_tests "package" env NO_BUILD=1 bash scripts/test-package.sh
 # The OpenWrt feed, as far as this machine can check it.
-echo "== openwrt feed"
-openwrt_status=0
-WARDEN=target/debug/warden bash scripts/check-openwrt.sh || openwrt_status=$?
-echo "   (took $((SECONDS - stage_start)) s)"
-stage_start=$SECONDS
+after_tests "openwrt feed" env WARDEN=target/debug/warden bash scripts/check-openwrt.sh
 # Routers' CPUs: the binary cross-built for aarch64 and armv7 and run
 # under qemu-user.
-echo "== aarch64 and armv7 under qemu-user"
-arm_status=0
-HOST_WARDEN=target/debug/warden bash scripts/check-cross.sh || arm_status=$?
-echo "   (took $((SECONDS - stage_start)) s; tests $tests_took s; whole run $SECONDS s)"
+after_tests "aarch64 and armv7 under qemu-user" \
+  env HOST_WARDEN=target/debug/warden bash scripts/check-cross.sh
+echo "   (tests $tests_took s; whole run $SECONDS s)"
 if [ "$status" -ne 0 ]; then exit "$status"; fi
-for s in "$package_status" "$openwrt_status" "$arm_status"; do
-  if [ "$s" -ne 0 ]; then exit "$s"; fi
-done
+exit "$after_status"
